@@ -1,0 +1,129 @@
+/**
+ * All settings, read from the environment once at start-up and validated together, so a bad
+ * deployment fails fast with every problem listed instead of one at a time.
+ */
+
+export interface Config {
+  /** Listening address. */
+  host: string;
+  port: number;
+  /** PostgreSQL URL for the app (may point at PgBouncer). Empty: start the embedded PostgreSQL. */
+  databaseUrl: string | undefined;
+  /** PostgreSQL URL for Liquibase; must reach PostgreSQL directly, never PgBouncer. */
+  migrationDatabaseUrl: string | undefined;
+  /** Run the Liquibase changelog at start-up. */
+  migrateOnStart: boolean;
+  /** Where the embedded PostgreSQL keeps its cluster. */
+  embeddedDataDir: string;
+  embeddedPort: number;
+  /** Application pool: small on purpose (PgBouncer multiplexes; the row lock serializes anyway). */
+  poolSizeMax: number;
+  poolConnectTimeoutMs: number;
+  poolIdleTimeoutMs: number;
+  /** Per-transaction limits, applied with SET LOCAL. */
+  lockTimeoutMs: number;
+  statementTimeoutMs: number;
+  /** Retry policy for transient database faults. */
+  retryAttemptsMax: number;
+  retryBaseDelayMs: number;
+  retryMaxDelayMs: number;
+  /** Total time an operation may spend across all attempts before answering FAILED/PENDING. */
+  operationBudgetMs: number;
+  /** Total time a read or wallet creation may spend before answering 503. */
+  readBudgetMs: number;
+  /** Idempotency keys are kept at least this long (the ledger keeps them for its whole life). */
+  idempotencyKeyRetentionHours: number;
+  /** Transactions slower than this are logged as a warning. */
+  slowTransactionMs: number;
+  logLevel: string;
+  bodyLimitBytes: number;
+}
+
+type Env = Record<string, string | undefined>;
+
+class ConfigReader {
+  readonly problems: string[] = [];
+  constructor(private readonly env: Env) {}
+
+  string(name: string, fallback: string): string {
+    const value = this.env[name];
+    return value === undefined || value === '' ? fallback : value;
+  }
+
+  optional(name: string): string | undefined {
+    const value = this.env[name];
+    return value === undefined || value === '' ? undefined : value;
+  }
+
+  int(name: string, fallback: number, min: number, max: number): number {
+    const raw = this.env[name];
+    if (raw === undefined || raw === '') return fallback;
+    if (!/^\d+$/.test(raw) || Number(raw) < min || Number(raw) > max) {
+      this.problems.push(`${name} must be an integer from ${min} to ${max} (got ${JSON.stringify(raw)})`);
+      return fallback;
+    }
+    return Number(raw);
+  }
+
+  bool(name: string, fallback: boolean): boolean {
+    const raw = this.env[name];
+    if (raw === undefined || raw === '') return fallback;
+    if (/^(1|true|yes|on)$/i.test(raw)) return true;
+    if (/^(0|false|no|off)$/i.test(raw)) return false;
+    this.problems.push(`${name} must be true or false (got ${JSON.stringify(raw)})`);
+    return fallback;
+  }
+
+  url(name: string): string | undefined {
+    const raw = this.optional(name);
+    if (raw === undefined) return undefined;
+    if (!/^postgres(ql)?:\/\//.test(raw)) {
+      this.problems.push(`${name} must be a postgres:// or postgresql:// URL`);
+      return undefined;
+    }
+    return raw;
+  }
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n  - ${problems.join('\n  - ')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+export function loadConfig(env: Env = process.env): Config {
+  const read = new ConfigReader(env);
+  const databaseUrl = read.url('DATABASE_URL');
+  const config: Config = {
+    host: read.string('HOST', '0.0.0.0'),
+    port: read.int('PORT', 8000, 0, 65535),
+    databaseUrl,
+    migrationDatabaseUrl: read.url('MIGRATION_DATABASE_URL') ?? databaseUrl,
+    migrateOnStart: read.bool('MIGRATE_ON_START', true),
+    embeddedDataDir: read.string('EMBEDDED_PG_DIR', '.data/postgres'),
+    embeddedPort: read.int('EMBEDDED_PG_PORT', 54329, 1, 65535),
+    poolSizeMax: read.int('DB_POOL_SIZE_MAX', 10, 1, 1000),
+    poolConnectTimeoutMs: read.int('DB_CONNECT_TIMEOUT_MS', 2000, 100, 60000),
+    poolIdleTimeoutMs: read.int('DB_IDLE_TIMEOUT_MS', 30000, 1000, 3600000),
+    lockTimeoutMs: read.int('DB_LOCK_TIMEOUT_MS', 2000, 10, 60000),
+    statementTimeoutMs: read.int('DB_STATEMENT_TIMEOUT_MS', 5000, 10, 600000),
+    retryAttemptsMax: read.int('RETRY_ATTEMPTS_MAX', 6, 1, 50),
+    retryBaseDelayMs: read.int('RETRY_BASE_DELAY_MS', 20, 1, 10000),
+    retryMaxDelayMs: read.int('RETRY_MAX_DELAY_MS', 1000, 1, 60000),
+    operationBudgetMs: read.int('OPERATION_BUDGET_MS', 10000, 100, 600000),
+    readBudgetMs: read.int('READ_BUDGET_MS', 5000, 100, 600000),
+    idempotencyKeyRetentionHours: read.int('IDEMPOTENCY_KEY_RETENTION_HOURS', 24, 24, 24 * 3650),
+    slowTransactionMs: read.int('SLOW_TRANSACTION_MS', 200, 1, 600000),
+    logLevel: read.string('LOG_LEVEL', 'info'),
+    bodyLimitBytes: read.int('BODY_LIMIT_BYTES', 16384, 256, 10485760),
+  };
+  if (!['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(config.logLevel)) {
+    read.problems.push(`LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent`);
+  }
+  if (config.retryBaseDelayMs > config.retryMaxDelayMs) {
+    read.problems.push('RETRY_BASE_DELAY_MS must not exceed RETRY_MAX_DELAY_MS');
+  }
+  if (read.problems.length > 0) throw new ConfigError(read.problems);
+  return config;
+}

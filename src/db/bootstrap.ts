@@ -1,0 +1,32 @@
+/**
+ * Where the database comes from: DATABASE_URL if set, otherwise the embedded PostgreSQL under
+ * ./.data. Either way the Liquibase changelog is applied first (MIGRATE_ON_START).
+ */
+import type { Config } from '../config.js';
+import { startEmbeddedPostgres } from './embedded-postgres.js';
+import { migrate } from './migrations.js';
+
+export interface PreparedDatabase {
+  /** URL the app's pool uses (may be PgBouncer). */
+  url: string;
+  embedded: boolean;
+  /** Stops the embedded PostgreSQL, if we started one. */
+  stop(): Promise<void>;
+}
+
+export async function prepareDatabase(config: Config, log: (message: string) => void): Promise<PreparedDatabase> {
+  if (config.databaseUrl) {
+    if (config.migrateOnStart && config.migrationDatabaseUrl) {
+      await migrate(config.migrationDatabaseUrl, { log });
+    }
+    return { url: config.databaseUrl, embedded: false, stop: async () => {} };
+  }
+  const embedded = await startEmbeddedPostgres({ dataDir: config.embeddedDataDir, port: config.embeddedPort, log });
+  try {
+    if (config.migrateOnStart) await migrate(embedded.url, { forceUnlock: true, log });
+  } catch (error) {
+    await embedded.stop();
+    throw error;
+  }
+  return { url: embedded.url, embedded: true, stop: () => embedded.stop() };
+}

@@ -1,0 +1,28 @@
+/** Table types for Kysely. Money columns are NUMERIC and arrive from pg as strings, never numbers. */
+import type { ColumnType, Generated } from 'kysely';
+
+export interface WalletTable {
+  id: string;
+  balance: ColumnType<string, string | undefined, string>;
+  last_seq: ColumnType<string, string | undefined, string>;
+  created_at: ColumnType<Date, string | undefined, never>;
+  updated_at: ColumnType<Date, string | undefined, string>;
+}
+
+export interface OperationTable {
+  wallet_id: string;
+  id: string;
+  seq: string;
+  operation_type: 'DEPOSIT' | 'WITHDRAW';
+  amount: string;
+  balance_after: string;
+  status: 'SUCCESS' | 'REJECTED';
+  idempotency_key: string | null;
+  request_hash: string | null;
+  created_at: Generated<Date>;
+}
+
+export interface Database {
+  wallets: WalletTable;
+  operations: OperationTable;
+}

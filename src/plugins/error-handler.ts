@@ -1,0 +1,55 @@
+/**
+ * The one place where errors become HTTP. Typed domain errors carry their status; validation
+ * problems become FastAPI-shaped 422s; client mistakes caught by Fastify keep their 4xx with a
+ * plain `detail`; anything else is logged with the request id and answered without internals.
+ */
+import type { FastifyError, FastifyInstance } from 'fastify';
+import { DomainError } from '../wallets/wallet-errors.js';
+import { RequestValidationError, fromAjvErrors } from './validation-error.js';
+
+/** Seconds a client should wait before retrying after a 503. */
+const retryAfterSeconds = 1;
+
+/** Fastify's own client-error messages are safe to show; these are reworded for clarity. */
+const clientMessages: Record<string, string> = {
+  FST_ERR_CTP_EMPTY_JSON_BODY: 'Request body is empty; send a JSON object',
+  FST_ERR_CTP_INVALID_JSON_BODY: 'Malformed JSON in request body',
+  FST_ERR_CTP_BODY_TOO_LARGE: 'Request body is too large',
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: 'Unsupported Content-Type; send application/json',
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'Request body size did not match Content-Length',
+};
+
+export function registerErrorHandler(app: FastifyInstance): void {
+  app.setNotFoundHandler((_request, reply) => {
+    void reply.code(404).send({ detail: 'Not Found' });
+  });
+
+  app.setErrorHandler((error: FastifyError | Error, request, reply) => {
+    if (error instanceof RequestValidationError) {
+      return reply.code(422).send({ detail: error.items });
+    }
+    const fastifyError = error as FastifyError;
+    if (fastifyError.validation) {
+      const items = fromAjvErrors(fastifyError.validation as never, fastifyError.validationContext ?? 'body');
+      return reply.code(422).send({ detail: items });
+    }
+    if (error instanceof DomainError) {
+      if (error.statusCode === 503) void reply.header('retry-after', String(retryAfterSeconds));
+      return reply.code(error.statusCode).send({ detail: error.message });
+    }
+    const status = fastifyError.statusCode;
+    if (typeof status === 'number' && status >= 400 && status < 500) {
+      request.log.info({ code: fastifyError.code, status }, 'client error');
+      const detail = (fastifyError.code && clientMessages[fastifyError.code]) ?? safeClientMessage(error.message);
+      return reply.code(status).send({ detail });
+    }
+    request.log.error({ err: error }, 'unhandled error');
+    return reply.code(500).send({ detail: `Internal Server Error (request id ${request.id})` });
+  });
+}
+
+/** Keeps a client-error message short and free of anything that looks like a path or stack. */
+function safeClientMessage(message: string): string {
+  const firstLine = message.split('\n')[0] ?? 'Bad Request';
+  return firstLine.length > 200 ? `${firstLine.slice(0, 200)}...` : firstLine || 'Bad Request';
+}

@@ -1,0 +1,25 @@
+/** OpenAPI at /openapi.json and Swagger UI at /docs, its assets served by us (works offline). */
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import type { FastifyInstance } from 'fastify';
+
+export async function registerSwagger(app: FastifyInstance): Promise<void> {
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.0.3',
+      info: {
+        title: 'wallet-service',
+        version: '0.1.0',
+        description: 'Digital wallets with exact decimal money on PostgreSQL. Money is always a string with two ' +
+          'decimals. Errors are `{"detail": ...}`; validation errors follow FastAPI\'s 422 shape.',
+      },
+      tags: [{ name: 'wallets', description: 'Wallets and their operations' }, { name: 'service', description: 'Health' }],
+    },
+  });
+  await app.register(swaggerUi, {
+    routePrefix: '/docs',
+    staticCSP: true,
+    uiConfig: { deepLinking: true, docExpansion: 'list' },
+  });
+  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+}

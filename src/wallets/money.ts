@@ -1,0 +1,52 @@
+/**
+ * Decimal-string money rules. Amounts never pass through a JS number: they are checked as text
+ * and computed in PostgreSQL NUMERIC(18,2).
+ */
+
+export const MONEY_MAX = '9999999999999999.99';
+const INTEGER_DIGITS_MAX = 16;
+const FRACTION_DIGITS_MAX = 2;
+
+export type AmountCheck =
+  | { ok: true; value: string }
+  | { ok: false; type: string; msg: string };
+
+const DECIMAL = /^-?\d+(\.\d+)?$/;
+
+/**
+ * Validates an amount given as text (a JSON string, or a JSON number's exact source text) and
+ * returns it normalised to exactly two decimals. Messages follow pydantic's wording.
+ */
+export function checkAmount(input: unknown): AmountCheck {
+  if (input === undefined) return { ok: false, type: 'missing', msg: 'Field required' };
+  if (typeof input !== 'string') {
+    return { ok: false, type: 'decimal_type', msg: 'Decimal input should be an integer, float, string or Decimal object' };
+  }
+  if (!DECIMAL.test(input)) {
+    return { ok: false, type: 'decimal_parsing', msg: 'Input should be a valid decimal' };
+  }
+  const negative = input.startsWith('-');
+  const [rawInt = '', fraction = ''] = (negative ? input.slice(1) : input).split('.');
+  const integer = rawInt.replace(/^0+(?=\d)/, '');
+  if (fraction.length > FRACTION_DIGITS_MAX) {
+    return { ok: false, type: 'decimal_max_places', msg: 'Decimal input should have no more than 2 decimal places' };
+  }
+  const isZero = /^0+$/.test(integer) && /^0*$/.test(fraction);
+  if (negative || isZero) {
+    return { ok: false, type: 'greater_than', msg: 'Input should be greater than 0' };
+  }
+  if (integer.length > INTEGER_DIGITS_MAX) {
+    return { ok: false, type: 'less_than_equal', msg: `Input should be less than or equal to ${MONEY_MAX}` };
+  }
+  return { ok: true, value: `${integer}.${fraction.padEnd(FRACTION_DIGITS_MAX, '0')}` };
+}
+
+/** Formats a NUMERIC value from PostgreSQL (text) with exactly two decimals. */
+export function formatMoney(value: string): string {
+  const negative = value.startsWith('-');
+  const [integer = '0', fraction = ''] = (negative ? value.slice(1) : value).split('.');
+  if (/[1-9]/.test(fraction.slice(FRACTION_DIGITS_MAX))) {
+    throw new Error(`money value with more than ${FRACTION_DIGITS_MAX} decimals: ${value}`);
+  }
+  return `${negative ? '-' : ''}${integer}.${fraction.slice(0, FRACTION_DIGITS_MAX).padEnd(FRACTION_DIGITS_MAX, '0')}`;
+}

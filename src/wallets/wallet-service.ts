@@ -1,0 +1,181 @@
+/**
+ * The story of each request: validate → (lock → check → write → commit, in one batch call) → answer.
+ * Reads and wallet creation retry transient faults within the read budget, then report 503.
+ */
+import { createHash, randomUUID } from 'node:crypto';
+import type { FastifyBaseLogger } from 'fastify';
+import type { Kysely } from 'kysely';
+import type { Database } from '../db/schema.js';
+import { classifyDbError } from '../db/pg-errors.js';
+import { RetriesExhausted, retry, type RetryPolicy } from '../lib/retry.js';
+import { MONEY_MAX, formatMoney } from './money.js';
+import type { OperationExecutor } from './operation-executor.js';
+import {
+  BalanceLimitExceeded, DatabaseUnavailable, type DomainError, IdempotencyConflict, InsufficientFunds,
+  OperationNotFound, WalletNotFound,
+} from './wallet-errors.js';
+import * as repo from './wallet-repository.js';
+import type { OperationRow, OperationType } from './wallet-repository.js';
+
+export interface WalletView {
+  id: string;
+  balance: string;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface OperationView {
+  id: string;
+  wallet_id: string;
+  operation_type: OperationType;
+  amount: string;
+  status: 'SUCCESS' | 'REJECTED' | 'FAILED' | 'PENDING';
+  balance: string | null;
+  created_at: string;
+  detail?: string;
+}
+
+export interface OperationRequest {
+  walletId: string;
+  type: OperationType;
+  /** Normalised two-decimal text. */
+  amount: string;
+  idempotencyKey: string | undefined;
+}
+
+export type OperationOutcome =
+  | { kind: 'answered'; view: OperationView; replayed: boolean }
+  | { kind: 'refused'; error: DomainError; replayed: boolean };
+
+function walletView(row: repo.WalletRow): WalletView {
+  return {
+    id: row.id,
+    balance: formatMoney(row.balance),
+    created_at: row.created_at.toISOString(),
+    updated_at: row.updated_at.toISOString(),
+  };
+}
+
+function operationView(row: OperationRow): OperationView {
+  return {
+    id: row.id,
+    wallet_id: row.wallet_id,
+    operation_type: row.operation_type,
+    amount: formatMoney(row.amount),
+    status: row.status,
+    balance: formatMoney(row.balance_after),
+    created_at: row.created_at.toISOString(),
+  };
+}
+
+/** The refusal a stored or fresh rejection stands for; its balance is the one it was judged on. */
+function refusal(row: OperationRow): DomainError {
+  const balance = formatMoney(row.balance_after);
+  const amount = formatMoney(row.amount);
+  return row.operation_type === 'WITHDRAW'
+    ? new InsufficientFunds(balance, amount)
+    : new BalanceLimitExceeded(balance, amount, MONEY_MAX);
+}
+
+export function requestHash(type: OperationType, amount: string): string {
+  return createHash('sha256').update(`${type}\n${amount}`).digest('hex');
+}
+
+export class WalletService {
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly executor: Pick<OperationExecutor, 'execute'>,
+    private readonly readPolicy: RetryPolicy,
+    private readonly log: FastifyBaseLogger,
+  ) {}
+
+  async createWallet(): Promise<WalletView> {
+    const id = randomUUID();
+    // Retry-safe: the id is fixed, and a retry after an unheard commit finds the row.
+    const row = await this.read(async () => (await repo.insertWallet(this.db, id)) ?? repo.findWallet(this.db, id));
+    if (!row) throw new Error('wallet insert returned nothing');
+    return walletView(row);
+  }
+
+  async getWallet(id: string): Promise<WalletView> {
+    const row = await this.read(() => repo.findWallet(this.db, id));
+    if (!row) throw new WalletNotFound();
+    return walletView(row);
+  }
+
+  async getOperation(walletId: string, operationId: string): Promise<OperationView> {
+    const row = await this.read(() => repo.findOperation(this.db, walletId, operationId));
+    if (row) {
+      const view = operationView(row);
+      if (row.status === 'REJECTED') view.detail = refusal(row).message;
+      return view;
+    }
+    // Tell an unknown wallet from an unknown operation, as the other endpoints do.
+    if (!(await this.read(() => repo.walletExists(this.db, walletId)))) throw new WalletNotFound();
+    throw new OperationNotFound();
+  }
+
+  async submitOperation(request: OperationRequest): Promise<OperationOutcome> {
+    const input: repo.OperationInput = {
+      id: randomUUID(), // fixed before the first attempt: retries look for it
+      walletId: request.walletId,
+      type: request.type,
+      amount: request.amount,
+      idempotencyKey: request.idempotencyKey ?? null,
+      requestHash: request.idempotencyKey === undefined ? null : requestHash(request.type, request.amount),
+    };
+    const { results, attempts, transactionMs } = await this.executor.execute([input]);
+    const result = results[0]!;
+    const outcome = this.outcome(input, result);
+    this.log.info({
+      walletId: input.walletId, operationId: outcome.kind === 'answered' ? outcome.view.id : input.id,
+      type: input.type, amount: input.amount,
+      outcome: outcome.kind === 'answered' ? outcome.view.status : outcome.error.name,
+      replayed: outcome.replayed, attempts, transactionMs: Math.round(transactionMs * 100) / 100,
+    }, 'operation');
+    return outcome;
+  }
+
+  private outcome(input: repo.OperationInput, result: Awaited<ReturnType<OperationExecutor['execute']>>['results'][number]): OperationOutcome {
+    if (result.kind !== 'done') {
+      return {
+        kind: 'answered',
+        replayed: false,
+        view: {
+          id: input.id, wallet_id: input.walletId, operation_type: input.type, amount: input.amount,
+          status: result.kind === 'failed' ? 'FAILED' : 'PENDING', balance: null,
+          created_at: new Date().toISOString(), detail: result.detail,
+        },
+      };
+    }
+    const { outcome, row } = result.applied;
+    const replayed = outcome === 'REPLAY';
+    switch (outcome) {
+      case 'NOT_FOUND':
+        return { kind: 'refused', error: new WalletNotFound(), replayed: false };
+      case 'KEY_CONFLICT':
+        return { kind: 'refused', error: new IdempotencyConflict(), replayed: false };
+      default:
+        if (!row) throw new Error(`outcome ${outcome} without a row`);
+        if (row.status === 'REJECTED') return { kind: 'refused', error: refusal(row), replayed };
+        return { kind: 'answered', view: operationView(row), replayed };
+    }
+  }
+
+  /** A read (or the idempotent wallet insert) with bounded retries; an outage becomes a 503. */
+  private async read<T>(work: () => Promise<T>): Promise<T> {
+    try {
+      return await retry(this.readPolicy, {
+        isRetryable: (error) => classifyDbError(error).transient,
+        onRetry: (error, attempt) => this.log.warn({ sqlstate: classifyDbError(error).code, attempt }, 'transient database fault on read, retrying'),
+      }, work);
+    } catch (error) {
+      const cause = error instanceof RetriesExhausted ? error.lastError : error;
+      if (classifyDbError(cause).transient) {
+        this.log.error({ err: cause }, 'database unavailable');
+        throw new DatabaseUnavailable();
+      }
+      throw cause;
+    }
+  }
+}
