@@ -1,0 +1,55 @@
+/**
+ * Starts one real PostgreSQL for the whole run and applies the Liquibase changelog to it.
+ * TEST_DATABASE_URL (e.g. PgBouncer) and TEST_ADMIN_DATABASE_URL (direct PostgreSQL) use an
+ * existing server instead; the admin URL is what tests use to inspect locks and kill backends.
+ */
+import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { TestProject } from 'vitest/node';
+import { startEmbeddedPostgres } from '../../src/db/embedded-postgres.js';
+import { migrate } from '../../src/db/migrations.js';
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    databaseUrl: string;
+    adminDatabaseUrl: string;
+  }
+}
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
+    });
+  });
+}
+
+export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  const external = process.env.TEST_DATABASE_URL;
+  if (external) {
+    const admin = process.env.TEST_ADMIN_DATABASE_URL ?? external;
+    if (process.env.TEST_SKIP_MIGRATE !== 'true') await migrate(admin);
+    project.provide('databaseUrl', external);
+    project.provide('adminDatabaseUrl', admin);
+    return async () => {};
+  }
+  const home = mkdtempSync(join(tmpdir(), 'wallet-test-'));
+  chmodSync(home, 0o755); // the server may run as the postgres user
+  const pg = await startEmbeddedPostgres({
+    dataDir: join(home, 'pgdata'),
+    port: await freePort(),
+    settings: { max_connections: '300', fsync: 'on' },
+  });
+  await migrate(pg.url, { forceUnlock: true });
+  project.provide('databaseUrl', pg.url);
+  project.provide('adminDatabaseUrl', pg.url);
+  return async () => {
+    await pg.stop();
+    rmSync(home, { recursive: true, force: true });
+  };
+}
