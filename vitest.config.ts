@@ -12,7 +12,7 @@ export default defineConfig({
     hookTimeout: 120_000,
     allowOnly: !process.env.CI,
     reporters: process.env.CI ? ['default', 'json'] : ['default'],
-    outputFile: { json: 'coverage/test-results.json' },
+    outputFile: { json: process.env.VITEST_JSON ?? 'coverage/test-results.json' },
     coverage: {
       provider: 'v8',
       include: ['src/**/*.ts'],
