@@ -1,0 +1,103 @@
+/**
+ * A TCP proxy between the app's pool and PostgreSQL that understands just enough of the wire
+ * protocol to break a connection at the worst moment: around a COMMIT. It is a flaky network,
+ * not a mock: the server on the other side is the real PostgreSQL.
+ *
+ * Modes for the next `count` COMMITs (simple-protocol Query messages "COMMIT"):
+ * - 'before-commit': the COMMIT never reaches the server; the connection dies (not committed).
+ * - 'after-commit':  the COMMIT reaches the server and commits, but the answer never comes back.
+ */
+import { createServer, connect, type Server, type Socket } from 'node:net';
+
+export type CommitFault = 'before-commit' | 'after-commit';
+
+export class FaultProxy {
+  private server: Server | undefined;
+  private sockets = new Set<Socket>();
+  private fault: CommitFault | undefined;
+  private faultsLeft = 0;
+  commitsSeen = 0;
+  faultsInjected = 0;
+  port = 0;
+
+  constructor(private readonly targetHost: string, private readonly targetPort: number) {}
+
+  static forUrl(url: string): FaultProxy {
+    const u = new URL(url);
+    return new FaultProxy(u.hostname, Number(u.port || 5432));
+  }
+
+  /** The same URL, pointing at the proxy. */
+  urlFor(url: string): string {
+    const u = new URL(url);
+    u.hostname = '127.0.0.1';
+    u.port = String(this.port);
+    return u.toString();
+  }
+
+  injectOnCommit(fault: CommitFault, count: number): void {
+    this.fault = fault;
+    this.faultsLeft = count;
+  }
+
+  clearFaults(): void {
+    this.fault = undefined;
+    this.faultsLeft = 0;
+  }
+
+  async start(): Promise<void> {
+    this.server = createServer((client) => this.handle(client));
+    await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
+    const address = this.server.address();
+    this.port = typeof address === 'object' && address ? address.port : 0;
+  }
+
+  async stop(): Promise<void> {
+    for (const s of this.sockets) s.destroy();
+    await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
+  }
+
+  private handle(client: Socket): void {
+    const server = connect(this.targetPort, this.targetHost);
+    this.sockets.add(client).add(server);
+    const kill = () => { client.destroy(); server.destroy(); };
+    client.on('close', kill).on('error', kill);
+    server.on('close', kill).on('error', kill);
+    server.on('data', (chunk) => {
+      if (armedAfterCommit) {
+        kill(); // the COMMIT went through; its answer is lost
+        return;
+      }
+      client.write(chunk);
+    });
+
+    let started = false; // the startup message has no type byte
+    let buffer = Buffer.alloc(0);
+    let armedAfterCommit = false;
+    client.on('data', (chunk) => {
+      buffer = Buffer.concat([buffer, chunk]);
+      for (;;) {
+        const headerLength = started ? 5 : 4;
+        if (buffer.length < headerLength) return;
+        const length = started ? buffer.readInt32BE(1) + 1 : buffer.readInt32BE(0);
+        if (buffer.length < length) return;
+        const message = buffer.subarray(0, length);
+        buffer = buffer.subarray(length);
+        started = true;
+        if (message[0] === 0x51 /* 'Q' */ && /^\s*COMMIT\s*;?\s*$/i.test(message.subarray(5, length - 1).toString())) {
+          this.commitsSeen++;
+          if (this.fault && this.faultsLeft > 0) {
+            this.faultsLeft--;
+            this.faultsInjected++;
+            if (this.fault === 'before-commit') {
+              kill();
+              return;
+            }
+            armedAfterCommit = true;
+          }
+        }
+        server.write(message);
+      }
+    });
+  }
+}
