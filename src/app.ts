@@ -8,6 +8,7 @@ import type { Db } from './db/database.js';
 import { registerErrorHandler } from './plugins/error-handler.js';
 import { registerJsonBodyParser } from './plugins/json-body.js';
 import { registerSwagger } from './plugins/swagger.js';
+import { OperationBatcher } from './wallets/operation-batcher.js';
 import { OperationExecutor } from './wallets/operation-executor.js';
 import { registerWalletRoutes } from './wallets/wallet-routes.js';
 import { OPERATION_BODY_VALIDATOR, validateOperationBody } from './wallets/wallet-schemas.js';
@@ -66,7 +67,13 @@ export async function buildApp({ config, db, logger }: AppOptions): Promise<Fast
     { lockTimeoutMs: config.lockTimeoutMs, statementTimeoutMs: config.statementTimeoutMs },
     { ...readPolicy, budgetMs: config.operationBudgetMs },
     app.log);
-  const service = new WalletService(db.kysely, executor, readPolicy, app.log);
+  const batcher = new OperationBatcher(executor, {
+    ...config.groupCommit,
+    batchesInFlightMax: config.groupCommit.batchesInFlightMax || config.poolSizeMax,
+    operationBudgetMs: config.operationBudgetMs,
+  });
+  app.addHook('onClose', async () => batcher.close());
+  const service = new WalletService(db.kysely, batcher, readPolicy, app.log);
 
   app.get('/health', { schema: { tags: ['service'], summary: 'Liveness: the process is up' } },
     async () => ({ status: 'ok' }));

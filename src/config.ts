@@ -35,8 +35,24 @@ export interface Config {
   idempotencyKeyRetentionHours: number;
   /** Transactions slower than this are logged as a warning. */
   slowTransactionMs: number;
+  /** /ready gives up on the database after this long and answers 503. */
+  readyTimeoutMs: number;
+  /** After SIGTERM, in-flight requests get this long before their connections are closed. */
+  shutdownGraceMs: number;
+  /** One bucket of the /dashboard charts; the page keeps dashboardHistoryLength of them. */
+  dashboardIntervalMs: number;
+  dashboardHistoryLength: number;
   logLevel: string;
   bodyLimitBytes: number;
+  /** Group commit: see src/wallets/operation-batcher.ts for what each bound does and why. */
+  groupCommit: {
+    batchSizeMax: number;
+    batchesInFlightMax: number;
+    walletBatchesInFlightMax: number;
+    maxWaitUs: number;
+    walletQueueMax: number;
+    queueTotalMax: number;
+  };
 }
 
 type Env = Record<string, string | undefined>;
@@ -115,8 +131,20 @@ export function loadConfig(env: Env = process.env): Config {
     readBudgetMs: read.int('READ_BUDGET_MS', 5000, 100, 600000),
     idempotencyKeyRetentionHours: read.int('IDEMPOTENCY_KEY_RETENTION_HOURS', 24, 24, 24 * 3650),
     slowTransactionMs: read.int('SLOW_TRANSACTION_MS', 200, 1, 600000),
+    readyTimeoutMs: read.int('READY_TIMEOUT_MS', 2000, 50, 60000),
+    shutdownGraceMs: read.int('SHUTDOWN_GRACE_MS', 10000, 0, 600000),
+    dashboardIntervalMs: read.int('DASHBOARD_INTERVAL_MS', 2000, 100, 60000),
+    dashboardHistoryLength: read.int('DASHBOARD_HISTORY_LENGTH', 180, 10, 10000),
     logLevel: read.string('LOG_LEVEL', 'info'),
     bodyLimitBytes: read.int('BODY_LIMIT_BYTES', 16384, 256, 10485760),
+    groupCommit: {
+      batchSizeMax: read.int('GROUP_COMMIT_BATCH_SIZE_MAX', 500, 1, 10000),
+      batchesInFlightMax: read.int('GROUP_COMMIT_BATCHES_IN_FLIGHT_MAX', 0, 0, 1000), // 0: the pool size
+      walletBatchesInFlightMax: read.int('GROUP_COMMIT_WALLET_BATCHES_IN_FLIGHT_MAX', 2, 1, 100),
+      maxWaitUs: read.int('GROUP_COMMIT_MAX_WAIT_US', 0, 0, 100000),
+      walletQueueMax: read.int('GROUP_COMMIT_WALLET_QUEUE_MAX', 10000, 1, 1000000),
+      queueTotalMax: read.int('GROUP_COMMIT_QUEUE_TOTAL_MAX', 50000, 1, 10000000),
+    },
   };
   if (!['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(config.logLevel)) {
     read.problems.push(`LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent`);

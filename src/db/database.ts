@@ -116,6 +116,39 @@ export async function withTransaction<T>(
   }
 }
 
+/**
+ * Runs a whole transaction sent as ONE simple-protocol message ("BEGIN; SET LOCAL ...; ...;
+ * COMMIT"): one round trip, so a batch costs its work plus a single network hop. Returns the
+ * result of every statement. The text must contain only trusted or escaped values.
+ *
+ * Outcome rules: an ERROR from the server means the script stopped before its COMMIT, so nothing
+ * was applied (the aborted transaction is rolled back and the error rethrown). Any other failure
+ * (connection lost, FATAL termination, client-side timeout) may have happened after the COMMIT
+ * took effect: it is reported as CommitOutcomeUnknown.
+ */
+export async function runTransactionScript(pool: pg.Pool, script: string): Promise<pg.QueryResult[]> {
+  const client = await pool.connect();
+  let broken: Error | undefined;
+  const onError = (error: Error) => { broken = error; };
+  client.on('error', onError);
+  let releaseError: Error | undefined;
+  try {
+    const result = await client.query(script) as unknown as pg.QueryResult | pg.QueryResult[];
+    return Array.isArray(result) ? result : [result];
+  } catch (error) {
+    const severity = (error as { severity?: unknown }).severity;
+    if (!broken && typeof severity === 'string' && severity === 'ERROR') {
+      await client.query('ROLLBACK').catch((rollbackError: Error) => { releaseError = rollbackError; });
+      throw error;
+    }
+    releaseError = error as Error;
+    throw new CommitOutcomeUnknown(error);
+  } finally {
+    client.off('error', onError);
+    client.release(releaseError ?? broken);
+  }
+}
+
 /** Errors after which the connection itself cannot be trusted (anything but an SQL error). */
 function isConnectionLevel(error: unknown): boolean {
   const code = (error as { code?: unknown })?.code;

@@ -1,21 +1,23 @@
 /**
- * Runs a batch of operations as one transaction, retrying transient faults. Safe to retry
- * because every operation's id is fixed before the first attempt: an attempt after a failure
- * first looks for those ids, so a COMMIT that succeeded without us hearing of it is found,
- * not repeated. If the truth cannot be established within the budget the result is PENDING.
+ * Runs a batch of operations as one transaction (one round trip), retrying transient faults.
+ * Safe to retry because every operation's id is fixed before the first attempt: an attempt after
+ * a failure first looks for those ids, so a COMMIT that succeeded without us hearing of it is
+ * found, not repeated. If the truth cannot be established within the budget the result is PENDING.
  */
 import type { FastifyBaseLogger } from 'fastify';
 import type pg from 'pg';
-import { CommitOutcomeUnknown, withTransaction, type TransactionLimits } from '../db/database.js';
+import { CommitOutcomeUnknown, runTransactionScript } from '../db/database.js';
 import { classifyDbError } from '../db/pg-errors.js';
 import { RetriesExhausted, retry, type RetryPolicy } from '../lib/retry.js';
-import { applyOperations, type AppliedOperation, type OperationInput } from './wallet-repository.js';
+import {
+  type AppliedOperation, applyOperationsScript, type BatchLimits, type OperationInput, readAppliedRows,
+} from './wallet-repository.js';
 
 export type ExecutionResult =
   | { kind: 'done'; applied: AppliedOperation }
-  /** Known not applied: every attempt failed before its COMMIT. */
+  /** Known not applied: every attempt failed before its COMMIT could take effect. */
   | { kind: 'failed'; detail: string }
-  /** A COMMIT may have succeeded unheard, and no later attempt could check. */
+  /** A COMMIT may have taken effect unheard, and no later attempt could check in time. */
   | { kind: 'pending'; detail: string };
 
 export interface BatchExecution {
@@ -23,29 +25,40 @@ export interface BatchExecution {
   attempts: number;
   /** Duration of the last attempt's transaction, ms. */
   transactionMs: number;
+  /** Time the last attempt waited for the wallet row locks, ms. */
+  lockWaitMs: number;
 }
 
 export interface ExecutorHooks {
   onRetry?(code: string): void;
   onTransaction?(durationMs: number, ok: boolean): void;
+  onLockWait?(waitMs: number): void;
+  onBatch?(size: number): void;
 }
+
+export const FAILED_DETAIL_UNAVAILABLE = 'Database unavailable; the operation was not applied, please retry';
+export const FAILED_DETAIL_INTERNAL = 'Internal error; the operation was not applied';
+export const PENDING_DETAIL = 'The database connection was lost while committing and the outcome could not be confirmed in time; ' +
+  'GET the operation (or retry with the same Idempotency-Key) to learn the final outcome';
 
 export class OperationExecutor {
   constructor(
     private readonly pool: pg.Pool,
-    private readonly limits: TransactionLimits,
+    private readonly limits: BatchLimits,
     private readonly policy: RetryPolicy,
     private readonly log: FastifyBaseLogger,
     private readonly hooks: ExecutorHooks = {},
   ) {}
 
-  async execute(ops: readonly OperationInput[]): Promise<BatchExecution> {
+  async execute(ops: readonly OperationInput[], budgetMs = this.policy.budgetMs): Promise<BatchExecution> {
     let ambiguous = false;
     let attempts = 0;
     let transactionMs = 0;
+    let lockWaitMs = 0;
     const isRetryable = (error: unknown) => error instanceof CommitOutcomeUnknown || classifyDbError(error).transient;
+    this.hooks.onBatch?.(ops.length);
     try {
-      const applied = await retry(this.policy, {
+      const applied = await retry({ ...this.policy, budgetMs }, {
         isRetryable,
         onRetry: (error, attempt, delayMs) => {
           const code = classifyDbError(error instanceof CommitOutcomeUnknown ? error.cause : error).code;
@@ -58,10 +71,12 @@ export class OperationExecutor {
         const startedAt = performance.now();
         let ok = false;
         try {
-          const rows = await withTransaction(this.pool, this.limits,
-            (client) => applyOperations(client, ops, attempt > 1));
+          const results = await runTransactionScript(this.pool, applyOperationsScript(ops, attempt > 1, this.limits));
+          const rows = readAppliedRows(results, ops.length);
+          lockWaitMs = rows.lockWaitMs;
+          this.hooks.onLockWait?.(lockWaitMs);
           ok = true;
-          return rows;
+          return rows.applied;
         } catch (error) {
           if (error instanceof CommitOutcomeUnknown) ambiguous = true;
           throw error;
@@ -70,19 +85,16 @@ export class OperationExecutor {
           this.hooks.onTransaction?.(transactionMs, ok);
         }
       });
-      return { results: applied.map((a) => ({ kind: 'done', applied: a })), attempts, transactionMs };
+      return { results: applied.map((a) => ({ kind: 'done', applied: a })), attempts, transactionMs, lockWaitMs };
     } catch (error) {
       const cause = error instanceof RetriesExhausted ? error.lastError : error;
       const transient = isRetryable(cause);
       this.log.error({ err: cause, attempts, ambiguous, operations: ops.length, walletId: ops[0]?.walletId,
         operationId: ops[0]?.id }, ambiguous ? 'operation outcome unknown' : 'operation failed, nothing applied');
       const result: ExecutionResult = ambiguous
-        ? { kind: 'pending', detail: 'The database connection was lost while committing and the outcome could not be confirmed in time; ' +
-            'GET the operation (or retry with the same Idempotency-Key) to learn the final outcome' }
-        : { kind: 'failed', detail: transient
-            ? 'Database unavailable; the operation was not applied, please retry'
-            : 'Internal error; the operation was not applied' };
-      return { results: ops.map(() => result), attempts, transactionMs };
+        ? { kind: 'pending', detail: PENDING_DETAIL }
+        : { kind: 'failed', detail: transient ? FAILED_DETAIL_UNAVAILABLE : FAILED_DETAIL_INTERNAL };
+      return { results: ops.map(() => result), attempts, transactionMs, lockWaitMs };
     }
   }
 }

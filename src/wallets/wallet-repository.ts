@@ -1,6 +1,6 @@
 /** SQL only. Each function takes the executor (Kysely or a transaction's client) it runs on. */
 import { sql, type Kysely } from 'kysely';
-import type pg from 'pg';
+import pg from 'pg';
 import type { Database } from '../db/schema.js';
 
 export type OperationType = 'DEPOSIT' | 'WITHDRAW';
@@ -72,27 +72,45 @@ interface ApplyResultRow {
   o_balance_after: string | null;
   o_status: 'SUCCESS' | 'REJECTED' | null;
   o_created_at: Date | null;
+  o_lock_wait_ms: number | null;
 }
 
+export interface BatchLimits {
+  lockTimeoutMs: number;
+  statementTimeoutMs: number;
+}
+
+const literal = (value: string | null) => (value === null ? 'NULL' : pg.escapeLiteral(value));
+const array = (values: (string | null)[], type: string) => `ARRAY[${values.map(literal).join(',')}]::${type}[]`;
+
 /**
- * Applies a batch in arrival order with one statement (see db/changelog/changes/003). Must run
- * inside a transaction: the wallet row locks are held until its COMMIT.
+ * The whole transaction for one batch as a single script: BEGIN, per-transaction limits
+ * (SET LOCAL, never session state: safe behind PgBouncer), the apply_operations call (see
+ * db/changelog/changes/003) and COMMIT. Sent in one round trip. Every value is escaped as a
+ * literal; the inputs are already validated (uuids, decimal amounts, enum types, printable keys).
  * `checkExisting` makes a retry find what an earlier attempt with the same ids committed.
  */
-export async function applyOperations(
-  client: pg.PoolClient,
-  ops: readonly OperationInput[],
-  checkExisting: boolean,
-): Promise<AppliedOperation[]> {
-  const result = await client.query<ApplyResultRow>(
-    'SELECT * FROM apply_operations($1::uuid[], $2::uuid[], $3::text[], $4::numeric[], $5::text[], $6::text[], $7)',
-    [
-      ops.map((o) => o.walletId), ops.map((o) => o.id), ops.map((o) => o.type), ops.map((o) => o.amount),
-      ops.map((o) => o.idempotencyKey), ops.map((o) => o.requestHash), checkExisting,
-    ],
-  );
-  const applied: AppliedOperation[] = new Array(ops.length);
-  for (const r of result.rows) {
+export function applyOperationsScript(ops: readonly OperationInput[], checkExisting: boolean, limits: BatchLimits): string {
+  return `BEGIN; SET LOCAL lock_timeout = '${Math.trunc(limits.lockTimeoutMs)}ms'; ` +
+    `SET LOCAL statement_timeout = '${Math.trunc(limits.statementTimeoutMs)}ms'; ` +
+    'SELECT * FROM apply_operations(' +
+    `${array(ops.map((o) => o.walletId), 'uuid')}, ${array(ops.map((o) => o.id), 'uuid')}, ` +
+    `${array(ops.map((o) => o.type), 'text')}, ${array(ops.map((o) => o.amount), 'numeric')}, ` +
+    `${array(ops.map((o) => o.idempotencyKey), 'text')}, ${array(ops.map((o) => o.requestHash), 'text')}, ` +
+    `${checkExisting ? 'true' : 'false'}); COMMIT`;
+}
+
+export interface BatchRows {
+  applied: AppliedOperation[];
+  lockWaitMs: number;
+}
+
+/** Reads apply_operations' rows (the third statement of the script) back into input order. */
+export function readAppliedRows(results: readonly pg.QueryResult[], count: number): BatchRows {
+  const rows = (results[3]?.rows ?? []) as ApplyResultRow[];
+  if (rows.length !== count) throw new Error(`apply_operations returned ${rows.length} rows for ${count} operations`);
+  const applied: AppliedOperation[] = new Array(count);
+  for (const r of rows) {
     applied[r.o_idx - 1] = {
       outcome: r.o_outcome,
       row: r.o_outcome === 'NOT_FOUND' ? undefined : {
@@ -106,5 +124,5 @@ export async function applyOperations(
       },
     };
   }
-  return applied;
+  return { applied, lockWaitMs: rows[0]?.o_lock_wait_ms ?? 0 };
 }

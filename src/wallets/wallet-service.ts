@@ -9,7 +9,8 @@ import type { Database } from '../db/schema.js';
 import { classifyDbError } from '../db/pg-errors.js';
 import { RetriesExhausted, retry, type RetryPolicy } from '../lib/retry.js';
 import { MONEY_MAX, formatMoney } from './money.js';
-import type { OperationExecutor } from './operation-executor.js';
+import type { ExecutionResult } from './operation-executor.js';
+import type { OperationBatcher } from './operation-batcher.js';
 import {
   BalanceLimitExceeded, DatabaseUnavailable, type DomainError, IdempotencyConflict, InsufficientFunds,
   OperationNotFound, WalletNotFound,
@@ -84,7 +85,7 @@ export function requestHash(type: OperationType, amount: string): string {
 export class WalletService {
   constructor(
     private readonly db: Kysely<Database>,
-    private readonly executor: Pick<OperationExecutor, 'execute'>,
+    private readonly batcher: Pick<OperationBatcher, 'submit'>,
     private readonly readPolicy: RetryPolicy,
     private readonly log: FastifyBaseLogger,
   ) {}
@@ -124,19 +125,19 @@ export class WalletService {
       idempotencyKey: request.idempotencyKey ?? null,
       requestHash: request.idempotencyKey === undefined ? null : requestHash(request.type, request.amount),
     };
-    const { results, attempts, transactionMs } = await this.executor.execute([input]);
-    const result = results[0]!;
+    const { result, attempts, transactionMs, batchSize, queuedMs } = await this.batcher.submit(input);
     const outcome = this.outcome(input, result);
     this.log.info({
       walletId: input.walletId, operationId: outcome.kind === 'answered' ? outcome.view.id : input.id,
       type: input.type, amount: input.amount,
       outcome: outcome.kind === 'answered' ? outcome.view.status : outcome.error.name,
       replayed: outcome.replayed, attempts, transactionMs: Math.round(transactionMs * 100) / 100,
+      batchSize, queuedMs: Math.round(queuedMs * 100) / 100,
     }, 'operation');
     return outcome;
   }
 
-  private outcome(input: repo.OperationInput, result: Awaited<ReturnType<OperationExecutor['execute']>>['results'][number]): OperationOutcome {
+  private outcome(input: repo.OperationInput, result: ExecutionResult): OperationOutcome {
     if (result.kind !== 'done') {
       return {
         kind: 'answered',

@@ -84,7 +84,7 @@ export class FaultProxy {
         const message = buffer.subarray(0, length);
         buffer = buffer.subarray(length);
         started = true;
-        if (message[0] === 0x51 /* 'Q' */ && /^\s*COMMIT\s*;?\s*$/i.test(message.subarray(5, length - 1).toString())) {
+        if (message[0] === 0x51 /* 'Q' */ && /(^|;)\s*COMMIT\s*;?\s*$/i.test(message.subarray(5, length - 1).toString())) {
           this.commitsSeen++;
           if (this.fault && this.faultsLeft > 0) {
             this.faultsLeft--;

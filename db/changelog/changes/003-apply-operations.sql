@@ -20,11 +20,13 @@ CREATE FUNCTION apply_operations(
     p_wallet_ids uuid[], p_ids uuid[], p_types text[], p_amounts numeric[],
     p_keys text[], p_hashes text[], p_check_existing boolean)
 RETURNS TABLE (o_idx int, o_outcome text, o_id uuid, o_wallet_id uuid, o_type text,
-               o_amount numeric, o_balance_after numeric, o_status text, o_created_at timestamptz)
+               o_amount numeric, o_balance_after numeric, o_status text, o_created_at timestamptz,
+               o_lock_wait_ms double precision)
 LANGUAGE plpgsql AS $$
 DECLARE
     c_balance_max CONSTANT numeric := 9999999999999999.99;
     v_now    timestamptz := now();
+    v_started timestamptz := clock_timestamp();
     v_n      int := coalesce(array_length(p_ids, 1), 0);
     w_ids    uuid[];
     w_bal    numeric[];
@@ -56,6 +58,8 @@ BEGIN
              ORDER BY wl.id
                FOR UPDATE) w;
     w_seq0 := w_seq;
+    -- time spent acquiring the row locks (the same value on every row)
+    o_lock_wait_ms := extract(epoch FROM clock_timestamp() - v_started) * 1000;
 
     FOR i IN 1..v_n LOOP
         o_idx := i;

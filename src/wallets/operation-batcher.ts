@@ -1,0 +1,167 @@
+/**
+ * Group commit. Concurrent operations are queued per wallet and applied in batches: one
+ * transaction locks each wallet row once, judges every operation against the running balance in
+ * arrival order, writes one ledger insert and one balance update, and commits once; then each
+ * request gets its own result. A hot wallet thus pays one lock hand-off and one commit per batch
+ * instead of per operation.
+ *
+ * Scheduling:
+ * - at most `walletBatchesInFlightMax` batches per wallet are in flight: one commits while the next
+ *   already waits on the row lock (no idle round trip between them), and everything arriving
+ *   meanwhile gathers into the batch after;
+ * - at most `batchesInFlightMax` batches at once (each holds one pool connection);
+ * - a batch takes whole wallet queues, oldest wallet first, up to `batchSizeMax` operations, so
+ *   cold wallets share batches too (apply_operations locks them in id order: no deadlocks);
+ * - `maxWaitUs` lets a batch linger for more operations before it is sent (0: send at the next
+ *   turn of the event loop, which already gathers everything that arrived together).
+ * Bounds: `walletQueueMax` per wallet and `queueTotalMax` overall; beyond them submit() throws
+ * Overloaded (503 + Retry-After) instead of growing memory. An operation that waited longer than
+ * its budget without being sent is answered FAILED (it was never sent, so certainly not applied).
+ */
+import { DomainError } from './wallet-errors.js';
+import { type ExecutionResult, FAILED_DETAIL_UNAVAILABLE, type OperationExecutor } from './operation-executor.js';
+import type { OperationInput } from './wallet-repository.js';
+
+export interface BatcherLimits {
+  batchSizeMax: number;
+  batchesInFlightMax: number;
+  walletBatchesInFlightMax: number;
+  maxWaitUs: number;
+  walletQueueMax: number;
+  queueTotalMax: number;
+  /** Total time an operation may take, queueing included. */
+  operationBudgetMs: number;
+}
+
+export interface SubmittedResult {
+  result: ExecutionResult;
+  attempts: number;
+  transactionMs: number;
+  batchSize: number;
+  queuedMs: number;
+}
+
+export class Overloaded extends DomainError {
+  readonly statusCode = 503;
+  constructor(what: string) { super(`Service overloaded (${what}), please retry later`); }
+}
+
+interface Queued {
+  op: OperationInput;
+  enqueuedAt: number;
+  resolve(result: SubmittedResult): void;
+}
+
+interface WalletQueue {
+  items: Queued[];
+  inFlight: number;
+}
+
+export class OperationBatcher {
+  private readonly wallets = new Map<string, WalletQueue>();
+  /** Wallets with queued operations, oldest first (Map keeps insertion order). */
+  private readonly ready = new Map<string, WalletQueue>();
+  private queuedTotal = 0;
+  private batchesInFlight = 0;
+  private drainScheduled = false;
+  private closed = false;
+
+  constructor(private readonly executor: Pick<OperationExecutor, 'execute'>, private readonly limits: BatcherLimits) {}
+
+  /** Queued operations right now (for metrics). */
+  get queued(): number { return this.queuedTotal; }
+  get inFlight(): number { return this.batchesInFlight; }
+
+  submit(op: OperationInput): Promise<SubmittedResult> {
+    if (this.closed) throw new Overloaded('shutting down');
+    if (this.queuedTotal >= this.limits.queueTotalMax) throw new Overloaded('queue full');
+    let wallet = this.wallets.get(op.walletId);
+    if (!wallet) {
+      wallet = { items: [], inFlight: 0 };
+      this.wallets.set(op.walletId, wallet);
+    }
+    if (wallet.items.length >= this.limits.walletQueueMax) throw new Overloaded('wallet queue full');
+    return new Promise((resolve) => {
+      wallet.items.push({ op, enqueuedAt: performance.now(), resolve });
+      this.queuedTotal++;
+      if (wallet.inFlight < this.limits.walletBatchesInFlightMax) this.ready.set(op.walletId, wallet);
+      this.scheduleDrain();
+    });
+  }
+
+  /** Stops taking new operations; queued ones are still sent. */
+  close(): void {
+    this.closed = true;
+  }
+
+  private scheduleDrain(): void {
+    if (this.drainScheduled) return;
+    this.drainScheduled = true;
+    const run = () => {
+      this.drainScheduled = false;
+      this.drain();
+    };
+    if (this.limits.maxWaitUs > 0) setTimeout(run, this.limits.maxWaitUs / 1000);
+    else setImmediate(run);
+  }
+
+  private drain(): void {
+    while (this.batchesInFlight < this.limits.batchesInFlightMax && this.ready.size > 0) {
+      const batch: Queued[] = [];
+      const walletIds: string[] = [];
+      for (const [walletId, wallet] of this.ready) {
+        if (batch.length >= this.limits.batchSizeMax) break;
+        const take = wallet.items.splice(0, this.limits.batchSizeMax - batch.length);
+        batch.push(...take);
+        this.queuedTotal -= take.length;
+        wallet.inFlight++;
+        walletIds.push(walletId);
+        this.ready.delete(walletId);
+        if (wallet.items.length > 0 && wallet.inFlight < this.limits.walletBatchesInFlightMax) {
+          this.ready.set(walletId, wallet); // goes to the back: other wallets get their turn
+        }
+      }
+      this.batchesInFlight++;
+      void this.send(batch).finally(() => this.finish(walletIds));
+    }
+  }
+
+  private finish(walletIds: string[]): void {
+    this.batchesInFlight--;
+    for (const walletId of walletIds) {
+      const wallet = this.wallets.get(walletId)!;
+      wallet.inFlight--;
+      if (wallet.items.length > 0) this.ready.set(walletId, wallet);
+      else if (wallet.inFlight === 0) this.wallets.delete(walletId);
+    }
+    if (this.ready.size > 0) this.scheduleDrain();
+  }
+
+  private async send(batch: Queued[]): Promise<void> {
+    const now = performance.now();
+    // Never sent, so certainly not applied: answer FAILED rather than exceed the request's bound.
+    const expired = batch.filter((q) => now - q.enqueuedAt >= this.limits.operationBudgetMs);
+    const live = expired.length === 0 ? batch : batch.filter((q) => now - q.enqueuedAt < this.limits.operationBudgetMs);
+    for (const q of expired) {
+      q.resolve({ result: { kind: 'failed', detail: FAILED_DETAIL_UNAVAILABLE }, attempts: 0, transactionMs: 0, batchSize: 0, queuedMs: now - q.enqueuedAt });
+    }
+    if (live.length === 0) return;
+    const oldest = Math.min(...live.map((q) => q.enqueuedAt));
+    const budgetMs = Math.max(1, this.limits.operationBudgetMs - (now - oldest));
+    try {
+      const execution = await this.executor.execute(live.map((q) => q.op), budgetMs);
+      live.forEach((q, i) => q.resolve({
+        result: execution.results[i]!, attempts: execution.attempts, transactionMs: execution.transactionMs,
+        batchSize: live.length, queuedMs: now - q.enqueuedAt,
+      }));
+    } catch (error) {
+      // execute() reports failures as results; an exception here is a bug: nothing was sent
+      // that could have been applied without a result, so FAILED is the truth only if the
+      // executor never ran. Report PENDING to stay honest.
+      live.forEach((q) => q.resolve({
+        result: { kind: 'pending', detail: `Internal error while applying; GET the operation to learn its outcome (${(error as Error).message})` },
+        attempts: 0, transactionMs: 0, batchSize: live.length, queuedMs: now - q.enqueuedAt,
+      }));
+    }
+  }
+}
