@@ -18,7 +18,6 @@ CREATE TABLE operations (
     created_at      timestamptz   NOT NULL DEFAULT now(),
     CONSTRAINT operations_pkey PRIMARY KEY (wallet_id, id),
     CONSTRAINT operations_wallet_seq_key UNIQUE (wallet_id, seq),
-    CONSTRAINT operations_wallet_idempotency_key UNIQUE (wallet_id, idempotency_key),
     CONSTRAINT operations_type_valid CHECK (operation_type IN ('DEPOSIT', 'WITHDRAW')),
     CONSTRAINT operations_amount_positive CHECK (amount > 0),
     CONSTRAINT operations_balance_after_non_negative CHECK (balance_after >= 0),
@@ -26,4 +25,7 @@ CREATE TABLE operations (
     CONSTRAINT operations_key_has_hash CHECK ((idempotency_key IS NULL) = (request_hash IS NULL)),
     CONSTRAINT operations_key_length CHECK (char_length(idempotency_key) BETWEEN 1 AND 255)
 );
+-- Partial: operations without a key (most of them) cost no entry in this index.
+CREATE UNIQUE INDEX operations_wallet_idempotency_key ON operations (wallet_id, idempotency_key)
+    WHERE idempotency_key IS NOT NULL;
 --rollback DROP TABLE operations;
