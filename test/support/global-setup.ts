@@ -2,6 +2,9 @@
  * Starts one real PostgreSQL for the whole run and applies the Liquibase changelog to it.
  * TEST_DATABASE_URL (e.g. PgBouncer) and TEST_ADMIN_DATABASE_URL (direct PostgreSQL) use an
  * existing server instead; the admin URL is what tests use to inspect locks and kill backends.
+ * TEST_VIA_PGBOUNCER=1 puts a real PgBouncer (docker/pgbouncer/pgbouncer.ini, transaction mode,
+ * auth_query) in front of the embedded PostgreSQL: databaseUrl is then wallet_app through
+ * PgBouncer, adminDatabaseUrl stays direct.
  */
 import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -10,11 +13,14 @@ import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
 import { startEmbeddedPostgres } from '../../src/db/embedded-postgres.js';
 import { migrate } from '../../src/db/migrations.js';
+import { generateSecrets, startFrontBouncer } from '../../src/topology/front-bouncer.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
     databaseUrl: string;
     adminDatabaseUrl: string;
+    /** PgBouncer's console (stats user) when databaseUrl goes through PgBouncer, else ''. */
+    pgbouncerConsoleUrl: string;
   }
 }
 
@@ -36,6 +42,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
     if (process.env.TEST_SKIP_MIGRATE !== 'true') await migrate(admin);
     project.provide('databaseUrl', external);
     project.provide('adminDatabaseUrl', admin);
+    project.provide('pgbouncerConsoleUrl', process.env.TEST_PGBOUNCER_CONSOLE_URL ?? '');
     return async () => {};
   }
   const home = mkdtempSync(join(tmpdir(), 'wallet-test-'));
@@ -46,9 +53,17 @@ export default async function setup(project: TestProject): Promise<() => Promise
     settings: { max_connections: '300', fsync: 'on' },
   });
   await migrate(pg.url, { forceUnlock: true });
-  project.provide('databaseUrl', pg.url);
+  const front = /^(1|true)$/i.test(process.env.TEST_VIA_PGBOUNCER ?? '')
+    ? await startFrontBouncer({
+      adminUrl: pg.url, listenPort: await freePort(), runDir: join(home, 'pgbouncer'), secrets: generateSecrets(),
+      settings: { log_connections: 0, log_disconnections: 0 },
+    }).catch(async (error: unknown) => { await pg.stop(); throw error; })
+    : undefined;
+  project.provide('databaseUrl', front?.appUrl ?? pg.url);
   project.provide('adminDatabaseUrl', pg.url);
+  project.provide('pgbouncerConsoleUrl', front?.bouncer.consoleUrl('stats') ?? '');
   return async () => {
+    await front?.bouncer.stop();
     await pg.stop();
     rmSync(home, { recursive: true, force: true });
   };
