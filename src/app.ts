@@ -5,8 +5,13 @@ import addFormats from 'ajv-formats';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import type { Config } from './config.js';
 import type { Db } from './db/database.js';
+import { registerDashboard } from './dashboard/dashboard-routes.js';
+import { expectedChangesets, ReadinessCheck, registerReadiness } from './health/readiness.js';
+import { registerHistoryRoutes } from './history/history-routes.js';
+import { HistoryService } from './history/history-service.js';
 import { registerErrorHandler } from './plugins/error-handler.js';
 import { registerJsonBodyParser } from './plugins/json-body.js';
+import { registerMetrics } from './plugins/metrics.js';
 import { registerSwagger } from './plugins/swagger.js';
 import { OperationBatcher } from './wallets/operation-batcher.js';
 import { OperationExecutor } from './wallets/operation-executor.js';
@@ -55,6 +60,13 @@ export async function buildApp({ config, db, logger }: AppOptions): Promise<Fast
 
   registerErrorHandler(app);
   registerJsonBodyParser(app, config.bodyLimitBytes);
+  // Before any route, so that every route's requests are measured.
+  const { metrics, executorHooks } = registerMetrics(app, {
+    pool: db.pool,
+    poolSizeMax: config.poolSizeMax,
+    liveIntervalMs: config.dashboardIntervalMs,
+    liveHistoryLength: config.dashboardHistoryLength,
+  });
   await registerSwagger(app);
 
   const readPolicy = {
@@ -66,7 +78,9 @@ export async function buildApp({ config, db, logger }: AppOptions): Promise<Fast
   const executor = new OperationExecutor(db.pool,
     { lockTimeoutMs: config.lockTimeoutMs, statementTimeoutMs: config.statementTimeoutMs },
     { ...readPolicy, budgetMs: config.operationBudgetMs },
-    app.log);
+    app.log,
+    // Metrics: onRetry, onTransaction (+ slow-transaction log), onBatch, onLockWait.
+    executorHooks(app.log, config.slowTransactionMs));
   const batcher = new OperationBatcher(executor, {
     ...config.groupCommit,
     batchesInFlightMax: config.groupCommit.batchesInFlightMax || config.poolSizeMax,
@@ -77,6 +91,9 @@ export async function buildApp({ config, db, logger }: AppOptions): Promise<Fast
 
   app.get('/health', { schema: { tags: ['service'], summary: 'Liveness: the process is up' } },
     async () => ({ status: 'ok' }));
+  registerReadiness(app, new ReadinessCheck(db.pool, expectedChangesets(), config.readyTimeoutMs));
   registerWalletRoutes(app, service);
+  registerHistoryRoutes(app, new HistoryService(db.kysely, readPolicy, app.log));
+  registerDashboard(app, metrics.live);
   return app;
 }
