@@ -1,0 +1,2 @@
+DROP TABLE IF EXISTS bench_operations;
+DROP TABLE IF EXISTS bench_wallets;

@@ -1,0 +1,73 @@
+/** The Markdown report printed on stdout and kept in the README. Pure. */
+import type { BenchReport, ScenarioResult } from './types.js';
+
+const integer = (n: number) => Math.round(n).toLocaleString('en-US');
+const ms = (n: number) => (n >= 100 ? Math.round(n).toString() : n.toFixed(1));
+const mib = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(0)} MiB`;
+const ratio = (n: number) => `${n.toFixed(2)}x`;
+
+function referenceCell(result: ScenarioResult): string {
+  if (!result.reference) return '—';
+  const mark = result.reference.clients === result.connections ? '' : ` (${result.reference.clients}c)`;
+  return `${ratio(result.reference.ratio)} of ${integer(result.reference.tps)}${mark}`;
+}
+
+export function scenarioRow(result: ScenarioResult): string {
+  const non2xx = result.status4xx + result.status5xx;
+  const non2xxCell = non2xx === 0 ? '0' : `${integer(non2xx)} (5xx: ${integer(result.status5xx)})`;
+  const cells = [
+    result.title,
+    String(result.connections),
+    integer(result.requestsPerS),
+    ms(result.latencyMs.p50), ms(result.latencyMs.p90), ms(result.latencyMs.p99), ms(result.latencyMs.max),
+    non2xxCell,
+    integer(result.errors + result.timeouts),
+    referenceCell(result),
+    result.hotBest ? ratio(result.hotBest.ratio) : '—',
+    result.check.ok ? 'ok' : '**FAILED**',
+  ];
+  return `| ${cells.join(' | ')} |`;
+}
+
+export function renderMarkdown(report: BenchReport): string {
+  const m = report.machine;
+  const lines: string[] = [];
+  lines.push(`### Benchmark ${report.startedAt} (${report.mode}, ${report.settings.durationS} s per run)`);
+  lines.push('');
+  lines.push(`Machine: ${m.cores} cores, ${m.cpuModel}, ${mib(m.memoryBytes)} RAM, load average at start ${m.loadAverageAtStart.map((n) => n.toFixed(2)).join(' ')}; ` +
+    `Node ${m.node}, PostgreSQL ${m.postgres}${m.pgbench ? `, ${m.pgbench}` : ''}, autocannon ${m.autocannon}` +
+    `${m.gitCommit ? `; commit ${m.gitCommit.slice(0, 10)}` : ''}. Target: ${report.target.kind}. ` +
+    `synchronous_commit=${m.postgresSettings.synchronous_commit ?? '?'}, fsync=${m.postgresSettings.fsync ?? '?'}.`);
+  lines.push('');
+  if (report.pgbench.length > 0) {
+    lines.push('pgbench reference (one transaction per operation: UPDATE wallet RETURNING, INSERT ledger row, COMMIT):');
+    lines.push('');
+    lines.push('| workload | clients | TPS | avg latency ms |');
+    lines.push('|---|--:|--:|--:|');
+    for (const r of report.pgbench) {
+      lines.push(`| ${r.workload === 'hot' ? 'one hot row' : '10,000 rows'} | ${r.clients} | ${integer(r.tps)} | ${ms(r.latencyAvgMs)} |`);
+    }
+    lines.push('');
+  }
+  if (report.pgbenchNote) lines.push(`${report.pgbenchNote}`, '');
+  lines.push('| scenario | conns | req/s | p50 ms | p90 ms | p99 ms | max ms | non-2xx | errors | vs pgbench (same clients) | hot: vs pgbench best | check |');
+  lines.push('|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|---|');
+  for (const result of report.scenarios) lines.push(scenarioRow(result));
+  lines.push('');
+  for (const result of report.scenarios.filter((r) => r.memory)) {
+    const memory = result.memory!;
+    lines.push(`Service memory during ${result.title} at ${result.connections} connections: peak RSS ${mib(memory.peakRssBytes)} ` +
+      `(VmHWM over the process's life ${mib(memory.lifetimeHwmBytes)}).`);
+  }
+  const failed = report.scenarios.filter((r) => !r.check.ok);
+  if (failed.length > 0 || report.problems.length > 0) {
+    lines.push('', '**Run FAILED:**');
+    for (const problem of report.problems) lines.push(`- ${problem}`);
+    for (const result of failed) {
+      lines.push(`- ${result.title} at ${result.connections} connections: ${result.check.problems.slice(0, 5).join('; ')}`);
+    }
+  } else {
+    lines.push('', 'Every run checked: balances equal the answered amounts, ledgers reconcile, no 5xx.');
+  }
+  return lines.join('\n');
+}

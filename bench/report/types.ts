@@ -1,0 +1,68 @@
+/** The shape of a benchmark run's results (also the JSON written under bench/results/). */
+import type { PgbenchResult } from '../pgbench/run-pgbench.js';
+
+export interface LatencyMs {
+  p50: number;
+  p90: number;
+  p99: number;
+  max: number;
+  mean: number;
+}
+
+export interface Comparison {
+  /** pgbench clients of the figure compared with. */
+  clients: number;
+  tps: number;
+  /** Service requests/s divided by pgbench TPS. */
+  ratio: number;
+}
+
+export interface ScenarioResult {
+  scenario: string;
+  title: string;
+  connections: number;
+  durationS: number;
+  responses: number;
+  requestsPerS: number;
+  latencyMs: LatencyMs;
+  status2xx: number;
+  status4xx: number;
+  status5xx: number;
+  /** Connection errors and timeouts seen by the load generator. */
+  errors: number;
+  timeouts: number;
+  /** Matching pgbench figure: same workload, same clients (or the nearest run below). */
+  reference?: Comparison & { workload: 'hot' | 'spread' };
+  /** Hot wallet only: against pgbench's best hot-row figure over 1, 10 and 100 clients. */
+  hotBest?: Comparison;
+  check: { ok: boolean; problems: string[]; summary: string };
+  memory?: { peakRssBytes: number; lifetimeHwmBytes: number; samples: number };
+}
+
+export interface MachineInfo {
+  cores: number;
+  cpuModel: string;
+  memoryBytes: number;
+  os: string;
+  node: string;
+  postgres: string;
+  pgbench?: string;
+  autocannon: string;
+  loadAverageAtStart: number[];
+  gitCommit?: string;
+  postgresSettings: Record<string, string>;
+}
+
+export interface BenchReport {
+  startedAt: string;
+  finishedAt: string;
+  mode: 'quick' | 'full' | 'custom';
+  target: { kind: 'embedded' | 'url' | 'pgbouncer'; baseUrl: string };
+  settings: { durationS: number; warmupS: number; connections: number[]; scenarios: string[] };
+  machine: MachineInfo;
+  pgbench: PgbenchResult[];
+  pgbenchNote?: string;
+  scenarios: ScenarioResult[];
+  ok: boolean;
+  problems: string[];
+}

@@ -1,0 +1,198 @@
+/**
+ * `npm run bench`: starts what it measures, runs the pgbench reference and every scenario at
+ * each connection count, checks correctness after each run, and reports. See options.ts for usage.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import pg from 'pg';
+import { runLoad } from './load/run-load.js';
+import { OptionsError, parseBenchOptions, usage, type BenchOptions } from './options.js';
+import { dropPgbenchTables, findPgbench, runPgbench, setUpPgbenchTables, type PgbenchResult } from './pgbench/run-pgbench.js';
+import { bestHotRow, compare, referenceFor } from './report/compare.js';
+import { machineInfo } from './report/machine-info.js';
+import { renderMarkdown } from './report/markdown.js';
+import { renderSvgChart } from './report/svg-chart.js';
+import type { BenchReport, ScenarioResult } from './report/types.js';
+import { scenarios as allScenarios } from './scenarios/index.js';
+import type { BenchContext, Scenario } from './scenarios/scenario.js';
+import { startTarget, type Target } from './target/target.js';
+import { sampleRss } from './target/rss-sampler.js';
+
+const log = (message: string) => console.error(`[bench] ${message}`);
+/** pgbench clients kept below max_connections, leaving room for the service's pool and the harness. */
+const connectionsReserved = 30;
+/** How long a check waits for the service to finish requests cut by the time limit. */
+const quietBoundMs = 30_000;
+
+async function runReference(options: BenchOptions, target: Target, db: pg.Client, cores: number): Promise<{ results: PgbenchResult[]; note?: string }> {
+  if (!options.pgbench) return { results: [], note: 'pgbench reference skipped (--no-pgbench).' };
+  const pgbench = findPgbench();
+  if (!pgbench) return { results: [], note: 'pgbench reference skipped: no pgbench found (set PGBENCH or install postgresql-client).' };
+  const max = await db.query<{ setting: string }>(`SELECT setting FROM pg_settings WHERE name = 'max_connections'`);
+  const clientsMax = Number(max.rows[0]?.setting ?? 100) - connectionsReserved;
+  const wanted = { hot: [1, 10, 100, ...options.connections], spread: options.connections };
+  const results: PgbenchResult[] = [];
+  const skipped: number[] = [];
+  await setUpPgbenchTables(db);
+  try {
+    for (const workload of ['hot', 'spread'] as const) {
+      for (const clients of [...new Set(wanted[workload])].sort((a, b) => a - b)) {
+        if (clients > clientsMax) {
+          skipped.push(clients);
+          continue;
+        }
+        const result = await runPgbench({ pgbench, databaseUrl: target.databaseUrl, workload, clients, durationS: options.durationS, cores });
+        log(`pgbench ${workload} ${clients} clients: ${Math.round(result.tps)} TPS`);
+        results.push(result);
+      }
+    }
+  } finally {
+    await dropPgbenchTables(db);
+  }
+  const note = skipped.length > 0
+    ? `pgbench not run at ${[...new Set(skipped)].join(', ')} clients (PostgreSQL max_connections leaves ${clientsMax}): those rows compare with the largest client count run.`
+    : undefined;
+  return { results, note };
+}
+
+async function runScenario(
+  scenario: Scenario, connections: number, options: BenchOptions, ctx: BenchContext, target: Target, sampleMemory: boolean,
+): Promise<ScenarioResult> {
+  const prepared = await scenario.prepare(ctx, connections);
+  const sampler = sampleMemory && target.pid ? sampleRss(target.pid) : undefined;
+  const outcome = await runLoad({
+    baseUrl: ctx.baseUrl, connections, durationS: options.durationS, requestTimeoutS: options.requestTimeoutS, requests: prepared.requests,
+  });
+  const memory = sampler?.stop();
+  const check = await prepared.check();
+  const result = outcome.result;
+  if (result['5xx'] > 0) {
+    check.problems.push(`${result['5xx']} responses were 5xx`);
+    check.ok = false;
+  }
+  const requestsPerS = outcome.responses / Math.max(result.duration, 0.001);
+  return {
+    scenario: scenario.id,
+    title: scenario.title,
+    connections,
+    durationS: result.duration,
+    responses: outcome.responses,
+    requestsPerS,
+    latencyMs: { p50: result.latency.p50, p90: result.latency.p90, p99: result.latency.p99, max: result.latency.max, mean: result.latency.mean },
+    status2xx: result['2xx'],
+    status4xx: result['4xx'],
+    status5xx: result['5xx'],
+    errors: result.errors - result.timeouts,
+    timeouts: result.timeouts,
+    check,
+    ...(memory ? { memory } : {}),
+  };
+}
+
+function withComparisons(results: ScenarioResult[], scenarios: Scenario[], pgbench: PgbenchResult[]): void {
+  const best = bestHotRow(pgbench);
+  for (const result of results) {
+    const workload = scenarios.find((s) => s.id === result.scenario)?.reference;
+    if (!workload) continue;
+    const reference = referenceFor(pgbench, workload, result.connections);
+    const comparison = compare(result.requestsPerS, reference);
+    if (comparison) result.reference = { ...comparison, workload };
+    if (workload === 'hot') result.hotBest = compare(result.requestsPerS, best);
+  }
+}
+
+function writeResults(report: BenchReport, markdown: string, outDir: string): string {
+  const dir = resolve(outDir);
+  mkdirSync(dir, { recursive: true });
+  const stamp = report.startedAt.replace(/[:.]/g, '-');
+  const json = `${JSON.stringify(report, null, 2)}\n`;
+  writeFileSync(join(dir, `${stamp}.json`), json);
+  writeFileSync(join(dir, 'latest.json'), json);
+  writeFileSync(join(dir, 'latest.md'), `${markdown}\n`);
+  writeFileSync(join(dir, 'latest.svg'), renderSvgChart(report));
+  return dir;
+}
+
+async function main(): Promise<number> {
+  let options: BenchOptions;
+  try {
+    options = parseBenchOptions(process.argv.slice(2));
+  } catch (error) {
+    if (error instanceof OptionsError) {
+      console.error(`${error.message}\n\n${usage}`);
+      return 2;
+    }
+    throw error;
+  }
+  if (options.help) {
+    console.log(usage);
+    return 0;
+  }
+  const unknown = (options.scenarios ?? []).filter((id) => !allScenarios.some((s) => s.id === id));
+  if (unknown.length > 0) {
+    console.error(`unknown scenario(s): ${unknown.join(', ')}\n\n${usage}`);
+    return 2;
+  }
+  const scenarios = allScenarios.filter((s) => !options.scenarios || options.scenarios.includes(s.id));
+  const startedAt = new Date().toISOString();
+  const target = await startTarget(options, log);
+  const db = new pg.Client({ connectionString: target.databaseUrl });
+  let interrupted = false;
+  const onSignal = (signal: string) => {
+    if (interrupted) return;
+    interrupted = true;
+    log(`${signal}: cleaning up`);
+    void db.end().catch(() => undefined).finally(() => target.stop().finally(() => process.exit(130)));
+  };
+  process.on('SIGINT', () => onSignal('SIGINT'));
+  process.on('SIGTERM', () => onSignal('SIGTERM'));
+  try {
+    await db.connect();
+    const machine = await machineInfo(db, options.pgbench ? findPgbench() : undefined);
+    const ctx: BenchContext = { baseUrl: target.baseUrl, db, quietBoundMs };
+    const reference = await runReference(options, target, db, machine.cores);
+    const problems: string[] = [];
+    if (options.warmupS > 0) {
+      const warm = await runScenario(allScenarios[0]!, 10, { ...options, durationS: options.warmupS }, ctx, target, false);
+      log(`warm-up: ${Math.round(warm.requestsPerS)} req/s`);
+      if (!warm.check.ok) problems.push(`warm-up check failed: ${warm.check.problems.slice(0, 3).join('; ')}`);
+    }
+    const results: ScenarioResult[] = [];
+    const connectionsMax = Math.max(...options.connections);
+    for (const scenario of scenarios) {
+      for (const connections of options.connections) {
+        const result = await runScenario(scenario, connections, options, ctx, target,
+          scenario.id === 'hot-deposit' && connections === connectionsMax);
+        log(`${scenario.id} x${connections}: ${Math.round(result.requestsPerS)} req/s, p99 ${result.latencyMs.p99} ms, ` +
+          `check ${result.check.ok ? 'ok' : `FAILED: ${result.check.problems.slice(0, 3).join('; ')}`}`);
+        results.push(result);
+      }
+    }
+    withComparisons(results, scenarios, reference.results);
+    const report: BenchReport = {
+      startedAt,
+      finishedAt: new Date().toISOString(),
+      mode: options.mode,
+      target: { kind: target.kind, baseUrl: target.baseUrl },
+      settings: { durationS: options.durationS, warmupS: options.warmupS, connections: options.connections, scenarios: scenarios.map((s) => s.id) },
+      machine,
+      pgbench: reference.results,
+      ...(reference.note ? { pgbenchNote: reference.note } : {}),
+      scenarios: results,
+      ok: problems.length === 0 && results.every((r) => r.check.ok),
+      problems,
+    };
+    const markdown = renderMarkdown(report);
+    console.log(markdown);
+    log(`results written to ${writeResults(report, markdown, options.outDir)}`);
+    return report.ok ? 0 : 1;
+  } finally {
+    await db.end().catch(() => undefined);
+    await target.stop();
+  }
+}
+
+main().then((code) => process.exit(code), (error: unknown) => {
+  console.error(`[bench] failed: ${(error as Error)?.stack ?? String(error)}`);
+  process.exit(1);
+});
