@@ -42,13 +42,6 @@ export interface Config {
   /** One bucket of the /dashboard charts; the page keeps dashboardHistoryLength of them. */
   dashboardIntervalMs: number;
   dashboardHistoryLength: number;
-  /** /ready gives up on the database after this long and answers 503. */
-  readyTimeoutMs: number;
-  /** After SIGTERM, in-flight requests get this long before their connections are closed. */
-  shutdownGraceMs: number;
-  /** One bucket of the /dashboard charts; the page keeps dashboardHistoryLength of them. */
-  dashboardIntervalMs: number;
-  dashboardHistoryLength: number;
   logLevel: string;
   bodyLimitBytes: number;
   /** Group commit: see src/wallets/operation-batcher.ts for what each bound does and why. */
@@ -138,10 +131,6 @@ export function loadConfig(env: Env = process.env): Config {
     readBudgetMs: read.int('READ_BUDGET_MS', 5000, 100, 600000),
     idempotencyKeyRetentionHours: read.int('IDEMPOTENCY_KEY_RETENTION_HOURS', 24, 24, 24 * 3650),
     slowTransactionMs: read.int('SLOW_TRANSACTION_MS', 200, 1, 600000),
-    readyTimeoutMs: read.int('READY_TIMEOUT_MS', 2000, 50, 60000),
-    shutdownGraceMs: read.int('SHUTDOWN_GRACE_MS', 10000, 0, 600000),
-    dashboardIntervalMs: read.int('DASHBOARD_INTERVAL_MS', 2000, 100, 60000),
-    dashboardHistoryLength: read.int('DASHBOARD_HISTORY_LENGTH', 180, 10, 10000),
     readyTimeoutMs: read.int('READY_TIMEOUT_MS', 2000, 50, 60000),
     shutdownGraceMs: read.int('SHUTDOWN_GRACE_MS', 10000, 0, 600000),
     dashboardIntervalMs: read.int('DASHBOARD_INTERVAL_MS', 2000, 100, 60000),

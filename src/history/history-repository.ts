@@ -1,0 +1,42 @@
+/** SQL only: one keyset page of a wallet's ledger, newest first. */
+import type { Kysely } from 'kysely';
+import type { Database } from '../db/schema.js';
+
+export interface HistoryQuery {
+  walletId: string;
+  /** Only items with a smaller seq (the cursor's position). */
+  beforeSeq: string | undefined;
+  operationType: 'DEPOSIT' | 'WITHDRAW' | undefined;
+  /** Inclusive lower bound on created_at. */
+  createdFrom: Date | undefined;
+  /** Exclusive upper bound on created_at. */
+  createdTo: Date | undefined;
+  /** Rows to fetch (the page size plus one, to know whether another page follows). */
+  rows: number;
+}
+
+export interface HistoryRow {
+  id: string;
+  wallet_id: string;
+  seq: string;
+  operation_type: 'DEPOSIT' | 'WITHDRAW';
+  amount: string;
+  balance_after: string;
+  status: 'SUCCESS' | 'REJECTED';
+  created_at: Date;
+}
+
+/**
+ * Walks the (wallet_id, seq) unique index backwards from the cursor; filters apply on the way.
+ * No OFFSET: the cost of a page does not grow with its depth.
+ */
+export async function findOperationsPage(db: Kysely<Database>, q: HistoryQuery): Promise<HistoryRow[]> {
+  let query = db.selectFrom('operations')
+    .select(['id', 'wallet_id', 'seq', 'operation_type', 'amount', 'balance_after', 'status', 'created_at'])
+    .where('wallet_id', '=', q.walletId);
+  if (q.beforeSeq !== undefined) query = query.where('seq', '<', q.beforeSeq);
+  if (q.operationType !== undefined) query = query.where('operation_type', '=', q.operationType);
+  if (q.createdFrom !== undefined) query = query.where('created_at', '>=', q.createdFrom);
+  if (q.createdTo !== undefined) query = query.where('created_at', '<', q.createdTo);
+  return query.orderBy('seq', 'desc').limit(q.rows).execute();
+}

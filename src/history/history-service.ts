@@ -1,0 +1,117 @@
+/**
+ * A wallet's operation history, newest first, one keyset page at a time:
+ * decode the cursor → read one row more than the page → tell an empty page from an unknown
+ * wallet → answer the page and the cursor of the next one (null on the last page).
+ */
+import type { FastifyBaseLogger } from 'fastify';
+import { sql, type Kysely } from 'kysely';
+import type { Database } from '../db/schema.js';
+import { classifyDbError } from '../db/pg-errors.js';
+import { RetriesExhausted, retry, type RetryPolicy } from '../lib/retry.js';
+import { RequestValidationError } from '../plugins/validation-error.js';
+import { formatMoney, MONEY_MAX } from '../wallets/money.js';
+import { BalanceLimitExceeded, DatabaseUnavailable, InsufficientFunds, WalletNotFound } from '../wallets/wallet-errors.js';
+import { decodeCursor, encodeCursor } from './history-cursor.js';
+import { findOperationsPage, type HistoryRow } from './history-repository.js';
+
+export interface HistoryRequest {
+  walletId: string;
+  limit: number;
+  cursor: string | undefined;
+  operationType: 'DEPOSIT' | 'WITHDRAW' | undefined;
+  createdFrom: string | undefined;
+  createdTo: string | undefined;
+}
+
+export interface HistoryItem {
+  id: string;
+  wallet_id: string;
+  seq: number;
+  operation_type: 'DEPOSIT' | 'WITHDRAW';
+  amount: string;
+  status: 'SUCCESS' | 'REJECTED';
+  balance: string;
+  created_at: string;
+  detail?: string;
+}
+
+export interface HistoryPage {
+  items: HistoryItem[];
+  next_cursor: string | null;
+}
+
+function item(row: HistoryRow): HistoryItem {
+  const view: HistoryItem = {
+    id: row.id,
+    wallet_id: row.wallet_id,
+    seq: Number(row.seq),
+    operation_type: row.operation_type,
+    amount: formatMoney(row.amount),
+    status: row.status,
+    balance: formatMoney(row.balance_after),
+    created_at: row.created_at.toISOString(),
+  };
+  // A stored refusal says why, as GET of the single operation does.
+  if (row.status === 'REJECTED') {
+    view.detail = row.operation_type === 'WITHDRAW'
+      ? new InsufficientFunds(view.balance, view.amount).message
+      : new BalanceLimitExceeded(view.balance, view.amount, MONEY_MAX).message;
+  }
+  return view;
+}
+
+export class HistoryService {
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly readPolicy: RetryPolicy,
+    private readonly log: FastifyBaseLogger,
+  ) {}
+
+  async listOperations(request: HistoryRequest): Promise<HistoryPage> {
+    const beforeSeq = request.cursor === undefined ? undefined : decodeCursor(request.cursor, request.walletId);
+    const createdFrom = request.createdFrom === undefined ? undefined : new Date(request.createdFrom);
+    const createdTo = request.createdTo === undefined ? undefined : new Date(request.createdTo);
+    if (createdFrom && createdTo && createdFrom > createdTo) {
+      throw new RequestValidationError([{ loc: ['query', 'created_to'], msg: 'created_to must not be before created_from',
+        type: 'value_error' }]);
+    }
+    const rows = await this.read(() => findOperationsPage(this.db, {
+      walletId: request.walletId,
+      beforeSeq,
+      operationType: request.operationType,
+      createdFrom,
+      createdTo,
+      rows: request.limit + 1,
+    }));
+    if (rows.length === 0 && !(await this.read(() => this.walletExists(request.walletId)))) throw new WalletNotFound();
+    const page = rows.slice(0, request.limit);
+    const last = page[page.length - 1];
+    return {
+      items: page.map(item),
+      next_cursor: rows.length > request.limit && last ? encodeCursor(request.walletId, last.seq) : null,
+    };
+  }
+
+  private async walletExists(id: string): Promise<boolean> {
+    const result = await sql<{ found: boolean }>`SELECT EXISTS (SELECT 1 FROM wallets WHERE id = ${id}) AS found`.execute(this.db);
+    return result.rows[0]?.found === true;
+  }
+
+  /** A read with bounded retries of transient faults; an outage becomes a 503. */
+  private async read<T>(work: () => Promise<T>): Promise<T> {
+    try {
+      return await retry(this.readPolicy, {
+        isRetryable: (error) => classifyDbError(error).transient,
+        onRetry: (error, attempt) => this.log.warn({ sqlstate: classifyDbError(error).code, attempt },
+          'transient database fault on history read, retrying'),
+      }, work);
+    } catch (error) {
+      const cause = error instanceof RetriesExhausted ? error.lastError : error;
+      if (classifyDbError(cause).transient) {
+        this.log.error({ err: cause }, 'database unavailable');
+        throw new DatabaseUnavailable();
+      }
+      throw cause;
+    }
+  }
+}

@@ -1,0 +1,118 @@
+/**
+ * GET /metrics (Prometheus text format) and the hooks that feed it: request durations by route
+ * template, operation outcomes read from the operation route's answers, and the executor's
+ * retry/transaction/batch/lock-wait reports. Slow transactions are logged here too.
+ */
+import type { FastifyBaseLogger, FastifyInstance, FastifyRequest } from 'fastify';
+import { OPERATION_OUTCOMES, type OperationOutcome } from '../metrics/live-stats.js';
+import { ServiceMetrics, type OperationTypeLabel, type PoolLike } from '../metrics/service-metrics.js';
+
+export const OPERATION_ROUTE = '/api/v1/wallets/:wallet_id/operation';
+
+export interface MetricsPluginOptions {
+  pool: PoolLike;
+  poolSizeMax: number;
+  /** Length of one dashboard bucket. */
+  liveIntervalMs: number;
+  liveHistoryLength: number;
+}
+
+/** What the executor may tell about one transaction (the wallet and operation when it knows them). */
+export interface TransactionContext {
+  walletId?: string;
+  operationId?: string;
+  operations?: number;
+  attempt?: number;
+}
+
+/**
+ * Hooks handed to the OperationExecutor. onRetry and onTransaction exist in the executor today;
+ * onBatch (group-commit batch size) and onLockWait (row-lock wait) are ready for the group-commit
+ * engine to call.
+ */
+export interface ExecutorMetricsHooks {
+  onRetry(code: string): void;
+  onTransaction(durationMs: number, ok: boolean, context?: TransactionContext): void;
+  onBatch(size: number): void;
+  onLockWait(durationMs: number): void;
+}
+
+const outcomeSet = new Set<string>(OPERATION_OUTCOMES);
+
+/** The outcome of a deposit/withdraw request, told from its answer (status code and body). */
+export function operationOutcome(statusCode: number, payload: unknown): OperationOutcome {
+  if (statusCode === 200) {
+    const status = typeof payload === 'string' ? /"status":"([A-Z_]+)"/.exec(payload)?.[1] : undefined;
+    return status && outcomeSet.has(status) ? (status as OperationOutcome) : 'ERROR';
+  }
+  if (statusCode === 400) return 'REJECTED';
+  if (statusCode === 404) return 'NOT_FOUND';
+  if (statusCode === 422) {
+    // An Idempotency-Key conflict has a string detail; validation errors have a list.
+    return typeof payload === 'string' && payload.startsWith('{"detail":"') ? 'KEY_CONFLICT' : 'INVALID';
+  }
+  if (statusCode === 503) return 'UNAVAILABLE';
+  return statusCode >= 500 ? 'ERROR' : 'INVALID';
+}
+
+function operationType(request: FastifyRequest): OperationTypeLabel {
+  const type = (request.body as { operation_type?: unknown } | undefined)?.operation_type;
+  return type === 'DEPOSIT' || type === 'WITHDRAW' ? type : 'UNKNOWN';
+}
+
+export interface RegisteredMetrics {
+  metrics: ServiceMetrics;
+  executorHooks(log: FastifyBaseLogger, slowTransactionMs: number): ExecutorMetricsHooks;
+}
+
+export function registerMetrics(app: FastifyInstance, options: MetricsPluginOptions): RegisteredMetrics {
+  const metrics = new ServiceMetrics(options);
+
+  app.addHook('onSend', async (request, reply, payload) => {
+    if (request.routeOptions.url === OPERATION_ROUTE && request.method === 'POST') {
+      const outcome = operationOutcome(reply.statusCode, payload);
+      const walletId = outcome === 'NOT_FOUND' || outcome === 'INVALID'
+        ? undefined : (request.params as { wallet_id?: string }).wallet_id;
+      metrics.observeOperation(operationType(request), outcome, reply.getHeader('idempotency-replayed') === 'true', walletId);
+    }
+    return payload;
+  });
+
+  app.addHook('onResponse', async (request, reply) => {
+    const route = request.routeOptions.url ?? 'unmatched';
+    metrics.observeRequest(request.method, route, reply.statusCode, reply.elapsedTime, route.startsWith('/api/'));
+  });
+
+  app.addHook('onClose', async () => metrics.stop());
+
+  app.get('/metrics', {
+    schema: {
+      tags: ['service'],
+      summary: 'Prometheus metrics',
+      description: 'Prometheus text format: request durations, operation outcomes, transaction durations, ' +
+        'retries by SQLSTATE, lock waits, pool gauges, group-commit batch sizes and the default process metrics.',
+    },
+  }, async (_request, reply) => {
+    void reply.header('content-type', metrics.registry.contentType);
+    return metrics.registry.metrics();
+  });
+
+  return {
+    metrics,
+    executorHooks(log, slowTransactionMs) {
+      return {
+        onRetry: (code) => metrics.observeRetry(code),
+        onTransaction: (durationMs, ok, context) => {
+          metrics.observeTransaction(durationMs, ok);
+          if (durationMs > slowTransactionMs) {
+            metrics.observeSlowTransaction();
+            log.warn({ ...context, durationMs: Math.round(durationMs * 100) / 100, committed: ok, slowTransactionMs },
+              'slow transaction');
+          }
+        },
+        onBatch: (size) => metrics.observeBatch(size),
+        onLockWait: (durationMs) => metrics.observeLockWait(durationMs),
+      };
+    },
+  };
+}
