@@ -94,15 +94,19 @@ export async function migrate(url: string, options: MigrateOptions = {}): Promis
     LIQUIBASE_SEARCH_PATH: changelogSearchPath,
     LIQUIBASE_SHOW_BANNER: 'false',
     LIQUIBASE_LOG_LEVEL: 'WARNING',
-    LIQUIBASE_ANALYTICS_ENABLED: 'false',
-    LIQUIBASE_HUB_MODE: 'off',
   };
   const started = Date.now();
   try {
     await exec(liquibaseLauncher(), ['update'], env, 300_000);
   } catch (error) {
     const e = error as { stdout?: string; stderr?: string; message: string };
-    throw new Error(`Liquibase update failed:\n${(e.stderr || e.stdout || e.message).replaceAll(password, '***').trim()}`);
+    const output = `${e.stderr ?? ''}\n${e.stdout ?? ''}`;
+    // Liquibase prints a long Java trace; its own summary lines say what went wrong.
+    const summary = output.split('\n')
+      .filter((line) => /^(ERROR:|Reason:|\s+\d+ changes? have validation failures|\s+.*::.*::)/.test(line) || /checksum|lock/i.test(line))
+      .filter((line) => !/^\s+at /.test(line))
+      .slice(0, 20).join('\n');
+    throw new Error(`Liquibase update failed:\n${(summary || output || e.message).replaceAll(password, '***').trim()}`);
   }
   log(`schema up to date (Liquibase, ${Date.now() - started} ms)`);
 }
