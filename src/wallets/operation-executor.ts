@@ -31,7 +31,9 @@ export interface BatchExecution {
 
 export interface ExecutorHooks {
   onRetry?(code: string): void;
-  onTransaction?(durationMs: number, ok: boolean): void;
+  /** context: the batch's first wallet and operation, its size and the attempt (for the slow-transaction log). */
+  onTransaction?(durationMs: number, ok: boolean,
+    context: { walletId?: string; operationId?: string; operations: number; attempt: number }): void;
   onLockWait?(waitMs: number): void;
   onBatch?(size: number): void;
 }
@@ -82,7 +84,8 @@ export class OperationExecutor {
           throw error;
         } finally {
           transactionMs = performance.now() - startedAt;
-          this.hooks.onTransaction?.(transactionMs, ok);
+          this.hooks.onTransaction?.(transactionMs, ok,
+            { walletId: ops[0]?.walletId, operationId: ops[0]?.id, operations: ops.length, attempt });
         }
       });
       return { results: applied.map((a) => ({ kind: 'done', applied: a })), attempts, transactionMs, lockWaitMs };
