@@ -65,57 +65,6 @@ export function createDatabase(options: DatabaseOptions): Db {
   };
 }
 
-export interface TransactionLimits {
-  lockTimeoutMs: number;
-  statementTimeoutMs: number;
-}
-
-/**
- * Runs `work` in one transaction on one checked-out client, BEGIN to COMMIT. A client whose
- * connection broke is destroyed, never returned to the pool. A failure of the COMMIT itself
- * is reported as CommitOutcomeUnknown, because only then can the work have been applied.
- */
-export async function withTransaction<T>(
-  pool: pg.Pool,
-  limits: TransactionLimits,
-  work: (client: pg.PoolClient) => Promise<T>,
-): Promise<T> {
-  const client = await pool.connect();
-  // A checked-out client has no pool listener: an 'error' between queries would otherwise be
-  // an uncaught exception. The failing query (if any) still rejects with the same error.
-  let broken: Error | undefined;
-  const onError = (error: Error) => { broken = error; };
-  client.on('error', onError);
-  let releaseError: Error | undefined;
-  try {
-    // One round trip: simple-protocol multi-statement, values are validated integers.
-    await client.query(
-      `BEGIN; SET LOCAL lock_timeout = '${Math.trunc(limits.lockTimeoutMs)}ms'; ` +
-      `SET LOCAL statement_timeout = '${Math.trunc(limits.statementTimeoutMs)}ms'`);
-    let result: T;
-    try {
-      result = await work(client);
-    } catch (error) {
-      await client.query('ROLLBACK').catch((rollbackError: Error) => { releaseError = rollbackError; });
-      throw error;
-    }
-    try {
-      await client.query('COMMIT');
-    } catch (error) {
-      releaseError = error as Error;
-      throw new CommitOutcomeUnknown(error);
-    }
-    return result;
-  } catch (error) {
-    releaseError ??= broken ?? (isConnectionLevel(error) ? (error as Error) : undefined);
-    throw error;
-  } finally {
-    client.off('error', onError);
-    // release(error) destroys the connection instead of pooling it.
-    client.release(releaseError ?? broken);
-  }
-}
-
 /**
  * Runs a whole transaction sent as ONE simple-protocol message ("BEGIN; SET LOCAL ...; ...;
  * COMMIT"): one round trip, so a batch costs its work plus a single network hop. Returns the
@@ -147,10 +96,4 @@ export async function runTransactionScript(pool: pg.Pool, script: string): Promi
     client.off('error', onError);
     client.release(releaseError ?? broken);
   }
-}
-
-/** Errors after which the connection itself cannot be trusted (anything but an SQL error). */
-function isConnectionLevel(error: unknown): boolean {
-  const code = (error as { code?: unknown })?.code;
-  return !(typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code) && !code.startsWith('08') && !code.startsWith('57P'));
 }
