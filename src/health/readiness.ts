@@ -57,6 +57,10 @@ export class ReadinessCheck {
       if (e.code === '42P01') {
         return { ready: false, body: { status: 'not ready', database: 'ok', detail: 'Database schema not migrated' } };
       }
+      if (e.code === '42501') {
+        return { ready: false, body: { status: 'not ready', database: 'ok',
+          detail: 'The app role may not read DATABASECHANGELOG (changeset 006 not applied?)' } };
+      }
       return { ready: false, body: { status: 'not ready', database: 'unreachable', detail: 'Database unreachable' } };
     } finally {
       clearTimeout(timer);

@@ -1,0 +1,196 @@
+/** /metrics after real traffic: the promised series exist, labels stay bounded, retries and slow transactions are seen. */
+import { Writable } from 'node:stream';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildApp } from '../../src/app.js';
+import { createDatabase } from '../../src/db/database.js';
+import { operationOutcome } from '../../src/plugins/metrics.js';
+import { adminPool, createTestApp, createWallet, operate, testConfig, waitFor, type TestApp } from '../support/test-app.js';
+
+let t: TestApp;
+beforeAll(async () => { t = await createTestApp({ dashboardIntervalMs: 100 }); });
+afterAll(async () => { await t.close(); });
+
+async function scrape(app = t.app): Promise<string> {
+  const res = await app.inject({ method: 'GET', url: '/metrics' });
+  expect(res.statusCode).toBe(200);
+  expect(res.headers['content-type']).toContain('text/plain');
+  return res.body;
+}
+
+/** The value of one series, by name and exact label set text, or undefined. */
+function value(text: string, series: string): number | undefined {
+  const line = text.split('\n').find((l) => l.startsWith(`${series} `));
+  return line === undefined ? undefined : Number(line.slice(series.length + 1));
+}
+
+/** Every label value in the exposition, per label name. */
+function labelValues(text: string): Map<string, Set<string>> {
+  const values = new Map<string, Set<string>>();
+  for (const line of text.split('\n')) {
+    if (line.startsWith('#')) continue;
+    for (const m of line.matchAll(/(\w+)="((?:[^"\\]|\\.)*)"/g)) {
+      if (!values.has(m[1]!)) values.set(m[1]!, new Set());
+      values.get(m[1]!)!.add(m[2]!);
+    }
+  }
+  return values;
+}
+
+describe('/metrics', () => {
+  it('exposes request, operation, transaction, pool and process metrics after a short load', async () => {
+    const id = await createWallet(t.app);
+    await Promise.all(Array.from({ length: 20 }, () => operate(t.app, id, { operation_type: 'DEPOSIT', amount: '1.00' })));
+    await operate(t.app, id, { operation_type: 'WITHDRAW', amount: '1000.00' }); // 400
+    await operate(t.app, id, { operation_type: 'WITHDRAW', amount: 'abc' }); // 422
+    await operate(t.app, '00000000-0000-4000-8000-000000000000', { operation_type: 'DEPOSIT', amount: '1.00' }); // 404
+    await t.app.inject({ method: 'GET', url: `/api/v1/wallets/${id}` });
+    const text = await scrape();
+    const route = 'route="/api/v1/wallets/:wallet_id/operation"';
+    expect(value(text, `http_request_duration_seconds_count{method="POST",${route},status_code="200"}`)).toBeGreaterThanOrEqual(20);
+    expect(value(text, `http_request_duration_seconds_count{method="POST",${route},status_code="400"}`)).toBeGreaterThanOrEqual(1);
+    expect(value(text, 'wallet_operations_total{type="DEPOSIT",outcome="SUCCESS",replayed="false"}')).toBeGreaterThanOrEqual(20);
+    expect(value(text, 'wallet_operations_total{type="WITHDRAW",outcome="REJECTED",replayed="false"}')).toBeGreaterThanOrEqual(1);
+    expect(value(text, 'wallet_operations_total{type="DEPOSIT",outcome="NOT_FOUND",replayed="false"}')).toBeGreaterThanOrEqual(1);
+    expect(value(text, 'wallet_operations_total{type="WITHDRAW",outcome="INVALID",replayed="false"}')).toBeGreaterThanOrEqual(1);
+    expect(value(text, 'db_transaction_duration_seconds_count{outcome="commit"}')).toBeGreaterThanOrEqual(1);
+    expect(value(text, 'wallet_group_commit_batch_size_count')).toBeGreaterThanOrEqual(1);
+    expect(value(text, 'db_lock_wait_seconds_count')).toBeGreaterThanOrEqual(1);
+    for (const name of ['db_pool_connections', 'db_pool_connections_idle', 'db_pool_clients_waiting', 'db_pool_connections_max',
+      'process_cpu_user_seconds_total', 'process_resident_memory_bytes', 'nodejs_eventloop_lag_seconds', 'db_slow_transactions_total']) {
+      expect(value(text, name), name).toBeGreaterThanOrEqual(0);
+    }
+    expect(value(text, 'db_pool_connections_max')).toBe(t.config.poolSizeMax);
+    for (const help of ['# HELP http_request_duration_seconds', '# TYPE db_retries_total counter', '# TYPE db_lock_wait_seconds histogram']) {
+      expect(text).toContain(help);
+    }
+  });
+
+  it('keeps label values bounded: route templates, never raw paths or ids', async () => {
+    const id = await createWallet(t.app);
+    await operate(t.app, id, { operation_type: 'DEPOSIT', amount: '1.00' });
+    for (let i = 0; i < 30; i++) {
+      await t.app.inject({ method: 'GET', url: `/no/such/path/${i}/${crypto.randomUUID()}` });
+      await t.app.inject({ method: 'GET', url: `/api/v1/wallets/${crypto.randomUUID()}` });
+    }
+    await t.app.inject({ method: 'PROPFIND', url: '/api/v1/wallets' });
+    const text = await scrape();
+    expect(text).not.toContain(id);
+    expect(text).not.toContain('/no/such/path');
+    const labels = labelValues(text);
+    const routes = [...labels.get('route')!];
+    expect(routes).toContain('unmatched');
+    expect(routes).toContain('/api/v1/wallets/:wallet_id');
+    for (const route of routes) expect(route === 'unmatched' || route.startsWith('/')).toBe(true);
+    expect(routes.some((r) => /[0-9a-f]{8}-[0-9a-f]{4}-/.test(r))).toBe(false);
+    expect(routes.length).toBeLessThan(40);
+    for (const method of labels.get('method')!) expect(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS', 'OTHER']).toContain(method);
+    for (const outcome of labels.get('outcome') ?? []) expect(outcome).toMatch(/^[A-Za-z_]+$/);
+  });
+
+  it('counts retries by SQLSTATE (55P03 while another session holds the wallet row lock)', async () => {
+    const lockApp = await createTestApp({ lockTimeoutMs: 20, retryBaseDelayMs: 20, retryMaxDelayMs: 50, retryAttemptsMax: 50 });
+    const admin = adminPool();
+    const holder = await admin.connect();
+    try {
+      const id = await createWallet(lockApp.app);
+      await holder.query('BEGIN');
+      await holder.query('SELECT 1 FROM wallets WHERE id = $1 FOR UPDATE', [id]);
+      const pending = operate(lockApp.app, id, { operation_type: 'DEPOSIT', amount: '2.00' });
+      await waitFor(async () => {
+        const n = value(await scrape(lockApp.app), 'db_retries_total{sqlstate="55P03"}');
+        return n !== undefined && n >= 1 ? n : undefined;
+      }, 10_000, 'a 55P03 retry');
+      await holder.query('COMMIT');
+      const res = await pending;
+      expect(res.statusCode).toBe(200);
+      expect(res.json()).toMatchObject({ status: 'SUCCESS', balance: '2.00' });
+      expect(value(await scrape(lockApp.app), 'db_transaction_duration_seconds_count{outcome="rollback"}')).toBeGreaterThanOrEqual(1);
+    } finally {
+      await holder.query('ROLLBACK').catch(() => undefined);
+      holder.release();
+      await admin.end();
+      await lockApp.close();
+    }
+  });
+});
+
+describe('logs', () => {
+  it('warns about slow transactions (wallet, operation, duration, attempt) and logs each retry with its SQLSTATE', async () => {
+    const lines: Record<string, unknown>[] = [];
+    const stream = new Writable({
+      write(chunk, _encoding, done) {
+        for (const line of String(chunk).split('\n').filter(Boolean)) lines.push(JSON.parse(line) as Record<string, unknown>);
+        done();
+      },
+    });
+    const config = testConfig({ slowTransactionMs: 1, lockTimeoutMs: 20, retryBaseDelayMs: 20, retryMaxDelayMs: 50, retryAttemptsMax: 50 });
+    const db = createDatabase({ url: config.databaseUrl!, poolSizeMax: 4, connectTimeoutMs: 2000, idleTimeoutMs: 10_000, queryTimeoutMs: 10_000 });
+    const app = await buildApp({ config, db, logger: { level: 'warn', stream } });
+    const admin = adminPool();
+    const holder = await admin.connect();
+    try {
+      const id = await createWallet(app);
+      await holder.query('BEGIN');
+      await holder.query('SELECT 1 FROM wallets WHERE id = $1 FOR UPDATE', [id]);
+      const pending = operate(app, id, { operation_type: 'DEPOSIT', amount: '3.00' });
+      await waitFor(async () => lines.find((l) => l.sqlstate === '55P03') , 10_000, 'a retry log line');
+      await holder.query('COMMIT');
+      const body = (await pending).json() as { id: string };
+      const slow = await waitFor(async () => lines.find((l) => l.msg === 'slow transaction' && l.operationId === body.id && l.committed === true),
+        5000, 'the slow-transaction line');
+      expect(slow).toMatchObject({ level: 40, walletId: id, operationId: body.id, committed: true, slowTransactionMs: 1 });
+      expect(slow.durationMs).toEqual(expect.any(Number));
+      expect(slow.attempt).toBeGreaterThanOrEqual(2);
+      expect(lines.find((l) => l.sqlstate === '55P03')).toMatchObject({ level: 40, walletId: id });
+    } finally {
+      await holder.query('ROLLBACK').catch(() => undefined);
+      holder.release();
+      await admin.end();
+      await app.close();
+      await db.close();
+    }
+  });
+});
+
+describe('operation outcome labels', () => {
+  it.each([
+    [200, '{"id":"x","status":"SUCCESS"}', 'SUCCESS'],
+    [200, '{"id":"x","status":"PENDING"}', 'PENDING'],
+    [200, '{"id":"x","status":"FAILED"}', 'FAILED'],
+    [200, '{"id":"x","status":"SOMETHING"}', 'ERROR'],
+    [400, '{"detail":"Insufficient funds"}', 'REJECTED'],
+    [404, '{"detail":"Wallet not found"}', 'NOT_FOUND'],
+    [422, '{"detail":"Idempotency-Key was already used"}', 'KEY_CONFLICT'],
+    [422, '{"detail":[{"loc":["body"]}]}', 'INVALID'],
+    [503, '{"detail":"Service overloaded"}', 'UNAVAILABLE'],
+    [500, '{"detail":"Internal"}', 'ERROR'],
+  ])('%i %s is %s', (status, payload, outcome) => {
+    expect(operationOutcome(status, payload)).toBe(outcome);
+  });
+});
+
+describe('/dashboard/data', () => {
+  it('has points for requests, latency, operations and pool after a short load', async () => {
+    const id = await createWallet(t.app);
+    await Promise.all(Array.from({ length: 10 }, () => operate(t.app, id, { operation_type: 'DEPOSIT', amount: '1.00' })));
+    const data = await waitFor(async () => {
+      const d = (await t.app.inject({ method: 'GET', url: '/dashboard/data' })).json();
+      return d.busiest_wallets.some((w: { wallet_id: string }) => w.wallet_id === id) ? d : undefined;
+    }, 5000, 'a closed dashboard bucket');
+    expect(data.interval_ms).toBe(100);
+    expect(data.t.length).toBeGreaterThan(0);
+    expect(Math.max(...data.request_rate)).toBeGreaterThan(0);
+    expect(Math.max(...data.operations_per_second.SUCCESS)).toBeGreaterThan(0);
+    expect(data.latency_p99_ms.some((v: number | null) => v !== null && v > 0)).toBe(true);
+    expect(Math.max(...data.pool_total)).toBeGreaterThan(0);
+    expect(data.batches_reported).toBeGreaterThan(0);
+    expect(data.busiest_wallets.find((w: { wallet_id: string }) => w.wallet_id === id).operations).toBe(10);
+    const page = await t.app.inject({ method: 'GET', url: '/dashboard' });
+    expect(page.statusCode).toBe(200);
+    expect(page.headers['content-security-policy']).toContain("script-src 'self'");
+    expect(page.body).toContain('/dashboard/vendor/uPlot.iife.min.js');
+    const lib = await t.app.inject({ method: 'GET', url: '/dashboard/vendor/uPlot.iife.min.js' });
+    expect(lib.statusCode).toBe(200);
+    expect(lib.body.length).toBeGreaterThan(10_000);
+  });
+});
