@@ -226,17 +226,33 @@ export class PgBouncer {
   }
 }
 
-/** Reads one admin console SHOW command as rows of strings (the console speaks simple protocol only). */
-export async function showCommand(consoleUrl: string, command: string): Promise<Record<string, string | null>[]> {
+export type ConsoleRow = Record<string, string | null>;
+
+export interface PgBouncerConsole {
+  /** One console command (SHOW POOLS, ...), every column as text. */
+  show(command: string): Promise<ConsoleRow[]>;
+  close(): Promise<void>;
+}
+
+/** A connection to the admin console (it speaks the simple query protocol only). */
+export async function openConsole(consoleUrl: string): Promise<PgBouncerConsole> {
   const client = new pg.Client({ connectionString: consoleUrl, connectionTimeoutMillis: 5000 });
   client.on('error', () => undefined);
   await client.connect();
+  // Every column as text: the console's counters are bigints and its addresses not inet-parsed.
+  const asText = { getTypeParser: () => (value: string) => value } as unknown as pg.CustomTypesConfig;
+  return {
+    show: async (command) => (await client.query<ConsoleRow>({ text: command, types: asText })).rows,
+    close: () => client.end().catch(() => undefined),
+  };
+}
+
+/** One console command on a connection of its own. */
+export async function showCommand(consoleUrl: string, command: string): Promise<ConsoleRow[]> {
+  const console = await openConsole(consoleUrl);
   try {
-    // Every column as text: the console's counters are bigints and its addresses not inet-parsed.
-    const asText = { getTypeParser: () => (value: string) => value } as unknown as pg.CustomTypesConfig;
-    const result = await client.query<Record<string, string | null>>({ text: command, types: asText });
-    return result.rows;
+    return await console.show(command);
   } finally {
-    await client.end().catch(() => undefined);
+    await console.close();
   }
 }
