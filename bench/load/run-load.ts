@@ -31,7 +31,6 @@ export async function runLoad(options: LoadOptions): Promise<LoadOutcome> {
     connections: options.connections,
     duration: options.durationS,
     timeout: options.requestTimeoutS,
-    headers: { 'content-type': 'application/json' },
     requests: options.requests,
   });
   instance.on('response', () => { responses++; });

@@ -7,7 +7,7 @@ import type { MachineInfo } from './types.js';
 
 const settingsRecorded = ['synchronous_commit', 'fsync', 'wal_sync_method', 'max_connections', 'shared_buffers', 'commit_delay'];
 
-export async function machineInfo(db: pg.Client, pgbench: string | undefined): Promise<MachineInfo> {
+export async function machineInfo(db: pg.Pool, pgbench: string | undefined): Promise<MachineInfo> {
   const version = await db.query<{ v: string }>(`SELECT current_setting('server_version') AS v`);
   const settings = await db.query<{ name: string; setting: string; unit: string | null }>(
     'SELECT name, setting, unit FROM pg_settings WHERE name = ANY($1)', [settingsRecorded]);

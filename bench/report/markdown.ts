@@ -2,7 +2,7 @@
 import type { BenchReport, ScenarioResult } from './types.js';
 
 const integer = (n: number) => Math.round(n).toLocaleString('en-US');
-const ms = (n: number) => (n >= 100 ? Math.round(n).toString() : n.toFixed(1));
+const ms = (n: number) => (n >= 100 || Number.isInteger(n) ? Math.round(n).toString() : n.toFixed(1));
 const mib = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(0)} MiB`;
 const ratio = (n: number) => `${n.toFixed(2)}x`;
 

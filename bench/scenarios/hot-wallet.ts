@@ -26,6 +26,7 @@ export const hotMixed: Scenario = {
   id: 'hot-mixed',
   title: 'Deposits + withdrawals, one hot wallet',
   reference: 'hot',
+  refusalsExpected: true,
   async prepare(ctx) {
     const walletId = await createWalletOverHttp(ctx.baseUrl);
     const tracker = new OperationTracker();

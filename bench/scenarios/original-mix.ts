@@ -6,7 +6,7 @@
 import type { Request } from 'autocannon';
 import { OperationTracker } from '../check/operation-tracker.js';
 import { formatCents, parseCents, randomCents } from '../lib-cents.js';
-import { checkOperations, operationPath, walletsPath, type CheckResult, type Scenario } from './scenario.js';
+import { checkOperations, jsonHeaders, operationPath, walletsPath, type CheckResult, type Scenario } from './scenario.js';
 
 interface UserContext {
   walletId?: string;
@@ -37,6 +37,7 @@ export const originalMix: Scenario = {
     };
     const deposit: Request = {
       method: 'POST',
+      headers: jsonHeaders,
       setupRequest: (request, raw) => {
         const context = raw as UserContext;
         if (!context.walletId) return undefined; // creation failed: start the user over

@@ -8,7 +8,7 @@ import { formatCents } from '../lib-cents.js';
 
 export interface BenchContext {
   baseUrl: string;
-  db: pg.Client;
+  db: pg.Pool;
   /** How long the check waits for the service to finish requests cut by the time limit. */
   quietBoundMs: number;
 }
@@ -28,12 +28,15 @@ export interface PreparedRun {
 export interface Scenario {
   id: string;
   title: string;
+  /** 4xx answers are part of the workload (withdrawals refused for insufficient funds); elsewhere any is a failure. */
+  refusalsExpected?: boolean;
   /** Which pgbench workload it is compared with, if any. */
   reference?: 'hot' | 'spread';
   prepare(ctx: BenchContext, connections: number): Promise<PreparedRun>;
 }
 
 export const walletsPath = '/api/v1/wallets';
+export const jsonHeaders = { 'content-type': 'application/json' };
 export const operationPath = (walletId: string) => `/api/v1/wallets/${walletId}/operation`;
 
 export async function http(baseUrl: string, method: string, path: string, body?: unknown): Promise<{ status: number; json: unknown }> {
@@ -61,7 +64,7 @@ export async function createWalletOverHttp(baseUrl: string): Promise<string> {
 }
 
 /** Bench fixtures: many empty wallets at once, straight into the table (creation has its own scenario). */
-export async function insertWallets(db: pg.Client, count: number): Promise<string[]> {
+export async function insertWallets(db: pg.Pool, count: number): Promise<string[]> {
   const result = await db.query<{ id: string }>(
     'INSERT INTO wallets (id) SELECT gen_random_uuid() FROM generate_series(1, $1::int) RETURNING id', [count]);
   return result.rows.map((row) => row.id);
@@ -74,6 +77,7 @@ export function operationRequest(
 ): Request {
   return {
     method: 'POST',
+    headers: jsonHeaders,
     setupRequest: (request, context) => {
       const op = pick();
       context.key = tracker.sent(op);

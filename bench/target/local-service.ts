@@ -1,14 +1,20 @@
 /**
- * Starts the service the way `npm start` does, on the embedded PostgreSQL in a temporary data
- * directory on free ports, and stops it (and so its PostgreSQL) afterwards. The child is
- * `node --import tsx src/server.ts` rather than the `tsx` launcher, so that its pid is the
- * server's own (the launcher would put a second node process in between) for memory sampling.
+ * Starts the service the way `npm start` does, in a temporary directory on free ports, and
+ * stops everything afterwards: either on its own embedded PostgreSQL (the default), or (via
+ * PgBouncer) on an embedded PostgreSQL the harness starts and migrates, behind the local
+ * PgBouncer of src/topology (transaction mode, wallet_app via auth_query), as in production.
+ *
+ * The child is `node --import tsx src/server.ts` rather than the `tsx` launcher, so that its pid
+ * is the server's own (the launcher would put a second node process in between) for memory sampling.
  */
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
 import { chmodSync, createWriteStream, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { startEmbeddedPostgres } from '../../src/db/embedded-postgres.js';
+import { migrate } from '../../src/db/migrations.js';
+import { generateSecrets, startFrontBouncer } from '../../src/topology/front-bouncer.js';
 import { freePort } from './free-port.js';
 
 const projectRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -17,11 +23,15 @@ const stopBoundMs = 30_000;
 
 export interface LocalService {
   baseUrl: string;
+  /** PostgreSQL itself, as its superuser (checks, pgbench). */
   databaseUrl: string;
   pid: number;
-  logFile: string;
+  /** The service's last log lines (its stdout and stderr), for a failure report. */
+  logTail(): string;
   stop(): Promise<void>;
 }
+
+type Log = (message: string) => void;
 
 function tail(file: string, lines: number): string {
   try {
@@ -44,67 +54,119 @@ async function stopOrphanPostgres(dataDir: string): Promise<void> {
   try {
     const bin = (await import(`@embedded-postgres/${process.platform}-${process.arch}`)) as { pg_ctl: string };
     const asRoot = process.getuid?.() === 0;
-    const command = asRoot ? 'runuser' : bin.pg_ctl;
     const args = ['stop', '-D', dataDir, '-m', 'immediate', '-w', '-t', '30'];
-    execFileSync(command, asRoot ? ['-u', 'postgres', '--', bin.pg_ctl, ...args] : args, { stdio: 'ignore', timeout: 40_000 });
+    execFileSync(asRoot ? 'runuser' : bin.pg_ctl, asRoot ? ['-u', 'postgres', '--', bin.pg_ctl, ...args] : args,
+      { stdio: 'ignore', timeout: 40_000 });
   } catch {
-    // Best effort: the data dir is removed next; a surviving postmaster would be reported by the caller's log.
+    // Best effort: the caller removes the directory next.
   }
 }
 
-export async function startLocalService(options: { env?: Record<string, string>; log: (message: string) => void }): Promise<LocalService> {
-  const home = mkdtempSync(join(tmpdir(), 'wallet-bench-'));
-  // The embedded PostgreSQL runs as the postgres user when we are root: it must reach its data dir.
-  chmodSync(home, 0o755);
-  const dataDir = join(home, 'postgres');
-  const [port, pgPort] = [await freePort(), await freePort()];
+/** Spawns the server and waits for /health. stop() sends SIGTERM, then SIGKILL after stopBoundMs. */
+async function spawnServer(home: string, env: Record<string, string>, log: Log): Promise<{ baseUrl: string; pid: number; logTail(): string; stop(): Promise<void> }> {
+  const port = await freePort();
   const logFile = join(home, 'service.log');
   const logStream = createWriteStream(logFile);
-  const env: NodeJS.ProcessEnv = {
-    ...process.env, EMBEDDED_PG_DIR: dataDir, EMBEDDED_PG_PORT: String(pgPort), PORT: String(port),
-    HOST: '127.0.0.1', LOG_LEVEL: 'warn', ...options.env,
-  };
-  delete env.DATABASE_URL;
-  delete env.MIGRATION_DATABASE_URL;
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], { cwd: projectRoot, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const childEnv: NodeJS.ProcessEnv = { ...process.env, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn', ...env };
+  if (env.DATABASE_URL === undefined) {
+    delete childEnv.DATABASE_URL;
+    delete childEnv.MIGRATION_DATABASE_URL;
+  }
+  // detached: its own process group, so a Ctrl-C reaches only the harness, which stops it in order.
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'],
+    { cwd: projectRoot, env: childEnv, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   child.stdout?.pipe(logStream);
   child.stderr?.pipe(logStream);
   const baseUrl = `http://127.0.0.1:${port}`;
-  let stopped = false;
   const stop = async () => {
-    if (stopped) return;
-    stopped = true;
     if (child.exitCode === null && child.signalCode === null) {
       child.kill('SIGTERM');
       const killTimer = setTimeout(() => child.kill('SIGKILL'), stopBoundMs);
       await exited(child);
       clearTimeout(killTimer);
     }
-    await stopOrphanPostgres(dataDir);
     logStream.end();
-    rmSync(home, { recursive: true, force: true });
   };
-
-  options.log(`starting the service on ${baseUrl} (embedded PostgreSQL on port ${pgPort}, data in ${dataDir})`);
+  log(`starting the service on ${baseUrl}`);
   const deadline = Date.now() + startBoundMs;
   while (true) {
     if (child.exitCode !== null || child.signalCode !== null) {
       await new Promise((r) => setTimeout(r, 200)); // let the piped output reach the log file
-      const log = tail(logFile, 20);
       const how = child.signalCode ?? `code ${child.exitCode}`;
-      await stop();
-      throw new Error(`the service exited during start-up (${how}):\n${log}`);
+      throw new Error(`the service exited during start-up (${how}):\n${tail(logFile, 20)}`);
     }
     const up = await fetch(`${baseUrl}/health`, { signal: AbortSignal.timeout(2000) }).then((r) => r.ok, () => false);
-    if (up) break;
+    if (up) {
+      child.once('exit', (code, signal) => log(`the service exited (${signal ?? `code ${code}`})`));
+      return { baseUrl, pid: child.pid ?? 0, logTail: () => tail(logFile, 30), stop };
+    }
     if (Date.now() > deadline) {
-      const log = tail(logFile, 20);
       await stop();
-      throw new Error(`the service did not answer /health within ${startBoundMs} ms:\n${log}`);
+      throw new Error(`the service did not answer /health within ${startBoundMs} ms:\n${tail(logFile, 20)}`);
     }
     await new Promise((r) => setTimeout(r, 200));
   }
+}
+
+function temporaryHome(): string {
+  const home = mkdtempSync(join(tmpdir(), 'wallet-bench-'));
+  // The embedded PostgreSQL (and PgBouncer) run as the postgres user when we are root.
+  chmodSync(home, 0o755);
+  return home;
+}
+
+/** The default target: the service starts its own embedded PostgreSQL in a temporary directory. */
+export async function startLocalService(options: { log: Log }): Promise<LocalService> {
+  const home = temporaryHome();
+  const dataDir = join(home, 'postgres');
+  const pgPort = await freePort();
+  options.log(`embedded PostgreSQL for the service on port ${pgPort}, data in ${dataDir}`);
+  const cleanUp = async () => {
+    await stopOrphanPostgres(dataDir);
+    rmSync(home, { recursive: true, force: true });
+  };
+  let server;
+  try {
+    server = await spawnServer(home, { EMBEDDED_PG_DIR: dataDir, EMBEDDED_PG_PORT: String(pgPort) }, options.log);
+  } catch (error) {
+    await cleanUp();
+    throw error;
+  }
   const { user, password } = JSON.parse(readFileSync(join(home, 'credentials.json'), 'utf8')) as { user: string; password: string };
-  const databaseUrl = `postgres://${encodeURIComponent(user)}:${encodeURIComponent(password)}@127.0.0.1:${pgPort}/postgres`;
-  return { baseUrl, databaseUrl, pid: child.pid ?? 0, logFile, stop };
+  return {
+    baseUrl: server.baseUrl,
+    databaseUrl: `postgres://${encodeURIComponent(user)}:${encodeURIComponent(password)}@127.0.0.1:${pgPort}/postgres`,
+    pid: server.pid,
+    logTail: server.logTail,
+    async stop() {
+      await server.stop();
+      await cleanUp();
+    },
+  };
+}
+
+/** --via-pgbouncer: embedded PostgreSQL + migrations + PgBouncer (src/topology), then the service on PgBouncer. */
+export async function startServiceViaPgbouncer(options: { log: Log }): Promise<LocalService> {
+  const home = temporaryHome();
+  const stops: Array<() => Promise<void>> = [async () => rmSync(home, { recursive: true, force: true })];
+  const stopAll = async () => {
+    for (const stop of stops.splice(0).reverse()) await stop().catch((error: unknown) => options.log(`clean-up: ${String(error)}`));
+  };
+  try {
+    const postgres = await startEmbeddedPostgres({ dataDir: join(home, 'postgres'), port: await freePort(), log: options.log });
+    stops.push(() => postgres.stop());
+    await migrate(postgres.url, { forceUnlock: true, log: options.log });
+    const front = await startFrontBouncer({
+      adminUrl: postgres.url, listenPort: await freePort(), runDir: join(home, 'pgbouncer'), secrets: generateSecrets(),
+      detached: true, settings: { log_connections: 0, log_disconnections: 0 },
+    });
+    stops.push(() => front.bouncer.stop());
+    options.log(`PgBouncer on port ${front.bouncer.port} in front of PostgreSQL (transaction mode)`);
+    const server = await spawnServer(home, { DATABASE_URL: front.appUrl, MIGRATE_ON_START: 'false' }, options.log);
+    stops.push(() => server.stop());
+    return { baseUrl: server.baseUrl, databaseUrl: postgres.url, pid: server.pid, logTail: server.logTail, stop: stopAll };
+  } catch (error) {
+    await stopAll();
+    throw error;
+  }
 }

@@ -4,7 +4,7 @@
  * PgBouncer stack.
  */
 import type { BenchOptions } from '../options.js';
-import { startLocalService } from './local-service.js';
+import { startLocalService, startServiceViaPgbouncer } from './local-service.js';
 
 export interface Target {
   kind: 'embedded' | 'url' | 'pgbouncer';
@@ -13,16 +13,19 @@ export interface Target {
   databaseUrl: string;
   /** The service's process id, when the harness started it (memory sampling). */
   pid?: number;
+  /** The service's last log lines, when the harness started it. */
+  logTail(): string;
   stop(): Promise<void>;
 }
 
 export async function startTarget(options: BenchOptions, log: (message: string) => void): Promise<Target> {
   if (options.url && options.dbUrl) {
-    return { kind: 'url', baseUrl: options.url.replace(/\/$/, ''), databaseUrl: options.dbUrl, stop: async () => {} };
+    return { kind: 'url', baseUrl: options.url.replace(/\/$/, ''), databaseUrl: options.dbUrl, logTail: () => '', stop: async () => {} };
   }
   if (options.viaPgbouncer) {
-    throw new Error('--via-pgbouncer needs the local PgBouncer stack (scripts/stack.ts, src/topology/), which has not landed yet');
+    const service = await startServiceViaPgbouncer({ log });
+    return { kind: 'pgbouncer', baseUrl: service.baseUrl, databaseUrl: service.databaseUrl, pid: service.pid, logTail: service.logTail, stop: service.stop };
   }
   const service = await startLocalService({ log });
-  return { kind: 'embedded', baseUrl: service.baseUrl, databaseUrl: service.databaseUrl, pid: service.pid, stop: service.stop };
+  return { kind: 'embedded', baseUrl: service.baseUrl, databaseUrl: service.databaseUrl, pid: service.pid, logTail: service.logTail, stop: service.stop };
 }
