@@ -51,11 +51,11 @@ export function parsePgbenchOutput(output: string): { tps: number; latencyAvgMs:
   };
 }
 
-export async function setUpPgbenchTables(db: pg.Client): Promise<void> {
+export async function setUpPgbenchTables(db: pg.Pool): Promise<void> {
   await db.query(readFileSync(join(here, 'schema.sql'), 'utf8'));
 }
 
-export async function dropPgbenchTables(db: pg.Client): Promise<void> {
+export async function dropPgbenchTables(db: pg.Pool): Promise<void> {
   await db.query(readFileSync(join(here, 'teardown.sql'), 'utf8'));
 }
 
