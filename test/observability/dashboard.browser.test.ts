@@ -1,0 +1,101 @@
+/**
+ * The /dashboard page in a real browser: Debian's Chromium driven by playwright-core, against
+ * the app on a real port under a short load. Asserts that every chart has drawn data and saves
+ * the screenshot the README shows (docs/dashboard.png).
+ */
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium, type BrowserContext } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { projectRoot } from '../../src/db/migrations.js';
+import { createTestApp, type TestApp } from '../support/test-app.js';
+
+const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const screenshotPath = join(projectRoot, 'docs', 'dashboard.png');
+
+let t: TestApp;
+let base: string;
+let context: BrowserContext | undefined;
+let profileDir: string;
+
+beforeAll(async () => {
+  t = await createTestApp({ dashboardIntervalMs: 500, poolSizeMax: 8 });
+  await t.app.listen({ host: '127.0.0.1', port: 0 });
+  const address = t.app.server.address();
+  base = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+  profileDir = mkdtempSync(join(tmpdir(), 'wallet-chromium-'));
+});
+
+afterAll(async () => {
+  await context?.close();
+  rmSync(profileDir, { recursive: true, force: true });
+  await t.close();
+});
+
+async function post(path: string, body?: unknown, headers: Record<string, string> = {}): Promise<{ status: number; json: unknown }> {
+  const res = await fetch(`${base}${path}`, {
+    method: 'POST',
+    headers: body === undefined ? headers : { 'content-type': 'application/json', ...headers },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  return { status: res.status, json: await res.json() };
+}
+
+/** Real HTTP traffic over a few wallets (one hot), with some refusals and some bad requests. */
+async function load(stop: { done: boolean }): Promise<void> {
+  const wallets: string[] = [];
+  for (let i = 0; i < 6; i++) wallets.push(((await post('/api/v1/wallets')).json as { id: string }).id);
+  let n = 0;
+  while (!stop.done && n < 20_000) {
+    const batch = Array.from({ length: 16 }, (_, i) => {
+      const wallet = wallets[i % 3 === 0 ? 0 : (n + i) % wallets.length]!;
+      n++;
+      if (n % 25 === 0) return post(`/api/v1/wallets/${wallet}/operation`, { operation_type: 'WITHDRAW', amount: '999999.00' });
+      if (n % 40 === 0) return post(`/api/v1/wallets/${wallet}/operation`, { operation_type: 'DEPOSIT', amount: '-1' });
+      return post(`/api/v1/wallets/${wallet}/operation`, { operation_type: n % 3 === 0 ? 'WITHDRAW' : 'DEPOSIT', amount: '1.00' });
+    });
+    await Promise.all(batch);
+    await fetch(`${base}/api/v1/wallets/${wallets[n % wallets.length]}/operations?limit=20`);
+  }
+}
+
+describe.skipIf(!existsSync(chromiumPath))('/dashboard in Chromium', () => {
+  it('renders every chart with data after a short load, and saves a screenshot', async () => {
+    const stop = { done: false };
+    const traffic = load(stop);
+    try {
+      context = await chromium.launchPersistentContext(profileDir, {
+        executablePath: chromiumPath,
+        headless: true,
+        args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+        viewport: { width: 1400, height: 1050 },
+      });
+      const page = context.pages()[0] ?? await context.newPage();
+      const failures: string[] = [];
+      page.on('pageerror', (error) => failures.push(error.message));
+      page.on('requestfailed', (request) => failures.push(`${request.url()} ${request.failure()?.errorText ?? ''}`));
+      await page.goto(`${base}/dashboard`);
+      const charts = ['chart-requests', 'chart-latency', 'chart-errors', 'chart-operations', 'chart-retries', 'chart-pool'];
+      for (const id of charts) {
+        // data-points counts the non-null values the page handed to uPlot.
+        await page.waitForFunction((sel) => Number(document.getElementById(sel)?.dataset.points ?? 0) >= 6, id, { timeout: 30_000 });
+        expect(await page.locator(`#${id} canvas`).count(), id).toBe(1);
+      }
+      await page.waitForFunction(() => Number(document.getElementById('busiest')?.dataset.points ?? 0) > 0, undefined, { timeout: 10_000 });
+      expect(await page.locator('#busiest-rows tr').count()).toBeGreaterThan(0);
+      expect(await page.locator('#status').textContent()).toMatch(/^updated /);
+      // The batch chart has data once the group-commit engine reports batches.
+      expect(Number(await page.locator('#chart-batches').getAttribute('data-points'))).toBeGreaterThan(0);
+      // Let a few more refreshes land so the screenshot shows lines, not single points.
+      const refreshed = Number(await page.evaluate(() => document.body.dataset.refreshed));
+      await page.waitForFunction((n) => Number(document.body.dataset.refreshed) >= n + 2, refreshed, { timeout: 15_000 });
+      mkdirSync(join(projectRoot, 'docs'), { recursive: true });
+      await page.screenshot({ path: screenshotPath, fullPage: true });
+      expect(failures).toEqual([]);
+    } finally {
+      stop.done = true;
+      await traffic;
+    }
+  });
+});
