@@ -194,3 +194,26 @@ describe('/dashboard/data', () => {
     expect(lib.body.length).toBeGreaterThan(10_000);
   });
 });
+
+describe('monitoring files (docker/monitoring)', () => {
+  it('the Grafana dashboard and the alert rules only use metrics that /metrics exposes', async () => {
+    const { readFileSync } = await import('node:fs');
+    const root = new URL('../../docker/monitoring/', import.meta.url);
+    const dashboard = JSON.parse(readFileSync(new URL('grafana/dashboards/wallet-service.json', root), 'utf8')) as {
+      uid: string; panels: { id: number; datasource: { uid: string }; targets: { expr: string }[] }[];
+    };
+    const datasource = readFileSync(new URL('grafana/provisioning/datasources/prometheus.yml', root), 'utf8');
+    const alerts = readFileSync(new URL('alerts.yml', root), 'utf8');
+    expect(new Set(dashboard.panels.map((p) => p.id)).size).toBe(dashboard.panels.length);
+    for (const p of dashboard.panels) expect(datasource).toContain(`uid: ${p.datasource.uid}`);
+    const exposed = new Set((await scrape()).split('\n').filter((l) => l.startsWith('# TYPE ')).map((l) => l.split(' ')[2]!));
+    const exprs = [...dashboard.panels.flatMap((p) => p.targets.map((x) => x.expr)), ...alerts.split('\n').filter((l) => l.includes('{job='))];
+    const used = new Set(exprs.flatMap((e) => [...e.matchAll(/([a-z_:][a-z0-9_:]*)\{/g)].map((m) => m[1]!)));
+    used.delete('up');
+    expect(used.size).toBeGreaterThan(8);
+    for (const name of used) {
+      const base = name.replace(/_(bucket|count|sum)$/, '');
+      expect(exposed.has(name) || exposed.has(base), name).toBe(true);
+    }
+  });
+});
