@@ -9,9 +9,11 @@ import { registerDashboard } from './dashboard/dashboard-routes.js';
 import { expectedChangesets, ReadinessCheck, registerReadiness } from './health/readiness.js';
 import { registerHistoryRoutes } from './history/history-routes.js';
 import { HistoryService } from './history/history-service.js';
+import { clientErrorHandler, frameworkErrors } from './plugins/client-error.js';
 import { registerErrorHandler } from './plugins/error-handler.js';
 import { registerJsonBodyParser } from './plugins/json-body.js';
 import { registerMetrics } from './plugins/metrics.js';
+import { registerSecurityHeaders } from './plugins/security-headers.js';
 import { registerSwagger } from './plugins/swagger.js';
 import { OperationBatcher } from './wallets/operation-batcher.js';
 import { OperationExecutor } from './wallets/operation-executor.js';
@@ -43,9 +45,18 @@ export async function buildApp({ config, db, logger }: AppOptions): Promise<Fast
       const given = request.headers['x-request-id'];
       return typeof given === 'string' && requestIdPattern.test(given) ? given : randomUUID();
     },
-    connectionTimeout: 30_000,
-    keepAliveTimeout: 65_000,
-    requestTimeout: 60_000,
+    // HTTP limits (README "Limits"): slow or oversized clients are cut off, answered {"detail"}.
+    connectionTimeout: config.http.socketTimeoutMs,
+    keepAliveTimeout: config.http.keepAliveTimeoutMs,
+    requestTimeout: config.http.requestTimeoutMs,
+    http: {
+      maxHeaderSize: config.http.maxHeaderSizeBytes,
+      headersTimeout: config.http.headersTimeoutMs,
+      requestTimeout: config.http.requestTimeoutMs,
+      connectionsCheckingInterval: config.http.timeoutCheckIntervalMs,
+    },
+    clientErrorHandler,
+    frameworkErrors,
   });
 
   const ajv = createAjv();
@@ -59,6 +70,7 @@ export async function buildApp({ config, db, logger }: AppOptions): Promise<Fast
   });
 
   registerErrorHandler(app);
+  registerSecurityHeaders(app);
   registerJsonBodyParser(app, config.bodyLimitBytes);
   // Before any route, so that every route's requests are measured.
   const { metrics, executorHooks } = registerMetrics(app, {

@@ -44,6 +44,21 @@ export interface Config {
   dashboardHistoryLength: number;
   logLevel: string;
   bodyLimitBytes: number;
+  /** HTTP limits against slow or oversized clients (Node's http server options); see README "Limits". */
+  http: {
+    /** Total size of the request line and headers; beyond it 431. */
+    maxHeaderSizeBytes: number;
+    /** The request line and headers must arrive within this (slowloris); then 408 and close. */
+    headersTimeoutMs: number;
+    /** The whole request (headers and body) must arrive within this; then 408 and close. */
+    requestTimeoutMs: number;
+    /** An idle keep-alive connection is closed after this. */
+    keepAliveTimeoutMs: number;
+    /** A socket with no activity at all for this long is destroyed. */
+    socketTimeoutMs: number;
+    /** How often Node checks the headers/request timeouts above. */
+    timeoutCheckIntervalMs: number;
+  };
   /** Group commit: see src/wallets/operation-batcher.ts for what each bound does and why. */
   groupCommit: {
     batchSizeMax: number;
@@ -137,6 +152,14 @@ export function loadConfig(env: Env = process.env): Config {
     dashboardHistoryLength: read.int('DASHBOARD_HISTORY_LENGTH', 180, 10, 10000),
     logLevel: read.string('LOG_LEVEL', 'info'),
     bodyLimitBytes: read.int('BODY_LIMIT_BYTES', 16384, 256, 10485760),
+    http: {
+      maxHeaderSizeBytes: read.int('HTTP_MAX_HEADER_SIZE_BYTES', 16384, 1024, 1048576),
+      headersTimeoutMs: read.int('HTTP_HEADERS_TIMEOUT_MS', 10000, 100, 600000),
+      requestTimeoutMs: read.int('HTTP_REQUEST_TIMEOUT_MS', 30000, 100, 600000),
+      keepAliveTimeoutMs: read.int('HTTP_KEEP_ALIVE_TIMEOUT_MS', 65000, 100, 600000),
+      socketTimeoutMs: read.int('HTTP_SOCKET_TIMEOUT_MS', 30000, 100, 600000),
+      timeoutCheckIntervalMs: read.int('HTTP_TIMEOUT_CHECK_INTERVAL_MS', 1000, 10, 60000),
+    },
     groupCommit: {
       batchSizeMax: read.int('GROUP_COMMIT_BATCH_SIZE_MAX', 500, 1, 10000),
       batchesInFlightMax: read.int('GROUP_COMMIT_BATCHES_IN_FLIGHT_MAX', 0, 0, 1000), // 0: the pool size
@@ -148,6 +171,9 @@ export function loadConfig(env: Env = process.env): Config {
   };
   if (!['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(config.logLevel)) {
     read.problems.push(`LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent`);
+  }
+  if (config.http.headersTimeoutMs > config.http.requestTimeoutMs) {
+    read.problems.push('HTTP_HEADERS_TIMEOUT_MS must not exceed HTTP_REQUEST_TIMEOUT_MS');
   }
   if (config.retryBaseDelayMs > config.retryMaxDelayMs) {
     read.problems.push('RETRY_BASE_DELAY_MS must not exceed RETRY_MAX_DELAY_MS');

@@ -1,0 +1,161 @@
+/**
+ * Property-based fuzzing of every endpoint with hostile input (fast-check): random JSON, wrong
+ * types, huge numbers, unicode, deep nesting, long strings and headers, wrong content types and
+ * bodies over the limit. Invariants: never a 5xx, never a crash, every error body is JSON with
+ * `detail` and no internals, and a request that was not answered SUCCESS changes no balance and
+ * adds no ledger row. FUZZ_RUNS sets the runs per property (default 150).
+ */
+import fc from 'fast-check';
+import type pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { adminPool, createTestApp, createWallet, operate, type TestApp } from '../support/test-app.js';
+import {
+  type Answer, answerProblems, fuzzRuns, hostileBodyText, hostileContentType, hostileIdSegment, hostileIdempotencyKey,
+  hostileOperationObject,
+} from './hostile-input.js';
+
+let t: TestApp;
+let admin: pg.Pool;
+let walletId: string;
+let knownOperation: string;
+/** How many requests the properties below sent, by family (reported at the end). */
+const sent: Record<string, number> = {};
+
+interface LedgerState {
+  balance: string;
+  rows: string;
+}
+
+async function ledgerState(id: string): Promise<LedgerState> {
+  const r = await admin.query<LedgerState>(
+    'SELECT w.balance::text AS balance, (SELECT count(*) FROM operations o WHERE o.wallet_id = w.id)::text AS rows ' +
+    'FROM wallets w WHERE w.id = $1', [id]);
+  return r.rows[0]!;
+}
+
+function expectSound(res: Answer, method: string, context: unknown): void {
+  const problems = answerProblems(res, method);
+  if (problems.length > 0) throw new Error(`${problems.join('; ')}\nrequest: ${JSON.stringify(context).slice(0, 400)}`);
+}
+
+beforeAll(async () => {
+  t = await createTestApp({ bodyLimitBytes: 16384 });
+  admin = adminPool();
+  walletId = await createWallet(t.app);
+  const seed = await operate(t.app, walletId, { operation_type: 'DEPOSIT', amount: '1000.00' });
+  knownOperation = (seed.json() as { id: string }).id;
+});
+
+afterAll(async () => {
+  console.log(`hostile fuzz: requests sent per property ${JSON.stringify(sent)}`);
+  await admin?.end();
+  await t?.close();
+});
+
+const count = (family: string) => { sent[family] = (sent[family] ?? 0) + 1; };
+
+describe('POST /operation with hostile bodies, content types and Idempotency-Keys', () => {
+  it('never 5xx, errors carry detail, and only a SUCCESS changes the ledger', async () => {
+    await fc.assert(fc.asyncProperty(hostileBodyText, hostileContentType, hostileIdempotencyKey, async (body, contentType, key) => {
+      count('operation');
+      const before = await ledgerState(walletId);
+      const headers: Record<string, string> = {};
+      if (contentType !== undefined) headers['content-type'] = contentType;
+      if (key !== undefined) headers['idempotency-key'] = key;
+      let res;
+      try {
+        res = await t.app.inject({ method: 'POST', url: `/api/v1/wallets/${walletId}/operation`, headers, payload: body });
+      } catch (error) {
+        // Only a header value Node itself would refuse to send may fail before reaching the app.
+        if ((error as { code?: string }).code === 'ERR_INVALID_CHAR') return;
+        throw error;
+      }
+      expectSound(res, 'POST', { body, contentType, key });
+      const after = await ledgerState(walletId);
+      const answer = res.statusCode === 200 ? (res.json() as { status: string; balance: string }) : undefined;
+      if (answer?.status === 'SUCCESS' && res.headers['idempotency-replayed'] !== 'true') {
+        expect(after.balance).toBe(answer.balance);
+        expect(Number(after.rows)).toBe(Number(before.rows) + 1);
+      } else {
+        expect(after.balance).toBe(before.balance);
+        // A refused operation with a fresh key is stored as REJECTED (for replays), never as a change.
+        const added = Number(after.rows) - Number(before.rows);
+        expect(added === 0 || (added === 1 && res.statusCode === 400 && key !== undefined)).toBe(true);
+      }
+    }), { numRuns: fuzzRuns * 2 });
+  });
+
+  it('bodies over the limit get 413 with detail and change nothing', async () => {
+    await fc.assert(fc.asyncProperty(fc.integer({ min: 16_385, max: 200_000 }), fc.boolean(), async (size, validPrefix) => {
+      count('oversized');
+      const before = await ledgerState(walletId);
+      const body = validPrefix
+        ? `{"operation_type":"DEPOSIT","amount":"1.00","pad":"${'p'.repeat(size)}"}`
+        : 'x'.repeat(size);
+      const res = await operate(t.app, walletId, body);
+      expect(res.statusCode).toBe(413);
+      expectSound(res, 'POST', { size });
+      expect(await ledgerState(walletId)).toEqual(before);
+    }), { numRuns: Math.ceil(fuzzRuns / 5) });
+  });
+});
+
+describe('every endpoint with hostile paths, methods, query strings and headers', () => {
+  const routes = (w: string, o: string) => [
+    `/api/v1/wallets/${w}`, `/api/v1/wallets/${w}/`, `/api/v1/wallets/${w}/operation`, `/api/v1/wallets/${w}/operations`,
+    `/api/v1/wallets/${w}/operations/${o}`, '/api/v1/wallets', '/api/v1/wallets/', '/health', '/ready', '/metrics',
+    '/openapi.json', '/docs', '/docs/', '/docs/static/index.html', '/dashboard', '/dashboard/data', `/${w}`, '/api/v1/',
+  ];
+  const query = fc.oneof(
+    fc.constant(''),
+    fc.dictionary(fc.constantFrom('limit', 'cursor', 'operation_type', 'created_from', 'created_to', 'x', '__proto__'),
+      fc.oneof(fc.string({ maxLength: 30 }), fc.constantFrom('-1', '0', '1e9', '99999999999999999999', 'DEPOSIT',
+        '2026-13-45T99:99:99Z', 'eyJ2Ijo5OX0', '%00', 'a'.repeat(600))), { maxKeys: 4 })
+      .map((q) => `?${new URLSearchParams(q as Record<string, string>).toString()}`),
+    fc.string({ maxLength: 80 }).map((s) => `?${s}`),
+  );
+  const header = fc.dictionary(
+    fc.constantFrom('x-request-id', 'idempotency-key', 'accept', 'accept-encoding', 'x-forwarded-for', 'cookie', 'x-junk'),
+    fc.oneof(fc.string({ maxLength: 50 }), fc.integer({ min: 1, max: 8000 }).map((n) => 'h'.repeat(n))), { maxKeys: 3 });
+
+  it('never 5xx and every error carries detail', async () => {
+    const walletIds = [walletId];
+    await fc.assert(fc.asyncProperty(
+      fc.constantFrom('GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS'),
+      hostileIdSegment(walletIds), hostileIdSegment([knownOperation]), fc.nat(17), query, header,
+      fc.option(hostileOperationObject.map((o) => JSON.stringify(o)), { nil: undefined }),
+      async (method, w, o, routeIndex, qs, headers, body) => {
+        count('endpoints');
+        const before = await ledgerState(walletId);
+        const url = routes(w, o)[routeIndex]! + qs;
+        let res;
+        try {
+          res = await t.app.inject({
+            method: method as 'GET', url,
+            headers: { ...headers, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+            ...(body === undefined ? {} : { payload: body }),
+          });
+        } catch (error) {
+          if ((error as { code?: string }).code === 'ERR_INVALID_CHAR') return;
+          throw error;
+        }
+        expectSound(res, method, { method, url, headers, body });
+        const answer = res.statusCode === 200 && url.includes('/operation') && method === 'POST'
+          ? (res.json() as { status?: string }) : undefined;
+        if (answer?.status !== 'SUCCESS') expect((await ledgerState(walletId)).balance).toBe(before.balance);
+      },
+    ), { numRuns: fuzzRuns * 2 });
+  });
+
+  it('wallet creation ignores any body and answers a wallet or a 4xx with detail', async () => {
+    await fc.assert(fc.asyncProperty(hostileBodyText, hostileContentType, async (body, contentType) => {
+      count('create');
+      const res = await t.app.inject({
+        method: 'POST', url: '/api/v1/wallets/', payload: body,
+        headers: contentType === undefined ? {} : { 'content-type': contentType },
+      });
+      expectSound(res, 'POST', { body, contentType });
+      if (res.statusCode === 200) expect(res.json()).toMatchObject({ balance: '0.00' });
+    }), { numRuns: fuzzRuns });
+  });
+});

@@ -1,0 +1,91 @@
+/**
+ * No internals in any answer: with the database unreachable (driver errors name hosts and
+ * ports) and with an unexpected exception carrying SQL and a stack, the bodies hold only a
+ * `detail` meant for the client. /docs is served with the browser-hardening headers.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildApp } from '../../src/app.js';
+import { createDatabase } from '../../src/db/database.js';
+import { createTestApp, type TestApp, testConfig } from '../support/test-app.js';
+import { answerProblems, internalsPattern } from './hostile-input.js';
+import { freePort } from '../support/global-setup.js';
+
+describe('database unreachable', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    // A port where nothing listens: every connect fails with ECONNREFUSED 127.0.0.1:<port>.
+    const url = `postgres://wallet_app:secret@127.0.0.1:${await freePort()}/wallet`;
+    t = await createTestApp({ readBudgetMs: 300, operationBudgetMs: 300, retryMaxDelayMs: 20, poolConnectTimeoutMs: 200 }, url);
+  });
+  afterAll(async () => { await t?.close(); });
+
+  it.each([
+    ['POST', '/api/v1/wallets/'],
+    ['GET', '/api/v1/wallets/3f1c6b1e-8a8e-4c55-9a58-1b2f2d3e4a5b'],
+    ['GET', '/api/v1/wallets/3f1c6b1e-8a8e-4c55-9a58-1b2f2d3e4a5b/operations/9b2e7c4d-1f3a-4e6b-8c9d-0a1b2c3d4e5f'],
+    ['GET', '/api/v1/wallets/3f1c6b1e-8a8e-4c55-9a58-1b2f2d3e4a5b/operations'],
+    ['GET', '/ready'],
+  ])('%s %s: 503 with a plain detail', async (method, url) => {
+    const res = await t.app.inject({ method: method as 'GET', url });
+    expect(res.statusCode).toBe(503);
+    expect(res.json()).toHaveProperty('detail');
+    expect(res.body).not.toMatch(internalsPattern);
+  });
+
+  it('an operation: 200 FAILED (certainly not applied) with a plain detail', async () => {
+    const res = await t.app.inject({
+      method: 'POST', url: '/api/v1/wallets/3f1c6b1e-8a8e-4c55-9a58-1b2f2d3e4a5b/operation',
+      payload: { operation_type: 'DEPOSIT', amount: '1.00' },
+    });
+    expect(res.statusCode).toBe(200);
+    expect(res.json()).toMatchObject({ status: 'FAILED', balance: null });
+    expect(res.body).not.toMatch(internalsPattern);
+  });
+});
+
+describe('an unexpected exception', () => {
+  it('is a 500 with the request id and nothing else', async () => {
+    const config = testConfig();
+    const db = createDatabase({ url: config.databaseUrl!, poolSizeMax: 1, connectTimeoutMs: 1000, idleTimeoutMs: 1000, queryTimeoutMs: 1000 });
+    const app = await buildApp({ config, db, logger: false });
+    app.get('/boom', async () => {
+      const error = new Error('syntax error at or near "FROM" in SELECT * FROM wallets WHERE id = $1 (host 127.0.0.1:5432)');
+      Object.assign(error, { code: '42601', detail: 'Failing row contains (...)', hint: 'see /work/main/src/db/database.ts:42' });
+      throw error;
+    });
+    try {
+      const res = await app.inject({ method: 'GET', url: '/boom', headers: { 'x-request-id': 'req-42' } });
+      expect(res.statusCode).toBe(500);
+      expect(res.json()).toEqual({ detail: 'Internal Server Error (request id req-42)' });
+      expect(answerProblems({ statusCode: 200, headers: res.headers, body: res.body }, 'GET')).toEqual([]);
+    } finally {
+      await app.close();
+      await db.close();
+    }
+  });
+});
+
+describe('security headers', () => {
+  let t: TestApp;
+  beforeAll(async () => { t = await createTestApp(); });
+  afterAll(async () => { await t?.close(); });
+
+  it.each(['/docs', '/docs/', '/docs/static/index.html'])('%s: framing, referrer, sniffing and a CSP', async (url) => {
+    const res = await t.app.inject({ method: 'GET', url });
+    expect(res.statusCode).toBeLessThan(400);
+    expect(res.headers).toMatchObject({
+      'x-frame-options': 'DENY',
+      'x-content-type-options': 'nosniff',
+      'referrer-policy': 'no-referrer',
+      'cross-origin-opener-policy': 'same-origin',
+    });
+    expect(String(res.headers['content-security-policy'])).toMatch(/frame-ancestors/);
+  });
+
+  it('API answers and errors are never sniffed', async () => {
+    for (const url of ['/health', '/api/v1/wallets/nope', '/nowhere']) {
+      const res = await t.app.inject({ method: 'GET', url });
+      expect(res.headers['x-content-type-options']).toBe('nosniff');
+    }
+  });
+});
