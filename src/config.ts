@@ -44,6 +44,8 @@ export interface Config {
   dashboardHistoryLength: number;
   logLevel: string;
   bodyLimitBytes: number;
+  /** App processes behind one port (src/topology/cluster.ts: `npm run stack`, the container); `npm start` runs one. */
+  webConcurrency: number;
   /** HTTP limits against slow or oversized clients (Node's http server options); see README "Limits". */
   http: {
     /** Total size of the request line and headers; beyond it 431. */
@@ -152,6 +154,7 @@ export function loadConfig(env: Env = process.env): Config {
     dashboardHistoryLength: read.int('DASHBOARD_HISTORY_LENGTH', 180, 10, 10000),
     logLevel: read.string('LOG_LEVEL', 'info'),
     bodyLimitBytes: read.int('BODY_LIMIT_BYTES', 16384, 256, 10485760),
+    webConcurrency: read.int('WEB_CONCURRENCY', 2, 1, 64),
     http: {
       maxHeaderSizeBytes: read.int('HTTP_MAX_HEADER_SIZE_BYTES', 16384, 1024, 1048576),
       headersTimeoutMs: read.int('HTTP_HEADERS_TIMEOUT_MS', 10000, 100, 600000),
