@@ -4,8 +4,8 @@ import { ConfigError, loadConfig } from './config.js';
 import { prepareDatabase } from './db/bootstrap.js';
 import { createDatabase } from './db/database.js';
 
-/** In-flight requests get this long to finish after SIGTERM/SIGINT. */
-const shutdownGraceMs = 10_000;
+/** After the grace period, how long closing the pool and PostgreSQL may take before we exit anyway. */
+const shutdownCleanupMs = 30_000;
 
 async function main(): Promise<void> {
   let config;
@@ -30,6 +30,10 @@ async function main(): Promise<void> {
   const app = await buildApp({ config, db });
   db.pool.on('error', (error) => app.log.warn({ err: error }, 'idle database connection lost'));
 
+  // SIGTERM: stop accepting (Fastify answers 503 + Connection: close meanwhile, so /ready drains
+  // the instance), let in-flight requests finish within SHUTDOWN_GRACE_MS, then cut what is left,
+  // drain the group-commit queue (onClose), close the pool, and stop the embedded PostgreSQL.
+  const graceMs = config.shutdownGraceMs;
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;
@@ -38,11 +42,28 @@ async function main(): Promise<void> {
     const force = setTimeout(() => {
       console.error('[wallet-service] shutdown took too long, exiting');
       process.exit(1);
-    }, shutdownGraceMs + 60_000);
+    }, graceMs + shutdownCleanupMs);
     force.unref();
     try {
-      await Promise.race([app.close(), new Promise((resolve) => setTimeout(resolve, shutdownGraceMs))]);
+      let graceTimer: NodeJS.Timeout | undefined;
+      const closing = app.close();
+      // A keep-alive connection whose request finishes during the close would otherwise stay
+      // open until keepAliveTimeout: close connections as soon as they fall idle.
+      const idleSweep = setInterval(() => app.server.closeIdleConnections(), 100);
+      void closing.finally(() => clearInterval(idleSweep));
+      const closed = await Promise.race([
+        closing.then(() => true),
+        new Promise<boolean>((resolve) => { graceTimer = setTimeout(() => resolve(false), graceMs); }),
+      ]);
+      clearTimeout(graceTimer);
+      if (!closed) {
+        say(`requests still in flight after ${graceMs} ms: closing their connections`);
+        app.server.closeAllConnections();
+        await closing;
+      }
       await db.close();
+    } catch (error) {
+      console.error(`[wallet-service] error while shutting down: ${(error as Error)?.message ?? String(error)}`);
     } finally {
       await database.stop();
       say('stopped');
