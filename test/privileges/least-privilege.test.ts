@@ -1,0 +1,168 @@
+/**
+ * Least privilege, end to end (complements test/topology/roles.test.ts, which checks the grants
+ * one statement at a time): the whole HTTP contract works when the app logs in as a member of
+ * wallet_app and nothing more, while that role cannot rewrite the ledger, run any kind of DDL
+ * (temporary tables included), escalate, reach the server's files, or read PgBouncer's auth
+ * data; and the schema belongs to the migrating role, which the app is not and cannot become.
+ */
+import { randomBytes, randomUUID } from 'node:crypto';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { inject } from 'vitest';
+import { createLoginRole, dropRole, roles } from '../../src/topology/roles.js';
+import { generatePassword } from '../../src/topology/scram.js';
+import { createTestApp, createWallet, operate, type TestApp } from '../support/test-app.js';
+
+const appUser = `wallet_app_p${randomBytes(4).toString('hex')}`;
+const password = generatePassword();
+let admin: pg.Pool;
+let appUrl: string;
+let client: pg.Client;
+
+beforeAll(async () => {
+  admin = new pg.Pool({ connectionString: inject('adminDatabaseUrl'), max: 2 });
+  const c = await admin.connect();
+  try {
+    await createLoginRole(c, appUser, password, [roles.app]);
+  } finally {
+    c.release();
+  }
+  const url = new URL(inject('adminDatabaseUrl'));
+  url.username = appUser;
+  url.password = password;
+  appUrl = url.toString();
+  client = new pg.Client({ connectionString: appUrl });
+  await client.connect();
+});
+
+afterAll(async () => {
+  await client?.end();
+  const c = await admin.connect();
+  try {
+    await c.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = $1', [appUser]);
+    await dropRole(c, appUser);
+  } finally {
+    c.release();
+  }
+  await admin.end();
+});
+
+/** The SQLSTATE a statement fails with as the app role (undefined: it succeeded); always rolled back. */
+async function attempt(sql: string): Promise<string | undefined> {
+  try {
+    await client.query('BEGIN');
+    await client.query(sql);
+    return undefined;
+  } catch (error) {
+    return (error as { code?: string }).code ?? 'no sqlstate';
+  } finally {
+    await client.query('ROLLBACK');
+  }
+}
+
+describe('the app works with nothing but wallet_app', () => {
+  let t: TestApp;
+  beforeAll(async () => { t = await createTestApp({}, appUrl); });
+  afterAll(async () => { await t?.close(); });
+
+  it('serves the contract: create, deposit, withdraw, refuse, replay, read, history, readiness', async () => {
+    const id = await createWallet(t.app);
+    const deposit = await operate(t.app, id, { operation_type: 'DEPOSIT', amount: '10.00' }, { 'idempotency-key': 'p-1' });
+    expect(deposit.json()).toMatchObject({ status: 'SUCCESS', balance: '10.00' });
+    expect((await operate(t.app, id, { operation_type: 'WITHDRAW', amount: '3.50' })).json()).toMatchObject({ balance: '6.50' });
+    expect((await operate(t.app, id, { operation_type: 'WITHDRAW', amount: '99.00' }, { 'idempotency-key': 'p-2' })).statusCode).toBe(400);
+    const replay = await operate(t.app, id, { operation_type: 'DEPOSIT', amount: '10.00' }, { 'idempotency-key': 'p-1' });
+    expect(replay.headers['idempotency-replayed']).toBe('true');
+    const opId = (deposit.json() as { id: string }).id;
+    expect((await t.app.inject({ method: 'GET', url: `/api/v1/wallets/${id}/operations/${opId}` })).statusCode).toBe(200);
+    expect((await t.app.inject({ method: 'GET', url: `/api/v1/wallets/${id}` })).json()).toMatchObject({ balance: '6.50' });
+    expect((await t.app.inject({ method: 'GET', url: `/api/v1/wallets/${id}/operations` })).statusCode).toBe(200);
+    expect((await t.app.inject({ method: 'GET', url: '/ready' })).statusCode).toBe(200);
+  });
+});
+
+describe('wallet_app cannot', () => {
+  it.each([
+    ['rewrite a ledger row', 'UPDATE operations SET status = status'],
+    ['delete a ledger row', 'DELETE FROM operations WHERE false'],
+    ['truncate wallets', 'TRUNCATE wallets'],
+    ['create a temporary table (also breaks transaction pooling)', 'CREATE TEMP TABLE scratch (x int)'],
+    ['create a schema', 'CREATE SCHEMA app_owned'],
+    ['create a function', 'CREATE FUNCTION public.f() RETURNS int LANGUAGE sql AS $$ SELECT 1 $$'],
+    ['replace apply_operations', `CREATE OR REPLACE FUNCTION apply_operations(uuid[], uuid[], text[], numeric[], text[], text[], boolean)
+      RETURNS TABLE (o_idx int) LANGUAGE sql AS $$ SELECT 1 $$`],
+    ['create a view', 'CREATE VIEW public.v AS SELECT 1 AS x'],
+    ['create an index', 'CREATE INDEX ON operations (amount)'],
+    ['drop the ledger', 'DROP TABLE operations'],
+    ['disable a constraint', 'ALTER TABLE wallets DROP CONSTRAINT IF EXISTS wallets_balance_check'],
+    ['add a trigger', 'CREATE TRIGGER t BEFORE UPDATE ON wallets FOR EACH ROW EXECUTE FUNCTION suppress_redundant_updates_trigger()'],
+    ['comment on the ledger', "COMMENT ON TABLE operations IS 'x'"],
+    ['become the schema owner', `SET ROLE ${new URL(inject('adminDatabaseUrl')).username}`],
+    ['create an extension', 'CREATE EXTENSION IF NOT EXISTS pgcrypto'],
+    ['write a server file', "COPY (SELECT 1) TO '/tmp/wallet-app-was-here'"],
+    ['run a program', "COPY (SELECT 1) TO PROGRAM 'true'"],
+    ['read a server file', "SELECT pg_read_file('postgresql.conf')"],
+    ['read password hashes (pg_shadow)', 'SELECT passwd FROM pg_shadow'],
+    ['reach the PgBouncer auth schema', 'SELECT * FROM pgbouncer.get_auth(current_user)'],
+    ['alter its own role', 'ALTER ROLE CURRENT_USER CREATEDB'],
+    ['change the migrations lock', 'UPDATE databasechangeloglock SET locked = false'],
+  ])('%s', async (_what, sql) => {
+    expect(await attempt(sql)).toBe('42501');
+  });
+});
+
+describe('roles and ownership', () => {
+  it('wallet_app and its members carry no dangerous attribute', async () => {
+    const r = await admin.query(`SELECT rolname, rolsuper, rolcreaterole, rolcreatedb, rolreplication, rolbypassrls
+      FROM pg_roles WHERE rolname = ANY ($1)`, [[roles.app, appUser]]);
+    expect(r.rows).toHaveLength(2);
+    for (const row of r.rows) {
+      expect(row).toMatchObject({ rolsuper: false, rolcreaterole: false, rolcreatedb: false, rolreplication: false, rolbypassrls: false });
+    }
+  });
+
+  it('the schema belongs to the migrating role, which wallet_app is not and is not a member of', async () => {
+    const owners = await admin.query<{ owner: string }>(`
+      SELECT DISTINCT pg_get_userbyid(c.relowner) AS owner FROM pg_class c
+        WHERE c.relnamespace = 'public'::regnamespace AND c.relkind IN ('r', 'i', 'S', 'v')
+      UNION SELECT DISTINCT pg_get_userbyid(p.proowner) FROM pg_proc p WHERE p.pronamespace = 'public'::regnamespace`);
+    const migrator = new URL(inject('adminDatabaseUrl')).username;
+    expect(owners.rows.map((r) => r.owner)).toEqual([migrator]);
+    const member = await client.query<{ m: boolean }>('SELECT pg_has_role(current_user, $1, $2) AS m', [migrator, 'MEMBER']);
+    expect(member.rows[0]!.m).toBe(false);
+  });
+
+  it('no SECURITY DEFINER function is callable by wallet_app', async () => {
+    const r = await client.query<{ fn: string }>(`
+      SELECT p.oid::regprocedure::text AS fn FROM pg_proc p
+       WHERE p.prosecdef AND p.pronamespace NOT IN ('pg_catalog'::regnamespace, 'information_schema'::regnamespace)
+         AND has_function_privilege(current_user, p.oid, 'EXECUTE')
+         AND has_schema_privilege(current_user, p.pronamespace, 'USAGE')`);
+    expect(r.rows).toEqual([]);
+  });
+
+  it('a GRANT by wallet_app gives nobody anything (it holds no grant option)', async () => {
+    await client.query('BEGIN');
+    try {
+      await client.query('GRANT UPDATE, DELETE ON operations TO PUBLIC'); // only a WARNING: no privileges were granted
+      const r = await client.query<{ u: boolean; d: boolean }>(
+        "SELECT has_table_privilege('public', 'operations', 'UPDATE') AS u, has_table_privilege('public', 'operations', 'DELETE') AS d");
+      expect(r.rows[0]).toEqual({ u: false, d: false });
+    } finally {
+      await client.query('ROLLBACK');
+    }
+  });
+
+  it('wallet_app cannot see what other roles are running', async () => {
+    const r = await client.query<{ n: string }>(`
+      SELECT count(*)::text AS n FROM pg_stat_activity
+       WHERE usename IS NOT NULL AND usename <> current_user AND query NOT LIKE '<insufficient privilege>'`);
+    expect(r.rows[0]!.n).toBe('0');
+  });
+
+  it('a wallet row cannot be deleted out from under its ledger even by accident', async () => {
+    const id = randomUUID();
+    await client.query('INSERT INTO wallets (id) VALUES ($1)', [id]);
+    expect(await attempt(`DELETE FROM wallets WHERE id = '${id}'`)).toBe('42501');
+  });
+});
