@@ -13,6 +13,8 @@ export interface BenchOptions {
   pgbench: boolean;
   outDir: string;
   requestTimeoutS: number;
+  /** Directory for a V8 CPU profile of the service (node --cpu-prof), written when it stops. */
+  cpuProfDir: string | undefined;
   help: boolean;
 }
 
@@ -34,6 +36,7 @@ Markdown table and writes bench/results/<timestamp>.json, latest.json, latest.md
   --no-pgbench            skip the pgbench reference
   --request-timeout <s>   client-side timeout per request (default 30)
   --out <dir>             results directory (default bench/results)
+  --cpu-prof <dir>        write a V8 CPU profile of the service there (open in Chrome DevTools)
   --help                  this text
 Exit status: 0 when every check passed, 1 when any failed, 2 on bad options.`;
 
@@ -63,6 +66,7 @@ export function parseBenchOptions(argv: string[]): BenchOptions {
         'no-pgbench': { type: 'boolean', default: false },
         'request-timeout': { type: 'string' },
         out: { type: 'string', default: 'bench/results' },
+        'cpu-prof': { type: 'string' },
         help: { type: 'boolean', default: false },
       },
     }));
@@ -75,6 +79,7 @@ export function parseBenchOptions(argv: string[]): BenchOptions {
   if (values.url !== undefined && values['db-url'] === undefined) {
     throw new OptionsError('--url needs --db-url: the correctness checks read the database directly');
   }
+  if (values.url !== undefined && values['cpu-prof'] !== undefined) throw new OptionsError('--cpu-prof needs a service the harness starts (not --url)');
   if (values.url !== undefined && values['via-pgbouncer']) throw new OptionsError('--url and --via-pgbouncer exclude each other');
   for (const [name, url, pattern] of [['--url', values.url, /^https?:\/\//], ['--db-url', values['db-url'], /^postgres(ql)?:\/\//]] as const) {
     if (url !== undefined && !pattern.test(url)) throw new OptionsError(`${name} is not a ${name === '--url' ? 'http(s)' : 'postgres'} URL`);
@@ -91,6 +96,7 @@ export function parseBenchOptions(argv: string[]): BenchOptions {
     pgbench: values['no-pgbench'] !== true,
     outDir: values.out ?? 'bench/results',
     requestTimeoutS: positive('--request-timeout', values['request-timeout'], 30),
+    cpuProfDir: values['cpu-prof'],
     help: values.help === true,
   };
 }

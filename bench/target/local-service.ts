@@ -63,7 +63,7 @@ async function stopOrphanPostgres(dataDir: string): Promise<void> {
 }
 
 /** Spawns the server and waits for /health. stop() sends SIGTERM, then SIGKILL after stopBoundMs. */
-async function spawnServer(home: string, env: Record<string, string>, log: Log): Promise<{ baseUrl: string; pid: number; logTail(): string; stop(): Promise<void> }> {
+async function spawnServer(home: string, env: Record<string, string>, log: Log, nodeArgs: string[]): Promise<{ baseUrl: string; pid: number; logTail(): string; stop(): Promise<void> }> {
   const port = await freePort();
   const logFile = join(home, 'service.log');
   const logStream = createWriteStream(logFile);
@@ -73,7 +73,7 @@ async function spawnServer(home: string, env: Record<string, string>, log: Log):
     delete childEnv.MIGRATION_DATABASE_URL;
   }
   // detached: its own process group, so a Ctrl-C reaches only the harness, which stops it in order.
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'],
+  const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', 'src/server.ts'],
     { cwd: projectRoot, env: childEnv, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   child.stdout?.pipe(logStream);
   child.stderr?.pipe(logStream);
@@ -116,7 +116,13 @@ function temporaryHome(): string {
 }
 
 /** The default target: the service starts its own embedded PostgreSQL in a temporary directory. */
-export async function startLocalService(options: { log: Log }): Promise<LocalService> {
+export interface StartOptions {
+  log: Log;
+  /** Extra node options for the service, e.g. --cpu-prof. */
+  nodeArgs?: string[];
+}
+
+export async function startLocalService(options: StartOptions): Promise<LocalService> {
   const home = temporaryHome();
   const dataDir = join(home, 'postgres');
   const pgPort = await freePort();
@@ -127,7 +133,7 @@ export async function startLocalService(options: { log: Log }): Promise<LocalSer
   };
   let server;
   try {
-    server = await spawnServer(home, { EMBEDDED_PG_DIR: dataDir, EMBEDDED_PG_PORT: String(pgPort) }, options.log);
+    server = await spawnServer(home, { EMBEDDED_PG_DIR: dataDir, EMBEDDED_PG_PORT: String(pgPort) }, options.log, options.nodeArgs ?? []);
   } catch (error) {
     await cleanUp();
     throw error;
@@ -146,7 +152,7 @@ export async function startLocalService(options: { log: Log }): Promise<LocalSer
 }
 
 /** --via-pgbouncer: embedded PostgreSQL + migrations + PgBouncer (src/topology), then the service on PgBouncer. */
-export async function startServiceViaPgbouncer(options: { log: Log }): Promise<LocalService> {
+export async function startServiceViaPgbouncer(options: StartOptions): Promise<LocalService> {
   const home = temporaryHome();
   const stops: Array<() => Promise<void>> = [async () => rmSync(home, { recursive: true, force: true })];
   const stopAll = async () => {
@@ -162,7 +168,7 @@ export async function startServiceViaPgbouncer(options: { log: Log }): Promise<L
     });
     stops.push(() => front.bouncer.stop());
     options.log(`PgBouncer on port ${front.bouncer.port} in front of PostgreSQL (transaction mode)`);
-    const server = await spawnServer(home, { DATABASE_URL: front.appUrl, MIGRATE_ON_START: 'false' }, options.log);
+    const server = await spawnServer(home, { DATABASE_URL: front.appUrl, MIGRATE_ON_START: 'false' }, options.log, options.nodeArgs ?? []);
     stops.push(() => server.stop());
     return { baseUrl: server.baseUrl, databaseUrl: postgres.url, pid: server.pid, logTail: server.logTail, stop: stopAll };
   } catch (error) {

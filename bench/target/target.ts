@@ -3,6 +3,7 @@
  * a running service given by --url/--db-url, or (--via-pgbouncer) the service behind the local
  * PgBouncer stack.
  */
+import { resolve } from 'node:path';
 import type { BenchOptions } from '../options.js';
 import { startLocalService, startServiceViaPgbouncer } from './local-service.js';
 
@@ -22,10 +23,11 @@ export async function startTarget(options: BenchOptions, log: (message: string) 
   if (options.url && options.dbUrl) {
     return { kind: 'url', baseUrl: options.url.replace(/\/$/, ''), databaseUrl: options.dbUrl, logTail: () => '', stop: async () => {} };
   }
+  const nodeArgs = options.cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${resolve(options.cpuProfDir)}`] : [];
   if (options.viaPgbouncer) {
-    const service = await startServiceViaPgbouncer({ log });
+    const service = await startServiceViaPgbouncer({ log, nodeArgs });
     return { kind: 'pgbouncer', baseUrl: service.baseUrl, databaseUrl: service.databaseUrl, pid: service.pid, logTail: service.logTail, stop: service.stop };
   }
-  const service = await startLocalService({ log });
+  const service = await startLocalService({ log, nodeArgs });
   return { kind: 'embedded', baseUrl: service.baseUrl, databaseUrl: service.databaseUrl, pid: service.pid, logTail: service.logTail, stop: service.stop };
 }
