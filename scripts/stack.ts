@@ -1,0 +1,4 @@
+/** `npm run stack`: PostgreSQL + PgBouncer + WEB_CONCURRENCY app workers, production-like, no Docker. */
+import { runStack } from '../src/topology/local-stack.js';
+
+await runStack(process.env);

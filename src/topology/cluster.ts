@@ -1,0 +1,96 @@
+/**
+ * WEB_CONCURRENCY app processes serving one port (node:cluster: the primary accepts connections
+ * and hands them to the workers in turn). Each worker is the ordinary server (src/server.ts) with
+ * its own small pool; workers share nothing but PgBouncer, which is why the app may be stateless.
+ * The primary runs the migrations once (when asked), restarts a worker that dies (a bounded number
+ * of times), and on SIGTERM/SIGINT lets every worker drain before it exits.
+ * Entry point of `npm run stack` (as a child) and of the container image.
+ */
+import cluster, { type Worker } from 'node:cluster';
+import { ConfigError, loadConfig, type Config } from '../config.js';
+
+/** A worker dying more often than this is a crash loop: give up instead of spinning. */
+const restartsPerWindowMax = 5;
+const restartWindowMs = 60_000;
+/** Beyond the workers' own grace period, time for their pools to close before we kill them. */
+const shutdownCleanupMs = 30_000;
+
+const say = (message: string) => console.log(`[cluster ${process.pid}] ${message}`);
+
+function readConfig(): Config {
+  try {
+    return loadConfig();
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      console.error(error.message);
+      process.exit(2);
+    }
+    throw error;
+  }
+}
+
+async function primary(): Promise<void> {
+  const config = readConfig();
+  if (!config.databaseUrl) {
+    console.error('[cluster] WEB_CONCURRENCY workers need DATABASE_URL (PgBouncer, or PostgreSQL): each worker ' +
+      'cannot start its own embedded PostgreSQL. `npm run stack` starts PostgreSQL, PgBouncer and the workers; ' +
+      '`npm start` runs one process with an embedded PostgreSQL.');
+    process.exit(2);
+  }
+  if (config.migrateOnStart && config.migrationDatabaseUrl) {
+    // Once, here, not once per worker (they would only queue on Liquibase's lock).
+    const { migrate } = await import('../db/migrations.js');
+    await migrate(config.migrationDatabaseUrl, { log: say });
+  }
+
+  let stopping = false;
+  const restarts: number[] = [];
+  const fork = (): Worker => cluster.fork({ MIGRATE_ON_START: 'false' });
+  cluster.on('exit', (worker, code, signal) => {
+    if (stopping) return;
+    const now = Date.now();
+    while (restarts.length > 0 && restarts[0]! < now - restartWindowMs) restarts.shift();
+    if (restarts.length >= restartsPerWindowMax) {
+      console.error(`[cluster] workers died ${restartsPerWindowMax} times within ${restartWindowMs / 1000} s: stopping`);
+      void stop('crash loop', 1);
+      return;
+    }
+    restarts.push(now);
+    say(`worker ${worker.process.pid} exited (${signal ?? `code ${code}`}), starting a new one`);
+    fork();
+  });
+
+  const stop = async (reason: string, exitCode = 0) => {
+    if (stopping) return;
+    stopping = true;
+    say(`${reason}: stopping ${Object.keys(cluster.workers ?? {}).length} worker(s)`);
+    const workers = Object.values(cluster.workers ?? {}).filter((w): w is Worker => w !== undefined);
+    const exited = workers.map((w) => new Promise<void>((resolve) => {
+      if (w.isDead()) resolve();
+      else w.once('exit', () => resolve());
+    }));
+    for (const w of workers) w.process.kill('SIGTERM');
+    const killer = setTimeout(() => {
+      say('workers did not stop in time: killing them');
+      for (const w of workers) w.process.kill('SIGKILL');
+    }, config.shutdownGraceMs + shutdownCleanupMs);
+    await Promise.all(exited);
+    clearTimeout(killer);
+    say('stopped');
+    process.exit(exitCode);
+  };
+  process.on('SIGINT', () => void stop('SIGINT received'));
+  process.on('SIGTERM', () => void stop('SIGTERM received'));
+
+  say(`starting ${config.webConcurrency} worker(s) on port ${config.port}`);
+  for (let i = 0; i < config.webConcurrency; i++) fork();
+}
+
+if (cluster.isPrimary) {
+  primary().catch((error: unknown) => {
+    console.error(`[cluster] failed to start: ${(error as Error)?.message ?? String(error)}`);
+    process.exit(1);
+  });
+} else {
+  await import('../server.js');
+}
