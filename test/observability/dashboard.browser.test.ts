@@ -48,12 +48,12 @@ async function load(stop: { done: boolean }): Promise<void> {
   for (let i = 0; i < 6; i++) wallets.push(((await post('/api/v1/wallets')).json as { id: string }).id);
   let n = 0;
   while (!stop.done && n < 20_000) {
-    const batch = Array.from({ length: 16 }, (_, i) => {
-      const wallet = wallets[i % 3 === 0 ? 0 : (n + i) % wallets.length]!;
+    const batch = Array.from({ length: 16 }, () => {
       n++;
+      const wallet = wallets[n % 3 === 0 ? 0 : n % wallets.length]!; // wallet 0 is the hot one
       if (n % 25 === 0) return post(`/api/v1/wallets/${wallet}/operation`, { operation_type: 'WITHDRAW', amount: '999999.00' });
       if (n % 40 === 0) return post(`/api/v1/wallets/${wallet}/operation`, { operation_type: 'DEPOSIT', amount: '-1' });
-      return post(`/api/v1/wallets/${wallet}/operation`, { operation_type: n % 3 === 0 ? 'WITHDRAW' : 'DEPOSIT', amount: '1.00' });
+      return post(`/api/v1/wallets/${wallet}/operation`, { operation_type: n % 4 === 1 ? 'WITHDRAW' : 'DEPOSIT', amount: '1.00' });
     });
     await Promise.all(batch);
     await fetch(`${base}/api/v1/wallets/${wallets[n % wallets.length]}/operations?limit=20`);
