@@ -42,6 +42,8 @@ export interface Config {
   /** One bucket of the /dashboard charts; the page keeps dashboardHistoryLength of them. */
   dashboardIntervalMs: number;
   dashboardHistoryLength: number;
+  /** Under WEB_CONCURRENCY (node:cluster) the primary serves the workers' summed /metrics here; 0: off. */
+  clusterMetricsPort: number;
   logLevel: string;
   bodyLimitBytes: number;
   /** App processes behind one port (src/topology/cluster.ts: `npm run stack`, the container); `npm start` runs one. */
@@ -152,6 +154,7 @@ export function loadConfig(env: Env = process.env): Config {
     shutdownGraceMs: read.int('SHUTDOWN_GRACE_MS', 10000, 0, 600000),
     dashboardIntervalMs: read.int('DASHBOARD_INTERVAL_MS', 2000, 100, 60000),
     dashboardHistoryLength: read.int('DASHBOARD_HISTORY_LENGTH', 180, 10, 10000),
+    clusterMetricsPort: read.int('CLUSTER_METRICS_PORT', 9464, 0, 65535),
     logLevel: read.string('LOG_LEVEL', 'info'),
     bodyLimitBytes: read.int('BODY_LIMIT_BYTES', 16384, 256, 10485760),
     webConcurrency: read.int('WEB_CONCURRENCY', 2, 1, 64),

@@ -63,6 +63,8 @@ interface ClosedBucket {
 }
 
 export interface LiveSnapshot {
+  /** The process these numbers belong to (under WEB_CONCURRENCY each worker has its own). */
+  pid: number;
   interval_ms: number;
   /** Unix seconds at the end of each bucket. */
   t: number[];
@@ -189,6 +191,7 @@ export class LiveStats {
     const operations = {} as Record<OperationOutcome, number[]>;
     for (const outcome of OPERATION_OUTCOMES) operations[outcome] = perSecond((b) => b.outcomes.get(outcome) ?? 0);
     return {
+      pid: process.pid,
       interval_ms: this.options.intervalMs,
       t: h.map((b) => b.endedAtMs / 1000),
       request_rate: perSecond((b) => b.requests),

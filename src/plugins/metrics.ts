@@ -4,6 +4,7 @@
  * retry/transaction/batch/lock-wait reports. Slow transactions are logged here too.
  */
 import type { FastifyBaseLogger, FastifyInstance, FastifyRequest } from 'fastify';
+import { shareRegistryWithPrimary } from '../metrics/cluster-metrics.js';
 import { OPERATION_OUTCOMES, type OperationOutcome } from '../metrics/live-stats.js';
 import { ServiceMetrics, type OperationTypeLabel, type PoolLike } from '../metrics/service-metrics.js';
 
@@ -67,6 +68,7 @@ export interface RegisteredMetrics {
 
 export function registerMetrics(app: FastifyInstance, options: MetricsPluginOptions): RegisteredMetrics {
   const metrics = new ServiceMetrics(options);
+  shareRegistryWithPrimary(metrics.registry); // no-op unless this is a cluster worker
 
   app.addHook('onSend', async (request, reply, payload) => {
     if (request.routeOptions.url === OPERATION_ROUTE && request.method === 'POST') {

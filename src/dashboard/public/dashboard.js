@@ -90,7 +90,7 @@ async function refresh() {
     if (!response.ok) throw new Error(`HTTP ${response.status}`);
     const data = await response.json();
     render(data);
-    status.textContent = `updated ${new Date().toLocaleTimeString()} · ${data.t.length} points of ${data.interval_ms} ms`;
+    status.textContent = `updated ${new Date().toLocaleTimeString()} · ${data.t.length} points of ${data.interval_ms} ms · process ${data.pid}`;
     status.className = 'status';
     document.body.dataset.refreshed = String(Number(document.body.dataset.refreshed || 0) + 1);
   } catch (error) {
