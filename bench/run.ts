@@ -135,18 +135,24 @@ async function main(): Promise<number> {
   }
   const scenarios = allScenarios.filter((s) => !options.scenarios || options.scenarios.includes(s.id));
   const startedAt = new Date().toISOString();
-  const target = await startTarget(options, log);
-  // Checks and fixtures: a few direct connections (the reconciliation runs two passes side by side).
-  const db = new pg.Pool({ connectionString: target.databaseUrl, max: 3 });
+  // Whatever has been started so far is undone on SIGINT/SIGTERM, even in the middle of start-up.
+  const cleanups: Array<() => Promise<void>> = [];
   let interrupted = false;
   const onSignal = (signal: string) => {
     if (interrupted) return;
     interrupted = true;
     log(`${signal}: cleaning up`);
-    void db.end().catch(() => undefined).finally(() => target.stop().finally(() => process.exit(130)));
+    void (async () => {
+      for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);
+      process.exit(130);
+    })();
   };
   process.on('SIGINT', () => onSignal('SIGINT'));
   process.on('SIGTERM', () => onSignal('SIGTERM'));
+  const target = await startTarget(options, log, (cleanup) => cleanups.push(cleanup));
+  // Checks and fixtures: a few direct connections (the reconciliation runs two passes side by side).
+  const db = new pg.Pool({ connectionString: target.databaseUrl, max: 3 });
+  cleanups.push(() => db.end());
   try {
     const machine = await machineInfo(db, options.pgbench ? findPgbench() : undefined);
     const ctx: BenchContext = { baseUrl: target.baseUrl, db, quietBoundMs };

@@ -8,7 +8,7 @@
  * is the server's own (the launcher would put a second node process in between) for memory sampling.
  */
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
-import { chmodSync, createWriteStream, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -63,20 +63,21 @@ async function stopOrphanPostgres(dataDir: string): Promise<void> {
 }
 
 /** Spawns the server and waits for /health. stop() sends SIGTERM, then SIGKILL after stopBoundMs. */
-async function spawnServer(home: string, env: Record<string, string>, log: Log, nodeArgs: string[]): Promise<{ baseUrl: string; pid: number; logTail(): string; stop(): Promise<void> }> {
+async function spawnServer(home: string, env: Record<string, string>, log: Log, nodeArgs: string[], onCleanup: StartOptions['onCleanup']): Promise<{ baseUrl: string; pid: number; logTail(): string; stop(): Promise<void> }> {
   const port = await freePort();
   const logFile = join(home, 'service.log');
-  const logStream = createWriteStream(logFile);
+  // Output goes straight to a file: the server must not depend on the harness reading a pipe.
+  const logFd = openSync(logFile, 'a');
   const childEnv: NodeJS.ProcessEnv = { ...process.env, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn', ...env };
   if (env.DATABASE_URL === undefined) {
     delete childEnv.DATABASE_URL;
     delete childEnv.MIGRATION_DATABASE_URL;
   }
-  // detached: its own process group, so a Ctrl-C reaches only the harness, which stops it in order.
+  // Same process group: a terminal's Ctrl-C reaches the server too, which then stops its own
+  // PostgreSQL; the harness's handler stops it as well when the signal comes from elsewhere.
   const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', 'src/server.ts'],
-    { cwd: projectRoot, env: childEnv, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
-  child.stdout?.pipe(logStream);
-  child.stderr?.pipe(logStream);
+    { cwd: projectRoot, env: childEnv, stdio: ['ignore', logFd, logFd] });
+  closeSync(logFd);
   const baseUrl = `http://127.0.0.1:${port}`;
   const stop = async () => {
     if (child.exitCode === null && child.signalCode === null) {
@@ -85,13 +86,12 @@ async function spawnServer(home: string, env: Record<string, string>, log: Log, 
       await exited(child);
       clearTimeout(killTimer);
     }
-    logStream.end();
   };
+  onCleanup(stop);
   log(`starting the service on ${baseUrl}`);
   const deadline = Date.now() + startBoundMs;
   while (true) {
     if (child.exitCode !== null || child.signalCode !== null) {
-      await new Promise((r) => setTimeout(r, 200)); // let the piped output reach the log file
       const how = child.signalCode ?? `code ${child.exitCode}`;
       throw new Error(`the service exited during start-up (${how}):\n${tail(logFile, 20)}`);
     }
@@ -118,6 +118,8 @@ function temporaryHome(): string {
 /** The default target: the service starts its own embedded PostgreSQL in a temporary directory. */
 export interface StartOptions {
   log: Log;
+  /** Registers what must be undone if the harness is interrupted before stop() is returned. */
+  onCleanup: (cleanup: () => Promise<void>) => void;
   /** Extra node options for the service, e.g. --cpu-prof. */
   nodeArgs?: string[];
 }
@@ -131,9 +133,10 @@ export async function startLocalService(options: StartOptions): Promise<LocalSer
     await stopOrphanPostgres(dataDir);
     rmSync(home, { recursive: true, force: true });
   };
+  options.onCleanup(cleanUp);
   let server;
   try {
-    server = await spawnServer(home, { EMBEDDED_PG_DIR: dataDir, EMBEDDED_PG_PORT: String(pgPort) }, options.log, options.nodeArgs ?? []);
+    server = await spawnServer(home, { EMBEDDED_PG_DIR: dataDir, EMBEDDED_PG_PORT: String(pgPort) }, options.log, options.nodeArgs ?? [], options.onCleanup);
   } catch (error) {
     await cleanUp();
     throw error;
@@ -158,6 +161,7 @@ export async function startServiceViaPgbouncer(options: StartOptions): Promise<L
   const stopAll = async () => {
     for (const stop of stops.splice(0).reverse()) await stop().catch((error: unknown) => options.log(`clean-up: ${String(error)}`));
   };
+  options.onCleanup(stopAll);
   try {
     const postgres = await startEmbeddedPostgres({ dataDir: join(home, 'postgres'), port: await freePort(), log: options.log });
     stops.push(() => postgres.stop());
@@ -168,7 +172,7 @@ export async function startServiceViaPgbouncer(options: StartOptions): Promise<L
     });
     stops.push(() => front.bouncer.stop());
     options.log(`PgBouncer on port ${front.bouncer.port} in front of PostgreSQL (transaction mode)`);
-    const server = await spawnServer(home, { DATABASE_URL: front.appUrl, MIGRATE_ON_START: 'false' }, options.log, options.nodeArgs ?? []);
+    const server = await spawnServer(home, { DATABASE_URL: front.appUrl, MIGRATE_ON_START: 'false' }, options.log, options.nodeArgs ?? [], options.onCleanup);
     stops.push(() => server.stop());
     return { baseUrl: server.baseUrl, databaseUrl: postgres.url, pid: server.pid, logTail: server.logTail, stop: stopAll };
   } catch (error) {

@@ -19,15 +19,17 @@ export interface Target {
   stop(): Promise<void>;
 }
 
-export async function startTarget(options: BenchOptions, log: (message: string) => void): Promise<Target> {
+export async function startTarget(
+  options: BenchOptions, log: (message: string) => void, onCleanup: (cleanup: () => Promise<void>) => void,
+): Promise<Target> {
   if (options.url && options.dbUrl) {
     return { kind: 'url', baseUrl: options.url.replace(/\/$/, ''), databaseUrl: options.dbUrl, logTail: () => '', stop: async () => {} };
   }
   const nodeArgs = options.cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${resolve(options.cpuProfDir)}`] : [];
   if (options.viaPgbouncer) {
-    const service = await startServiceViaPgbouncer({ log, nodeArgs });
+    const service = await startServiceViaPgbouncer({ log, nodeArgs, onCleanup });
     return { kind: 'pgbouncer', baseUrl: service.baseUrl, databaseUrl: service.databaseUrl, pid: service.pid, logTail: service.logTail, stop: service.stop };
   }
-  const service = await startLocalService({ log, nodeArgs });
+  const service = await startLocalService({ log, nodeArgs, onCleanup });
   return { kind: 'embedded', baseUrl: service.baseUrl, databaseUrl: service.databaseUrl, pid: service.pid, logTail: service.logTail, stop: service.stop };
 }
