@@ -1,0 +1,176 @@
+/**
+ * Bounded load with a client-side record of every answer. Each logical request (one intent:
+ * wallet, type, amount, optional Idempotency-Key) has an amount unique within its wallet, so
+ * every ledger row can later be traced to exactly one request. Requests with a key are retried
+ * with the same key (on any live app) until the answer is definite; requests without a key are
+ * sent once, as a careless client would.
+ */
+import { randomUUID } from 'node:crypto';
+
+export type AttemptKind = 'SUCCESS' | 'FAILED' | 'PENDING' | 'REJECTED_400' | 'OVERLOADED_503' | 'NO_RESPONSE' | 'UNEXPECTED';
+
+export interface Attempt {
+  app: number;
+  kind: AttemptKind;
+  status: number;
+  /** The operation id the answer named (SUCCESS, FAILED, PENDING). */
+  operationId?: string;
+  balance?: string | null;
+  replayed: boolean;
+  detail?: string;
+  startedAt: number;
+  endedAt: number;
+  /** PENDING only: what GET /operations/{id} said afterwards. */
+  resolved?: 'SUCCESS' | 'REJECTED' | 'ABSENT' | 'UNRESOLVED';
+}
+
+export interface LogicalRequest {
+  walletId: string;
+  type: 'DEPOSIT' | 'WITHDRAW';
+  amount: string;
+  key: string | null;
+  attempts: Attempt[];
+}
+
+export interface Target {
+  /** Live app URLs with their slot index (the suite kills and restarts apps). */
+  apps(): { index: number; url: string }[];
+}
+
+export interface LoadOptions {
+  hotWallets: string[];
+  coldWallets: string[];
+  /** Share of requests that go to a hot wallet. */
+  hotShare: number;
+  keyedShare: number;
+  depositShare: number;
+  concurrency: number;
+  /** Upper bound on new logical requests per second (the load is bounded, not a benchmark). */
+  ratePerSecond: number;
+  requestTimeoutMs: number;
+  keyedAttemptsMax: number;
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Cents as a two-decimal string without touching a float. */
+function centsText(cents: number): string {
+  return `${Math.floor(cents / 100)}.${String(cents % 100).padStart(2, '0')}`;
+}
+
+export class LoadDriver {
+  readonly requests: LogicalRequest[] = [];
+  private readonly nextCents = new Map<string, number>();
+  private running = false;
+  private workers: Promise<void>[] = [];
+  private started = 0;
+  private rr = 0;
+
+  constructor(private readonly target: Target, private readonly options: LoadOptions) {}
+
+  /** A new amount for this wallet: 0.01, 0.02, ... (never repeated within the wallet). */
+  private amountFor(walletId: string): string {
+    const cents = (this.nextCents.get(walletId) ?? 0) + 1;
+    this.nextCents.set(walletId, cents);
+    return centsText(cents);
+  }
+
+  private pickApp(exclude?: number): { index: number; url: string } | undefined {
+    const apps = this.target.apps().filter((a) => a.index !== exclude);
+    const all = apps.length > 0 ? apps : this.target.apps();
+    if (all.length === 0) return undefined;
+    return all[this.rr++ % all.length];
+  }
+
+  /** Seeds: a large keyed deposit on every wallet, recorded like any request. */
+  async seed(walletIds: string[], amount: string): Promise<void> {
+    const queue = [...walletIds];
+    await Promise.all(Array.from({ length: 8 }, async () => {
+      for (let id = queue.shift(); id; id = queue.shift()) {
+        await this.run({ walletId: id, type: 'DEPOSIT', amount, key: `seed-${randomUUID()}`, attempts: [] });
+      }
+    }));
+  }
+
+  start(): void {
+    this.running = true;
+    const startedAt = performance.now();
+    this.started = 0;
+    const o = this.options;
+    this.workers = Array.from({ length: o.concurrency }, async () => {
+      while (this.running) {
+        // Rate bound: request n may start no earlier than n / rate seconds after the start.
+        const dueMs = (this.started / o.ratePerSecond) * 1000 - (performance.now() - startedAt);
+        if (dueMs > 0) {
+          await sleep(Math.min(dueMs, 50));
+          continue;
+        }
+        this.started++;
+        const hot = Math.random() < o.hotShare;
+        const wallets = hot ? o.hotWallets : o.coldWallets;
+        const walletId = wallets[Math.floor(Math.random() * wallets.length)]!;
+        await this.run({
+          walletId,
+          type: Math.random() < o.depositShare ? 'DEPOSIT' : 'WITHDRAW',
+          amount: this.amountFor(walletId),
+          key: Math.random() < o.keyedShare ? randomUUID() : null,
+          attempts: [],
+        });
+      }
+    });
+  }
+
+  /** Stops starting new requests and waits for the ones in flight (keyed retries included). */
+  async stop(): Promise<void> {
+    this.running = false;
+    await Promise.all(this.workers);
+  }
+
+  private async run(request: LogicalRequest): Promise<void> {
+    this.requests.push(request);
+    let lastApp: number | undefined;
+    for (let n = 1; ; n++) {
+      const app = this.pickApp(lastApp);
+      if (!app) {
+        await sleep(100);
+        continue;
+      }
+      const attempt = await this.send(app, request);
+      request.attempts.push(attempt);
+      lastApp = app.index;
+      const definite = attempt.kind === 'SUCCESS' || attempt.kind === 'REJECTED_400' || attempt.kind === 'UNEXPECTED';
+      if (request.key === null || definite || n >= this.options.keyedAttemptsMax) return;
+      await sleep(100 * n + Math.random() * 100);
+    }
+  }
+
+  private async send(app: { index: number; url: string }, request: LogicalRequest): Promise<Attempt> {
+    const startedAt = performance.now();
+    const headers: Record<string, string> = { 'content-type': 'application/json' };
+    if (request.key) headers['idempotency-key'] = request.key;
+    const base = { app: app.index, startedAt, replayed: false };
+    try {
+      const res = await fetch(`${app.url}/api/v1/wallets/${request.walletId}/operation`, {
+        method: 'POST', headers, body: JSON.stringify({ operation_type: request.type, amount: request.amount }),
+        signal: AbortSignal.timeout(this.options.requestTimeoutMs),
+      });
+      const text = await res.text();
+      const endedAt = performance.now();
+      let body: Record<string, unknown> = {};
+      try { body = JSON.parse(text) as Record<string, unknown>; } catch { /* kept as UNEXPECTED below */ }
+      const replayed = res.headers.get('idempotency-replayed') === 'true';
+      const detail = typeof body.detail === 'string' ? body.detail : text.slice(0, 200);
+      if (res.status === 200 && (body.status === 'SUCCESS' || body.status === 'FAILED' || body.status === 'PENDING')) {
+        return { ...base, kind: body.status, status: 200, operationId: String(body.id), balance: body.balance as string | null,
+          replayed, detail, endedAt };
+      }
+      if (res.status === 400) return { ...base, kind: 'REJECTED_400', status: 400, replayed, detail, endedAt };
+      if (res.status === 503) return { ...base, kind: 'OVERLOADED_503', status: 503, replayed, detail, endedAt };
+      return { ...base, kind: 'UNEXPECTED', status: res.status, replayed, detail, endedAt };
+    } catch (error) {
+      const cause = (error as { cause?: { code?: string; message?: string } }).cause;
+      return { ...base, kind: 'NO_RESPONSE', status: 0, detail: cause?.code ?? cause?.message ?? (error as Error).name,
+        endedAt: performance.now() };
+    }
+  }
+}

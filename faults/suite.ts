@@ -1,0 +1,175 @@
+/**
+ * One fault run: fresh wallets, load before / during / after the fault, the recovery time
+ * measured on every live app, PENDING answers resolved through the API, then the verdict against
+ * the ledger. runFaultSuite runs the chosen faults one at a time on one stack.
+ */
+import { randomUUID } from 'node:crypto';
+import { reconcile } from '../src/reconcile/reconcile.js';
+import { checkAgainstLedger, type Verdict } from './check.js';
+import { LoadDriver, type LoadOptions } from './load.js';
+import { type Fault, faults } from './scenarios.js';
+import { FaultStack } from './stack.js';
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+export interface SuiteOptions {
+  quick: boolean;
+  /** Fault names to run (all when empty). */
+  only: string[];
+  log(line: string): void;
+}
+
+export interface FaultResult {
+  fault: Fault;
+  verdict: Verdict;
+  recoveryMs: number;
+  notes: string[];
+}
+
+/** After a fault ends, every live app must complete an operation again within this bound. */
+export const recoveryBoundMs = 30_000;
+const pendingResolveBoundMs = 30_000;
+
+function loadOptions(quick: boolean, hot: string[], cold: string[]): LoadOptions {
+  return {
+    hotWallets: hot, coldWallets: cold, hotShare: 0.5, keyedShare: 0.5, depositShare: 0.6,
+    concurrency: 32, ratePerSecond: quick ? 150 : 250, requestTimeoutMs: 25_000, keyedAttemptsMax: 8,
+  };
+}
+
+async function createWallets(url: string, n: number): Promise<string[]> {
+  const ids: string[] = [];
+  while (ids.length < n) {
+    const res = await fetch(`${url}/api/v1/wallets/`, { method: 'POST', signal: AbortSignal.timeout(10_000) });
+    if (res.status !== 200) throw new Error(`creating wallets: ${res.status} ${await res.text()}`);
+    ids.push(((await res.json()) as { id: string }).id);
+  }
+  return ids;
+}
+
+/** Time until every live app has completed a probe operation (a keyed 0.01 deposit on the probe wallet). */
+async function measureRecovery(stack: FaultStack, probeWallet: string, since: number): Promise<number> {
+  const apps = stack.liveApps();
+  const times = await Promise.all(apps.map(async (app) => {
+    for (;;) {
+      try {
+        const res = await fetch(`${app.url}/api/v1/wallets/${probeWallet}/operation`, {
+          method: 'POST', signal: AbortSignal.timeout(recoveryBoundMs),
+          headers: { 'content-type': 'application/json', 'idempotency-key': `probe-${randomUUID()}` },
+          body: JSON.stringify({ operation_type: 'DEPOSIT', amount: '0.01' }),
+        });
+        const body = (await res.json()) as { status?: string };
+        if (res.status === 200 && body.status === 'SUCCESS') return performance.now() - since;
+      } catch { /* still down */ }
+      if (performance.now() - since > recoveryBoundMs * 2) return Number.POSITIVE_INFINITY;
+      await sleep(50);
+    }
+  }));
+  return Math.max(0, ...times);
+}
+
+/** GET /operations/{id} for every PENDING answer until it says 200 (applied) or 404 (not). */
+async function resolvePending(stack: FaultStack, driver: LoadDriver): Promise<void> {
+  const deadline = performance.now() + pendingResolveBoundMs;
+  for (const r of driver.requests) {
+    for (const a of r.attempts.filter((x) => x.kind === 'PENDING')) {
+      a.resolved = 'UNRESOLVED';
+      while (a.resolved === 'UNRESOLVED' && performance.now() < deadline) {
+        const app = stack.liveApps()[0];
+        try {
+          const res = await fetch(`${app!.url}/api/v1/wallets/${r.walletId}/operations/${a.operationId}`, { signal: AbortSignal.timeout(10_000) });
+          if (res.status === 404) a.resolved = 'ABSENT';
+          else if (res.status === 200) a.resolved = ((await res.json()) as { status: 'SUCCESS' | 'REJECTED' }).status;
+        } catch { /* retry */ }
+        if (a.resolved === 'UNRESOLVED') await sleep(200);
+      }
+    }
+  }
+}
+
+export async function runFault(stack: FaultStack, fault: Fault, quick: boolean, log: (line: string) => void): Promise<FaultResult> {
+  const notes: string[] = [];
+  const url = stack.liveApps()[0]!.url;
+  const [probeWallet, ...wallets] = await createWallets(url, quick ? 61 : 104);
+  const hot = wallets.slice(0, 3);
+  const cold = wallets.slice(3);
+  const driver = new LoadDriver({ apps: () => stack.liveApps().map((a) => ({ index: a.index, url: a.url })) },
+    loadOptions(quick, hot, cold));
+  await driver.seed(hot, '100000.00');
+  const startsBefore = stack.apps.map((a) => a.starts);
+
+  driver.start();
+  await sleep(quick ? 1000 : 1500);
+  log(`  injecting ${fault.name}: ${fault.what}`);
+  const injectedAt = performance.now();
+  await fault.inject({ stack, hotWallets: hot, quick, note: (line) => notes.push(line) });
+  const healedAt = performance.now();
+  let recoveryMs = await measureRecovery(stack, probeWallet!, healedAt);
+  if (fault.killsApps) {
+    // The survivors must keep serving meanwhile: their first SUCCESS begun after the kill.
+    const survivor = driver.requests.flatMap((r) => r.attempts)
+      .filter((a) => a.kind === 'SUCCESS' && a.startedAt >= injectedAt && !fault.killsApps!.includes(a.app))
+      .reduce((first, a) => Math.min(first, a.endedAt - injectedAt), Number.POSITIVE_INFINITY);
+    notes.push(`survivor served its first SUCCESS ${formatMs(survivor)} after the kill; the restarted app ${formatMs(recoveryMs)} after its restart`);
+    recoveryMs = Math.max(survivor, recoveryMs);
+  }
+  await sleep(quick ? 1000 : 1500);
+  await driver.stop();
+  log(`  load stopped: ${driver.requests.length} requests; fault lasted ${Math.round(healedAt - injectedAt)} ms`);
+  await resolvePending(stack, driver);
+
+  const verdict = await checkAgainstLedger(stack.admin, driver.requests, wallets);
+  const probeBooks = await reconcile(stack.admin, { walletIds: [probeWallet!] });
+  verdict.violations.push(...probeBooks.mismatches.map((m) => `probe wallet reconcile: ${m.message}`));
+  if (recoveryMs > recoveryBoundMs) verdict.violations.push(`no recovery within ${recoveryBoundMs} ms`);
+  stack.apps.forEach((app, i) => {
+    const expected = startsBefore[i]! + (fault.killsApps?.includes(i) ? 1 : 0);
+    if (app.exited) verdict.violations.push(`app ${i} is not running after the fault`);
+    else if (app.starts !== expected) verdict.violations.push(`app ${i} had to be restarted`);
+  });
+  return { fault, verdict, recoveryMs, notes };
+}
+
+export async function runFaultSuite(options: SuiteOptions): Promise<FaultResult[]> {
+  const chosen = options.only.length > 0 ? faults.filter((f) => options.only.includes(f.name)) : faults;
+  const unknown = options.only.filter((n) => !faults.some((f) => f.name === n));
+  if (unknown.length > 0) throw new Error(`unknown fault(s): ${unknown.join(', ')}; known: ${faults.map((f) => f.name).join(', ')}`);
+  options.log(`starting the stack (embedded PostgreSQL, PgBouncer, 2 app processes)`);
+  const stack = await FaultStack.start({ apps: 2, maxClientConn: 100, log: (l) => options.log(`  ${l}`) });
+  const results: FaultResult[] = [];
+  try {
+    for (const fault of chosen) {
+      options.log(`fault ${fault.name}`);
+      results.push(await runFault(stack, fault, options.quick, options.log));
+      const last = results.at(-1)!;
+      options.log(`  ${last.verdict.violations.length} violation(s), recovery ${formatMs(last.recoveryMs)}`);
+    }
+  } finally {
+    await stack.stop();
+  }
+  return results;
+}
+
+export function formatMs(ms: number): string {
+  return Number.isFinite(ms) ? `${Math.round(ms)} ms` : 'never';
+}
+
+/** The per-fault table (Markdown, readable in a terminal too) and every violation underneath. */
+export function formatResults(results: FaultResult[]): string {
+  const lines = [
+    '| fault | requests | attempts | SUCCESS | 400 | FAILED | PENDING (applied / absent) | 503 | no answer (applied / absent) | other | keyed retried | recovery | violations |',
+    '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+  ];
+  for (const { fault, verdict: v, recoveryMs } of results) {
+    const o = v.outcomes;
+    lines.push(`| ${fault.name} | ${v.requests} | ${v.attempts} | ${o.SUCCESS} | ${o.REJECTED_400} | ${o.FAILED} | ` +
+      `${o.PENDING} (${v.pendingApplied} / ${v.pendingAbsent}) | ${o.OVERLOADED_503} | ${o.NO_RESPONSE} (${v.unknownApplied} / ${v.unknownAbsent}) | ` +
+      `${o.UNEXPECTED} | ${v.keyedRetried} | ${formatMs(recoveryMs)} | ${v.violations.length} |`);
+  }
+  for (const { fault, verdict, notes } of results) {
+    if (notes.length > 0) lines.push('', `${fault.name}: ${notes.join('; ')}`);
+    for (const violation of verdict.violations.slice(0, 20)) lines.push(`  VIOLATION ${fault.name}: ${violation}`);
+    if (verdict.violations.length > 20) lines.push(`  ... and ${verdict.violations.length - 20} more`);
+  }
+  return lines.join('\n');
+}
