@@ -8,6 +8,7 @@
  */
 import cluster, { type Worker } from 'node:cluster';
 import { ConfigError, loadConfig, type Config } from '../config.js';
+import { type ClusterMetricsServer, serveClusterMetrics } from '../metrics/cluster-metrics.js';
 
 /** A worker dying more often than this is a crash loop: give up instead of spinning. */
 const restartsPerWindowMax = 5;
@@ -44,6 +45,7 @@ async function primary(): Promise<void> {
   }
 
   let stopping = false;
+  let metrics: ClusterMetricsServer | undefined;
   const restarts: number[] = [];
   const fork = (): Worker => cluster.fork({ MIGRATE_ON_START: 'false' });
   cluster.on('exit', (worker, code, signal) => {
@@ -76,6 +78,7 @@ async function primary(): Promise<void> {
     }, config.shutdownGraceMs + shutdownCleanupMs);
     await Promise.all(exited);
     clearTimeout(killer);
+    await metrics?.close();
     say('stopped');
     process.exit(exitCode);
   };
@@ -84,6 +87,11 @@ async function primary(): Promise<void> {
 
   say(`starting ${config.webConcurrency} worker(s) on port ${config.port}`);
   for (let i = 0; i < config.webConcurrency; i++) fork();
+  if (config.clusterMetricsPort > 0) {
+    // A scrape of the shared port reaches one worker; this one sums them all.
+    metrics = await serveClusterMetrics(config.host, config.clusterMetricsPort);
+    say(`metrics of all workers on http://${config.host}:${metrics.port}/metrics`);
+  }
 }
 
 if (cluster.isPrimary) {

@@ -1,0 +1,6 @@
+#!/bin/sh
+# Healthy = the admin console answers (PgBouncer is up and accepting logins). PostgreSQL's own
+# health is its container's healthcheck; the app's /ready covers the whole path.
+set -eu
+PGPASSWORD="$PGBOUNCER_STATS_PASSWORD" PGCONNECT_TIMEOUT=2 \
+  psql -h 127.0.0.1 -p "${PGBOUNCER_LISTEN_PORT:-6432}" -U pgbouncer_stats -d pgbouncer -tAqc 'SHOW VERSION' >/dev/null
