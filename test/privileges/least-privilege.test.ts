@@ -153,10 +153,11 @@ describe('roles and ownership', () => {
     }
   });
 
-  it('wallet_app cannot see what other roles are running', async () => {
+  it('wallet_app cannot see what other roles (the owner, PgBouncer\'s auth user) are running', async () => {
     const r = await client.query<{ n: string }>(`
       SELECT count(*)::text AS n FROM pg_stat_activity
-       WHERE usename IS NOT NULL AND usename <> current_user AND query NOT LIKE '<insufficient privilege>'`);
+       WHERE usesysid IS NOT NULL AND NOT pg_has_role(current_user, usesysid, 'USAGE')
+         AND query NOT LIKE '<insufficient privilege>'`);
     expect(r.rows[0]!.n).toBe('0');
   });
 
