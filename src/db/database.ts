@@ -72,8 +72,8 @@ export function createDatabase(options: DatabaseOptions): Db {
  *
  * Outcome rules: an ERROR from the server means the script stopped before its COMMIT, so nothing
  * was applied (the aborted transaction is rolled back and the error rethrown). Any other failure
- * (connection lost, FATAL termination, client-side timeout) may have happened after the COMMIT
- * took effect: it is reported as CommitOutcomeUnknown.
+ * (connection lost, FATAL termination, client-side timeout, a pooler's connection-class ERROR) may
+ * have happened after the COMMIT took effect: it is reported as CommitOutcomeUnknown.
  */
 export async function runTransactionScript(pool: pg.Pool, script: string): Promise<pg.QueryResult[]> {
   const client = await pool.connect();
@@ -85,8 +85,7 @@ export async function runTransactionScript(pool: pg.Pool, script: string): Promi
     const result = await client.query(script) as unknown as pg.QueryResult | pg.QueryResult[];
     return Array.isArray(result) ? result : [result];
   } catch (error) {
-    const severity = (error as { severity?: unknown }).severity;
-    if (!broken && typeof severity === 'string' && severity === 'ERROR') {
+    if (!broken && stoppedBeforeCommit(error)) {
       await client.query('ROLLBACK').catch((rollbackError: Error) => { releaseError = rollbackError; });
       throw error;
     }
@@ -96,4 +95,22 @@ export async function runTransactionScript(pool: pg.Pool, script: string): Promi
     client.off('error', onError);
     client.release(releaseError ?? broken);
   }
+}
+
+/** PgBouncer errors sent only while a query still waits for a server connection: never forwarded. */
+const poolerErrorsBeforeForwarding = /query_wait_timeout|no more connections allowed|pgbouncer cannot connect to server|server login has been failing/i;
+
+/**
+ * True when an ERROR proves the script stopped before its COMMIT could take effect. A
+ * connection-class ERROR (SQLSTATE 08xxx) does not: PgBouncer answers "server conn crashed?"
+ * (ERROR, 08P01) when its server connection dies mid-transaction, possibly just after the COMMIT
+ * became durable (test/faults/commit-outcome.test.ts).
+ */
+function stoppedBeforeCommit(error: unknown): boolean {
+  const { severity, code, message } = error as { severity?: unknown; code?: unknown; message?: unknown };
+  if (severity !== 'ERROR') return false;
+  if (typeof code === 'string' && code.startsWith('08')) {
+    return typeof message === 'string' && poolerErrorsBeforeForwarding.test(message);
+  }
+  return true;
 }

@@ -6,10 +6,13 @@
  * Modes for the next `count` COMMITs (simple-protocol Query messages "COMMIT"):
  * - 'before-commit': the COMMIT never reaches the server; the connection dies (not committed).
  * - 'after-commit':  the COMMIT reaches the server and commits, but the answer never comes back.
+ * - 'after-commit-pooler-error': the COMMIT commits, and instead of its answer the client gets what
+ *   PgBouncer sends when its server connection dies mid-transaction: an ErrorResponse with
+ *   severity ERROR, SQLSTATE 08P01, "server conn crashed?", then the connection closes.
  */
 import { createServer, connect, type Server, type Socket } from 'node:net';
 
-export type CommitFault = 'before-commit' | 'after-commit';
+export type CommitFault = 'before-commit' | 'after-commit' | 'after-commit-pooler-error';
 
 export class FaultProxy {
   private server: Server | undefined;
@@ -64,6 +67,14 @@ export class FaultProxy {
     client.on('close', kill).on('error', kill);
     server.on('close', kill).on('error', kill);
     server.on('data', (chunk) => {
+      if (armedAfterCommit && poolerError) {
+        // The COMMIT went through; its answer is replaced by the pooler's error, then the connection closes.
+        armedAfterCommit = false;
+        poolerError = false;
+        server.pause();
+        client.write(poolerErrorMessage(), () => kill());
+        return;
+      }
       if (armedAfterCommit) {
         kill(); // the COMMIT went through; its answer is lost
         return;
@@ -74,6 +85,7 @@ export class FaultProxy {
     let started = false; // the startup message has no type byte
     let buffer = Buffer.alloc(0);
     let armedAfterCommit = false;
+    let poolerError = false;
     client.on('data', (chunk) => {
       buffer = Buffer.concat([buffer, chunk]);
       for (;;) {
@@ -94,10 +106,20 @@ export class FaultProxy {
               return;
             }
             armedAfterCommit = true;
+            poolerError = this.fault === 'after-commit-pooler-error';
           }
         }
         server.write(message);
       }
     });
   }
+}
+
+/** PgBouncer's "server conn crashed?" ErrorResponse (severity ERROR, SQLSTATE 08P01). */
+function poolerErrorMessage(): Buffer {
+  const fields = Buffer.from('SERROR\0VERROR\0C08P01\0Mserver conn crashed?\0\0', 'latin1');
+  const header = Buffer.alloc(5);
+  header.write('E', 0, 'latin1');
+  header.writeInt32BE(fields.length + 4, 1);
+  return Buffer.concat([header, fields]);
 }
