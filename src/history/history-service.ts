@@ -4,13 +4,14 @@
  * wallet → answer the page and the cursor of the next one (null on the last page).
  */
 import type { FastifyBaseLogger } from 'fastify';
-import { sql, type Kysely } from 'kysely';
+import type { Kysely } from 'kysely';
 import type { Database } from '../db/schema.js';
-import { classifyDbError } from '../db/pg-errors.js';
-import { RetriesExhausted, retry, type RetryPolicy } from '../lib/retry.js';
+import type { RetryPolicy } from '../lib/retry.js';
 import { RequestValidationError } from '../plugins/validation-error.js';
 import { formatMoney, MONEY_MAX } from '../wallets/money.js';
-import { BalanceLimitExceeded, DatabaseUnavailable, InsufficientFunds, WalletNotFound } from '../wallets/wallet-errors.js';
+import { readWithRetry } from '../wallets/read-retry.js';
+import { refusalFor, WalletNotFound } from '../wallets/wallet-errors.js';
+import { walletExists } from '../wallets/wallet-repository.js';
 import { decodeCursor, encodeCursor } from './history-cursor.js';
 import { findOperationsPage, type HistoryRow } from './history-repository.js';
 
@@ -52,11 +53,7 @@ function item(row: HistoryRow): HistoryItem {
     created_at: row.created_at.toISOString(),
   };
   // A stored refusal says why, as GET of the single operation does.
-  if (row.status === 'REJECTED') {
-    view.detail = row.operation_type === 'WITHDRAW'
-      ? new InsufficientFunds(view.balance, view.amount).message
-      : new BalanceLimitExceeded(view.balance, view.amount, MONEY_MAX).message;
-  }
+  if (row.status === 'REJECTED') view.detail = refusalFor(row.operation_type, view.balance, view.amount, MONEY_MAX).message;
   return view;
 }
 
@@ -83,7 +80,7 @@ export class HistoryService {
       createdTo,
       rows: request.limit + 1,
     }));
-    if (rows.length === 0 && !(await this.read(() => this.walletExists(request.walletId)))) throw new WalletNotFound();
+    if (rows.length === 0 && !(await this.read(() => walletExists(this.db, request.walletId)))) throw new WalletNotFound();
     const page = rows.slice(0, request.limit);
     const last = page[page.length - 1];
     return {
@@ -92,26 +89,8 @@ export class HistoryService {
     };
   }
 
-  private async walletExists(id: string): Promise<boolean> {
-    const result = await sql<{ found: boolean }>`SELECT EXISTS (SELECT 1 FROM wallets WHERE id = ${id}) AS found`.execute(this.db);
-    return result.rows[0]?.found === true;
-  }
-
   /** A read with bounded retries of transient faults; an outage becomes a 503. */
-  private async read<T>(work: () => Promise<T>): Promise<T> {
-    try {
-      return await retry(this.readPolicy, {
-        isRetryable: (error) => classifyDbError(error).transient,
-        onRetry: (error, attempt) => this.log.warn({ sqlstate: classifyDbError(error).code, attempt },
-          'transient database fault on history read, retrying'),
-      }, work);
-    } catch (error) {
-      const cause = error instanceof RetriesExhausted ? error.lastError : error;
-      if (classifyDbError(cause).transient) {
-        this.log.error({ err: cause }, 'database unavailable');
-        throw new DatabaseUnavailable();
-      }
-      throw cause;
-    }
+  private read<T>(work: () => Promise<T>): Promise<T> {
+    return readWithRetry(this.readPolicy, this.log, work);
   }
 }

@@ -32,6 +32,14 @@ export class BalanceLimitExceeded extends DomainError {
   }
 }
 
+/**
+ * The refusal a rejected operation stands for (fresh or stored), judged on `balance`:
+ * a withdrawal above it, or a deposit past the maximum balance.
+ */
+export function refusalFor(type: 'DEPOSIT' | 'WITHDRAW', balance: string, amount: string, limit: string): DomainError {
+  return type === 'WITHDRAW' ? new InsufficientFunds(balance, amount) : new BalanceLimitExceeded(balance, amount, limit);
+}
+
 export class IdempotencyConflict extends DomainError {
   readonly statusCode = 422;
   constructor() {

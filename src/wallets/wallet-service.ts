@@ -6,15 +6,12 @@ import { createHash, randomUUID } from 'node:crypto';
 import type { FastifyBaseLogger } from 'fastify';
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/schema.js';
-import { classifyDbError } from '../db/pg-errors.js';
-import { RetriesExhausted, retry, type RetryPolicy } from '../lib/retry.js';
+import type { RetryPolicy } from '../lib/retry.js';
 import { MONEY_MAX, formatMoney } from './money.js';
 import type { ExecutionResult } from './operation-executor.js';
 import type { OperationBatcher } from './operation-batcher.js';
-import {
-  BalanceLimitExceeded, DatabaseUnavailable, type DomainError, IdempotencyConflict, InsufficientFunds,
-  OperationNotFound, WalletNotFound,
-} from './wallet-errors.js';
+import { type DomainError, IdempotencyConflict, OperationNotFound, refusalFor, WalletNotFound } from './wallet-errors.js';
+import { readWithRetry } from './read-retry.js';
 import * as repo from './wallet-repository.js';
 import type { OperationRow, OperationType } from './wallet-repository.js';
 
@@ -71,11 +68,7 @@ function operationView(row: OperationRow): OperationView {
 
 /** The refusal a stored or fresh rejection stands for; its balance is the one it was judged on. */
 function refusal(row: OperationRow): DomainError {
-  const balance = formatMoney(row.balance_after);
-  const amount = formatMoney(row.amount);
-  return row.operation_type === 'WITHDRAW'
-    ? new InsufficientFunds(balance, amount)
-    : new BalanceLimitExceeded(balance, amount, MONEY_MAX);
+  return refusalFor(row.operation_type, formatMoney(row.balance_after), formatMoney(row.amount), MONEY_MAX);
 }
 
 export function requestHash(type: OperationType, amount: string): string {
@@ -164,19 +157,7 @@ export class WalletService {
   }
 
   /** A read (or the idempotent wallet insert) with bounded retries; an outage becomes a 503. */
-  private async read<T>(work: () => Promise<T>): Promise<T> {
-    try {
-      return await retry(this.readPolicy, {
-        isRetryable: (error) => classifyDbError(error).transient,
-        onRetry: (error, attempt) => this.log.warn({ sqlstate: classifyDbError(error).code, attempt }, 'transient database fault on read, retrying'),
-      }, work);
-    } catch (error) {
-      const cause = error instanceof RetriesExhausted ? error.lastError : error;
-      if (classifyDbError(cause).transient) {
-        this.log.error({ err: cause }, 'database unavailable');
-        throw new DatabaseUnavailable();
-      }
-      throw cause;
-    }
+  private read<T>(work: () => Promise<T>): Promise<T> {
+    return readWithRetry(this.readPolicy, this.log, work);
   }
 }
