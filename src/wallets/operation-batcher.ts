@@ -18,20 +18,15 @@
  * Overloaded (503 + Retry-After) instead of growing memory. An operation that waited longer than
  * its budget without being sent is answered FAILED (it was never sent, so certainly not applied).
  */
+import type { Config } from '../config.js';
 import { DomainError } from './wallet-errors.js';
 import { type ExecutionResult, FAILED_DETAIL_UNAVAILABLE, type OperationExecutor } from './operation-executor.js';
 import type { OperationInput } from './wallet-repository.js';
 
-export interface BatcherLimits {
-  batchSizeMax: number;
-  batchesInFlightMax: number;
-  walletBatchesInFlightMax: number;
-  maxWaitUs: number;
-  walletQueueMax: number;
-  queueTotalMax: number;
+export type BatcherLimits = Config['groupCommit'] & {
   /** Total time an operation may take, queueing included. */
   operationBudgetMs: number;
-}
+};
 
 export interface SubmittedResult {
   result: ExecutionResult;
