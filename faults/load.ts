@@ -32,6 +32,14 @@ export interface LogicalRequest {
   attempts: Attempt[];
 }
 
+/** A GET of a wallet sent alongside the operations: must answer 200 or 503 {detail}, within a bound. */
+export interface ReadAnswer {
+  app: number;
+  status: number;
+  hasDetail: boolean;
+  durationMs: number;
+}
+
 export interface Target {
   /** Live app URLs with their slot index (the suite kills and restarts apps). */
   apps(): { index: number; url: string }[];
@@ -49,6 +57,8 @@ export interface LoadOptions {
   ratePerSecond: number;
   requestTimeoutMs: number;
   keyedAttemptsMax: number;
+  /** Share of load iterations that read a wallet instead of operating on it. */
+  readShare: number;
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -60,6 +70,7 @@ function centsText(cents: number): string {
 
 export class LoadDriver {
   readonly requests: LogicalRequest[] = [];
+  readonly reads: ReadAnswer[] = [];
   private readonly nextCents = new Map<string, number>();
   private running = false;
   private workers: Promise<void>[] = [];
@@ -109,6 +120,10 @@ export class LoadDriver {
         const hot = Math.random() < o.hotShare;
         const wallets = hot ? o.hotWallets : o.coldWallets;
         const walletId = wallets[Math.floor(Math.random() * wallets.length)]!;
+        if (Math.random() < o.readShare) {
+          await this.read(walletId);
+          continue;
+        }
         await this.run({
           walletId,
           type: Math.random() < o.depositShare ? 'DEPOSIT' : 'WITHDRAW',
@@ -141,6 +156,20 @@ export class LoadDriver {
       const definite = attempt.kind === 'SUCCESS' || attempt.kind === 'REJECTED_400' || attempt.kind === 'UNEXPECTED';
       if (request.key === null || definite || n >= this.options.keyedAttemptsMax) return;
       await sleep(100 * n + Math.random() * 100);
+    }
+  }
+
+  private async read(walletId: string): Promise<void> {
+    const app = this.pickApp();
+    if (!app) return;
+    const startedAt = performance.now();
+    try {
+      const res = await fetch(`${app.url}/api/v1/wallets/${walletId}`, { signal: AbortSignal.timeout(this.options.requestTimeoutMs) });
+      const body = await res.json().catch(() => ({})) as { detail?: unknown };
+      this.reads.push({ app: app.index, status: res.status, hasDetail: typeof body.detail === 'string',
+        durationMs: performance.now() - startedAt });
+    } catch {
+      this.reads.push({ app: app.index, status: 0, hasDetail: false, durationMs: performance.now() - startedAt });
     }
   }
 

@@ -23,7 +23,7 @@ const dir = join(projectRoot, 'faults', 'results');
 mkdirSync(dir, { recursive: true });
 writeFileSync(join(dir, 'latest.md'), `# Fault suite results\n\n\`${command}\`, ${new Date().toISOString()}\n\n${table}\n`);
 writeFileSync(join(dir, 'latest.json'), JSON.stringify(results.map((r) => ({
-  fault: r.fault.name, what: r.fault.what, recoveryMs: r.recoveryMs, notes: r.notes, ...r.verdict,
+  fault: r.fault.name, what: r.fault.what, recoveryMs: r.recoveryMs, reads: r.reads, notes: r.notes, ...r.verdict,
 })), null, 2));
 const violations = results.reduce((n, r) => n + r.verdict.violations.length, 0);
 process.exit(violations > 0 ? 1 : 0);

@@ -23,17 +23,20 @@ export interface FaultResult {
   fault: Fault;
   verdict: Verdict;
   recoveryMs: number;
+  reads: { total: number; unavailable: number };
   notes: string[];
 }
 
 /** After a fault ends, every live app must complete an operation again within this bound. */
 export const recoveryBoundMs = 30_000;
 const pendingResolveBoundMs = 30_000;
+/** READ_BUDGET_MS (5 s) plus one query that hangs up to the client-side query timeout (6 s), with slack. */
+export const readBoundMs = 15_000;
 
 function loadOptions(quick: boolean, hot: string[], cold: string[]): LoadOptions {
   return {
     hotWallets: hot, coldWallets: cold, hotShare: 0.5, keyedShare: 0.5, depositShare: 0.6,
-    concurrency: 32, ratePerSecond: quick ? 150 : 250, requestTimeoutMs: 25_000, keyedAttemptsMax: 8,
+    concurrency: 32, ratePerSecond: quick ? 150 : 250, requestTimeoutMs: 25_000, keyedAttemptsMax: 8, readShare: 0.1,
   };
 }
 
@@ -122,12 +125,19 @@ export async function runFault(stack: FaultStack, fault: Fault, quick: boolean, 
   const probeBooks = await reconcile(stack.admin, { walletIds: [probeWallet!] });
   verdict.violations.push(...probeBooks.mismatches.map((m) => `probe wallet reconcile: ${m.message}`));
   if (recoveryMs > recoveryBoundMs) verdict.violations.push(`no recovery within ${recoveryBoundMs} ms`);
+  // Reads during the fault: 200, or 503 with a detail (never another status, never a hang).
+  const reads = { total: driver.reads.length, unavailable: driver.reads.filter((r) => r.status === 503).length };
+  for (const r of driver.reads) {
+    const killed = fault.killsApps?.includes(r.app) && r.status === 0;
+    if (!killed && r.status !== 200 && !(r.status === 503 && r.hasDetail)) verdict.violations.push(`read answered ${r.status} by app ${r.app}`);
+    if (r.durationMs > readBoundMs) verdict.violations.push(`read took ${Math.round(r.durationMs)} ms (bound ${readBoundMs} ms)`);
+  }
   stack.apps.forEach((app, i) => {
     const expected = startsBefore[i]! + (fault.killsApps?.includes(i) ? 1 : 0);
     if (app.exited) verdict.violations.push(`app ${i} is not running after the fault`);
     else if (app.starts !== expected) verdict.violations.push(`app ${i} had to be restarted`);
   });
-  return { fault, verdict, recoveryMs, notes };
+  return { fault, verdict, recoveryMs, reads, notes };
 }
 
 export async function runFaultSuite(options: SuiteOptions): Promise<FaultResult[]> {
@@ -157,14 +167,14 @@ export function formatMs(ms: number): string {
 /** The per-fault table (Markdown, readable in a terminal too) and every violation underneath. */
 export function formatResults(results: FaultResult[]): string {
   const lines = [
-    '| fault | requests | attempts | SUCCESS | 400 | FAILED | PENDING (applied / absent) | 503 | no answer (applied / absent) | other | keyed retried | recovery | violations |',
-    '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+    '| fault | requests | attempts | SUCCESS | 400 | FAILED | PENDING (applied / absent) | 503 | no answer (applied / absent) | other | keyed retried | reads (503) | recovery | violations |',
+    '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
   ];
-  for (const { fault, verdict: v, recoveryMs } of results) {
+  for (const { fault, verdict: v, recoveryMs, reads } of results) {
     const o = v.outcomes;
     lines.push(`| ${fault.name} | ${v.requests} | ${v.attempts} | ${o.SUCCESS} | ${o.REJECTED_400} | ${o.FAILED} | ` +
       `${o.PENDING} (${v.pendingApplied} / ${v.pendingAbsent}) | ${o.OVERLOADED_503} | ${o.NO_RESPONSE} (${v.unknownApplied} / ${v.unknownAbsent}) | ` +
-      `${o.UNEXPECTED} | ${v.keyedRetried} | ${formatMs(recoveryMs)} | ${v.violations.length} |`);
+      `${o.UNEXPECTED} | ${v.keyedRetried} | ${reads.total} (${reads.unavailable}) | ${formatMs(recoveryMs)} | ${v.violations.length} |`);
   }
   for (const { fault, verdict, notes } of results) {
     if (notes.length > 0) lines.push('', `${fault.name}: ${notes.join('; ')}`);

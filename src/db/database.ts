@@ -52,6 +52,14 @@ export function createDatabase(options: DatabaseOptions): Db {
   // Errors of idle clients (server restart, PgBouncer restart) arrive here; without a listener
   // they would crash the process. The pool drops the broken client by itself.
   pool.on('error', (error) => options.onIdleClientError?.(error));
+  // A checked-out client has no pool listener, and pg emits 'error' on every client whose socket
+  // ends, even after failing its running query: without a listener of its own, a connection that
+  // breaks while Kysely holds it (a read, wallet creation) is an uncaught exception that kills the
+  // process (found by npm run faults; test/faults/checked-out-connection.test.ts). The failing
+  // query still rejects, and the pool drops the client on release because it is no longer queryable.
+  pool.on('connect', (client) => {
+    client.on('error', () => undefined);
+  });
   const kysely = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   let closed = false;
   return {

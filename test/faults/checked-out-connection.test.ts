@@ -1,0 +1,49 @@
+/**
+ * Found by the fault suite (npm run faults, once its load included reads): a connection that
+ * dies while Kysely holds it checked out (a read, wallet creation, history) emitted 'error' on a
+ * pg Client with no listener, an uncaught exception that killed the app process. The pool's
+ * 'error' event covers idle clients only. Reproduced deterministically: hold a connection through
+ * Kysely, terminate its backend, and wait for the socket to close while it is still checked out.
+ */
+import { sql } from 'kysely';
+import type pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { adminPool, createTestApp, createWallet, type TestApp, waitFor } from '../support/test-app.js';
+
+let t: TestApp;
+let admin: pg.Pool;
+beforeAll(async () => {
+  t = await createTestApp();
+  admin = adminPool();
+});
+afterAll(async () => {
+  await admin?.end();
+  await t?.close();
+});
+
+/** Backends that belong to this app's pool (direct or through PgBouncer, identified by what they run). */
+async function terminate(pid: number): Promise<void> {
+  await admin.query('SELECT pg_terminate_backend($1)', [pid]);
+}
+
+describe('a connection that breaks while checked out', () => {
+  it('never crashes the process, and the app keeps serving', async () => {
+    const closedWhileHeld = await t.db.kysely.connection().execute(async (conn) => {
+      const { rows } = await sql<{ pid: number }>`SELECT pg_backend_pid() AS pid`.execute(conn);
+      await terminate(rows[0]!.pid);
+      // Still checked out: the backend's FATAL and the socket's end arrive with no query running.
+      return waitFor(async () => {
+        try {
+          await sql`SELECT 1`.execute(conn);
+          return undefined; // through PgBouncer the next query may land on another server: try again
+        } catch {
+          return true;
+        }
+      }, 10_000, 'the held connection to break');
+    }).catch(() => true);
+    expect(closedWhileHeld).toBe(true);
+    // The process is alive (an uncaught 'error' would have failed this file) and serves again.
+    const id = await createWallet(t.app);
+    expect((await t.app.inject({ method: 'GET', url: `/api/v1/wallets/${id}` })).statusCode).toBe(200);
+  });
+});
