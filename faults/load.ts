@@ -146,13 +146,12 @@ export class LoadDriver {
     let lastApp: number | undefined;
     for (let n = 1; ; n++) {
       const app = this.pickApp(lastApp);
-      if (!app) {
-        await sleep(100);
-        continue;
-      }
-      const attempt = await this.send(app, request);
+      // No app alive at all: an attempt that reached nobody (bounded like any other).
+      const attempt = app ? await this.send(app, request)
+        : { app: -1, kind: 'NO_RESPONSE' as const, status: 0, replayed: false, detail: 'no live app',
+          startedAt: performance.now(), endedAt: performance.now() };
       request.attempts.push(attempt);
-      lastApp = app.index;
+      lastApp = app?.index;
       const definite = attempt.kind === 'SUCCESS' || attempt.kind === 'REJECTED_400' || attempt.kind === 'UNEXPECTED';
       if (request.key === null || definite || n >= this.options.keyedAttemptsMax) return;
       await sleep(100 * n + Math.random() * 100);

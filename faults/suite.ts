@@ -92,7 +92,9 @@ async function resolvePending(stack: FaultStack, driver: LoadDriver): Promise<vo
 
 export async function runFault(stack: FaultStack, fault: Fault, quick: boolean, log: (line: string) => void): Promise<FaultResult> {
   const notes: string[] = [];
-  const url = stack.liveApps()[0]!.url;
+  const first = stack.liveApps()[0];
+  if (!first) throw new Error('no app process is running (see the app-*.log files in the stack directory, FAULTS_KEEP=1 keeps it)');
+  const url = first.url;
   const [probeWallet, ...wallets] = await createWallets(url, quick ? 61 : 104);
   const hot = wallets.slice(0, 3);
   const cold = wallets.slice(3);
