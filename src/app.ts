@@ -99,7 +99,7 @@ export async function buildApp({ config, db, logger }: AppOptions): Promise<Fast
     operationBudgetMs: config.operationBudgetMs,
   });
   app.addHook('onClose', async () => batcher.close());
-  const service = new WalletService(db.kysely, batcher, readPolicy, app.log);
+  const service = new WalletService(db.kysely, batcher, readPolicy, app.log, config.readCoalescing);
 
   app.get('/health', { schema: { tags: ['service'], summary: 'Liveness: the process is up' } },
     async () => ({ status: 'ok' }));

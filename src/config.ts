@@ -63,6 +63,11 @@ export interface Config {
     /** How often Node checks the headers/request timeouts above. */
     timeoutCheckIntervalMs: number;
   };
+  /** Balance reads coalesced into one query per batch (src/wallets/wallet-reader.ts); 0 in flight: off. */
+  readCoalescing: {
+    batchSizeMax: number;
+    batchesInFlightMax: number;
+  };
   /** Group commit: see src/wallets/operation-batcher.ts for what each bound does and why. */
   groupCommit: {
     batchSizeMax: number;
@@ -165,6 +170,10 @@ export function loadConfig(env: Env = process.env): Config {
       keepAliveTimeoutMs: read.int('HTTP_KEEP_ALIVE_TIMEOUT_MS', 65000, 100, 600000),
       socketTimeoutMs: read.int('HTTP_SOCKET_TIMEOUT_MS', 30000, 100, 600000),
       timeoutCheckIntervalMs: read.int('HTTP_TIMEOUT_CHECK_INTERVAL_MS', 1000, 10, 60000),
+    },
+    readCoalescing: {
+      batchSizeMax: read.int('READ_BATCH_SIZE_MAX', 500, 1, 10000),
+      batchesInFlightMax: read.int('READ_BATCHES_IN_FLIGHT_MAX', 4, 0, 1000),
     },
     groupCommit: {
       batchSizeMax: read.int('GROUP_COMMIT_BATCH_SIZE_MAX', 500, 1, 10000),

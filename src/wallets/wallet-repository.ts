@@ -51,6 +51,12 @@ export async function findWallet(db: Kysely<Database>, id: string): Promise<Wall
     .where('id', '=', id).executeTakeFirst();
 }
 
+/** Many wallets in one query (coalesced balance reads). */
+export async function findWallets(db: Kysely<Database>, ids: readonly string[]): Promise<WalletRow[]> {
+  const result = await sql<WalletRow>`SELECT id, balance, created_at, updated_at FROM wallets WHERE id = ANY (${ids}::uuid[])`.execute(db);
+  return result.rows;
+}
+
 export async function findOperation(db: Kysely<Database>, walletId: string, id: string): Promise<OperationRow | undefined> {
   return db.selectFrom('operations')
     .select(['id', 'wallet_id', 'operation_type', 'amount', 'balance_after', 'status', 'created_at'])

@@ -12,6 +12,7 @@ import type { ExecutionResult } from './operation-executor.js';
 import type { OperationBatcher } from './operation-batcher.js';
 import { type DomainError, IdempotencyConflict, OperationNotFound, refusalFor, WalletNotFound } from './wallet-errors.js';
 import { readWithRetry } from './read-retry.js';
+import { WalletReader, type WalletReaderLimits } from './wallet-reader.js';
 import * as repo from './wallet-repository.js';
 import type { OperationRow, OperationType } from './wallet-repository.js';
 
@@ -81,7 +82,17 @@ export class WalletService {
     private readonly batcher: Pick<OperationBatcher, 'submit'>,
     private readonly readPolicy: RetryPolicy,
     private readonly log: FastifyBaseLogger,
-  ) {}
+    readCoalescing: WalletReaderLimits,
+  ) {
+    if (readCoalescing.batchesInFlightMax > 0) {
+      const reader = new WalletReader((ids) => repo.findWallets(db, ids), readCoalescing);
+      this.findWallet = (id) => reader.get(id);
+    } else {
+      this.findWallet = (id) => repo.findWallet(db, id);
+    }
+  }
+
+  private readonly findWallet: (id: string) => Promise<repo.WalletRow | undefined>;
 
   async createWallet(): Promise<WalletView> {
     const id = randomUUID();
@@ -92,7 +103,8 @@ export class WalletService {
   }
 
   async getWallet(id: string): Promise<WalletView> {
-    const row = await this.read(() => repo.findWallet(this.db, id));
+    // Coalesced with concurrent reads; a failed batch fails its waiters, and each retries on its own.
+    const row = await this.read(() => this.findWallet(id));
     if (!row) throw new WalletNotFound();
     return walletView(row);
   }

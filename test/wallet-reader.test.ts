@@ -1,0 +1,44 @@
+/** Coalesced balance reads: many concurrent GETs, few queries, each answer its own wallet's. */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { WalletReader } from '../src/wallets/wallet-reader.js';
+import { findWallets } from '../src/wallets/wallet-repository.js';
+import { createTestApp, createWallet, operate, type TestApp } from './support/test-app.js';
+
+let t: TestApp;
+beforeAll(async () => { t = await createTestApp(); });
+afterAll(async () => { await t.close(); });
+
+describe('WalletReader', () => {
+  it('answers 200 concurrent reads of 20 wallets with a few queries', async () => {
+    const ids = await Promise.all(Array.from({ length: 20 }, () => createWallet(t.app)));
+    await Promise.all(ids.map((id, i) => operate(t.app, id, { operation_type: 'DEPOSIT', amount: `${i + 1}.00` })));
+    const queries: number[] = [];
+    const reader = new WalletReader(async (batch) => {
+      queries.push(batch.length);
+      return findWallets(t.db.kysely, batch);
+    }, { batchSizeMax: 500, batchesInFlightMax: 2 });
+    const unknown = '00000000-0000-4000-8000-00000000000f';
+    const reads = await Promise.all(Array.from({ length: 200 }, (_, i) => reader.get(i % 21 === 20 ? unknown : ids[i % 21]!)));
+    reads.forEach((row, i) => {
+      if (i % 21 === 20) expect(row).toBeUndefined();
+      else expect(row?.balance).toBe(`${(i % 21) + 1}.00`);
+    });
+    expect(queries.length).toBeLessThanOrEqual(4);
+    expect(queries.reduce((a, b) => a + b, 0)).toBeLessThanOrEqual(21 * queries.length);
+  });
+
+  it('a failed query fails every read waiting on it', async () => {
+    const reader = new WalletReader(async () => { throw Object.assign(new Error('boom'), { code: 'ECONNRESET' }); },
+      { batchSizeMax: 10, batchesInFlightMax: 1 });
+    const results = await Promise.allSettled([reader.get('a'), reader.get('b'), reader.get('a')]);
+    expect(results.map((r) => r.status)).toEqual(['rejected', 'rejected', 'rejected']);
+  });
+
+  it('respects the batch size bound', async () => {
+    const sizes: number[] = [];
+    const reader = new WalletReader(async (batch) => { sizes.push(batch.length); return []; }, { batchSizeMax: 3, batchesInFlightMax: 1 });
+    await Promise.all(Array.from({ length: 10 }, (_, i) => reader.get(`id-${i}`)));
+    expect(Math.max(...sizes)).toBe(3);
+    expect(sizes.reduce((a, b) => a + b, 0)).toBe(10);
+  });
+});
