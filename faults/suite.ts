@@ -149,6 +149,12 @@ export async function runFaultSuite(options: SuiteOptions): Promise<FaultResult[
   options.log(`starting the stack (embedded PostgreSQL, PgBouncer, 2 app processes)`);
   const stack = await FaultStack.start({ apps: 2, maxClientConn: 100, log: (l) => options.log(`  ${l}`) });
   const results: FaultResult[] = [];
+  // Ctrl-C or a timeout's SIGTERM: PostgreSQL and PgBouncer run as their own processes, stop them.
+  const interrupted = (signal: NodeJS.Signals) => {
+    options.log(`${signal}: stopping the stack`);
+    void stack.stop().finally(() => process.exit(130));
+  };
+  process.once('SIGINT', interrupted).once('SIGTERM', interrupted);
   try {
     for (const fault of chosen) {
       options.log(`fault ${fault.name}`);
@@ -157,6 +163,7 @@ export async function runFaultSuite(options: SuiteOptions): Promise<FaultResult[
       options.log(`  ${last.verdict.violations.length} violation(s), recovery ${formatMs(last.recoveryMs)}`);
     }
   } finally {
+    process.off('SIGINT', interrupted).off('SIGTERM', interrupted);
     await stack.stop();
   }
   return results;
