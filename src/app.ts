@@ -39,7 +39,8 @@ export async function buildApp({ config, db, logger }: AppOptions): Promise<Fast
   const app = Fastify({
     logger: logger ?? { level: config.logLevel },
     bodyLimit: config.bodyLimitBytes,
-    routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
+    // Long enough that an over-long id reaches validation (422, as FastAPI answers); beyond, 414.
+    routerOptions: { ignoreTrailingSlash: true, maxParamLength: 2000 },
     requestIdHeader: false,
     genReqId: (request) => {
       const given = request.headers['x-request-id'];
@@ -97,7 +98,7 @@ export async function buildApp({ config, db, logger }: AppOptions): Promise<Fast
     ...config.groupCommit,
     batchesInFlightMax: config.groupCommit.batchesInFlightMax || config.poolSizeMax,
     operationBudgetMs: config.operationBudgetMs,
-  });
+  }, app.log);
   app.addHook('onClose', async () => batcher.close());
   const service = new WalletService(db.kysely, batcher, readPolicy, app.log, config.readCoalescing);
 

@@ -260,3 +260,11 @@ describe('service endpoints', () => {
     expect(res.headers['x-request-id']).toBe('abc-123');
   });
 });
+
+describe('over-long ids', () => {
+  it('a 500-character wallet id is 422 like any malformed uuid', async () => {
+    const res = await t.app.inject({ method: 'GET', url: `/api/v1/wallets/${'a'.repeat(500)}` });
+    expect(res.statusCode).toBe(422);
+    expect(res.json().detail[0]).toMatchObject({ loc: ['path', 'wallet_id'], type: 'uuid_parsing' });
+  });
+});

@@ -20,7 +20,8 @@
  */
 import type { Config } from '../config.js';
 import { DomainError } from './wallet-errors.js';
-import { type ExecutionResult, FAILED_DETAIL_UNAVAILABLE, type OperationExecutor } from './operation-executor.js';
+import type { FastifyBaseLogger } from 'fastify';
+import { type ExecutionResult, FAILED_DETAIL_UNAVAILABLE, type OperationExecutor, PENDING_DETAIL } from './operation-executor.js';
 import type { OperationInput } from './wallet-repository.js';
 
 export type BatcherLimits = Config['groupCommit'] & {
@@ -61,7 +62,11 @@ export class OperationBatcher {
   private drainScheduled = false;
   private closed = false;
 
-  constructor(private readonly executor: Pick<OperationExecutor, 'execute'>, private readonly limits: BatcherLimits) {}
+  constructor(
+    private readonly executor: Pick<OperationExecutor, 'execute'>,
+    private readonly limits: BatcherLimits,
+    private readonly log?: FastifyBaseLogger,
+  ) {}
 
   /** Queued operations right now (for metrics). */
   get queued(): number { return this.queuedTotal; }
@@ -150,11 +155,11 @@ export class OperationBatcher {
         batchSize: live.length, queuedMs: now - q.enqueuedAt,
       }));
     } catch (error) {
-      // execute() reports failures as results; an exception here is a bug: nothing was sent
-      // that could have been applied without a result, so FAILED is the truth only if the
-      // executor never ran. Report PENDING to stay honest.
+      // execute() reports failures as results, so an exception here is a bug; the batch may or
+      // may not have been sent, so the honest answer is PENDING. The cause goes to the log only.
+      this.log?.error({ err: error, operations: live.length }, 'group-commit batch failed unexpectedly');
       live.forEach((q) => q.resolve({
-        result: { kind: 'pending', detail: `Internal error while applying; GET the operation to learn its outcome (${(error as Error).message})` },
+        result: { kind: 'pending', detail: PENDING_DETAIL },
         attempts: 0, transactionMs: 0, batchSize: live.length, queuedMs: now - q.enqueuedAt,
       }));
     }
