@@ -17,6 +17,7 @@ import { scenarios as allScenarios } from './scenarios/index.js';
 import type { BenchContext, Scenario } from './scenarios/scenario.js';
 import { startTarget, type Target } from './target/target.js';
 import { sampleRss } from './target/rss-sampler.js';
+import { settle } from './target/settle.js';
 
 const log = (message: string) => console.error(`[bench] ${message}`);
 /** pgbench clients kept below max_connections, leaving room for the service's pool and the harness. */
@@ -41,6 +42,7 @@ async function runReference(options: BenchOptions, target: Target, db: pg.Pool, 
           skipped.push(clients);
           continue;
         }
+        await settle(db, ['bench_wallets', 'bench_operations'], log);
         const result = await runPgbench({ pgbench, databaseUrl: target.databaseUrl, workload, clients, durationS: options.durationS, cores });
         log(`pgbench ${workload} ${clients} clients: ${Math.round(result.tps)} TPS`);
         results.push(result);
@@ -59,6 +61,7 @@ async function runScenario(
   scenario: Scenario, connections: number, options: BenchOptions, ctx: BenchContext, target: Target, sampleMemory: boolean,
 ): Promise<ScenarioResult> {
   const prepared = await scenario.prepare(ctx, connections);
+  await settle(ctx.db, ['wallets', 'operations'], log);
   const sampler = sampleMemory && target.pid ? sampleRss(target.pid) : undefined;
   const outcome = await runLoad({
     baseUrl: ctx.baseUrl, connections, durationS: options.durationS, requestTimeoutS: options.requestTimeoutS, requests: prepared.requests,

@@ -109,20 +109,31 @@ export class OperationBatcher {
     while (this.batchesInFlight < this.limits.batchesInFlightMax && this.ready.size > 0) {
       const batch: Queued[] = [];
       const walletIds: string[] = [];
-      for (const [walletId, wallet] of this.ready) {
-        if (batch.length >= this.limits.batchSizeMax) break;
-        const take = wallet.items.splice(0, this.limits.batchSizeMax - batch.length);
-        batch.push(...take);
-        this.queuedTotal -= take.length;
+      const take = (walletId: string, wallet: WalletQueue) => {
+        const taken = wallet.items.splice(0, this.limits.batchSizeMax - batch.length);
+        batch.push(...taken);
+        this.queuedTotal -= taken.length;
         wallet.inFlight++;
         walletIds.push(walletId);
         this.ready.delete(walletId);
         if (wallet.items.length > 0 && wallet.inFlight < this.limits.walletBatchesInFlightMax) {
           this.ready.set(walletId, wallet); // goes to the back: other wallets get their turn
         }
+      };
+      const [firstId, first] = this.ready.entries().next().value!;
+      // A wallet that already has a batch in flight goes alone: that batch then waits only on its
+      // own row lock. Shared with other wallets, it would hold their locks while it waits, and a
+      // batch of cold wallets would queue behind a hot one (a convoy across batches).
+      const alone = first.inFlight > 0;
+      take(firstId, first);
+      if (!alone) {
+        for (const [walletId, wallet] of this.ready) {
+          if (batch.length >= this.limits.batchSizeMax) break;
+          if (wallet.inFlight === 0) take(walletId, wallet);
+        }
       }
       this.batchesInFlight++;
-      void this.send(batch).finally(() => this.finish(walletIds));
+      void this.send(batch, walletIds);
     }
   }
 
@@ -134,10 +145,12 @@ export class OperationBatcher {
       if (wallet.items.length > 0) this.ready.set(walletId, wallet);
       else if (wallet.inFlight === 0) this.wallets.delete(walletId);
     }
-    if (this.ready.size > 0) this.scheduleDrain();
+    // What queued during the batch has had its chance to gather: send it now, not a turn later,
+    // so the row lock is never left idle while the next batch waits in our queue.
+    if (this.ready.size > 0) this.drain();
   }
 
-  private async send(batch: Queued[]): Promise<void> {
+  private async send(batch: Queued[], walletIds: string[]): Promise<void> {
     const now = performance.now();
     // Never sent, so certainly not applied: answer FAILED rather than exceed the request's bound.
     const expired = batch.filter((q) => now - q.enqueuedAt >= this.limits.operationBudgetMs);
@@ -145,23 +158,29 @@ export class OperationBatcher {
     for (const q of expired) {
       q.resolve({ result: { kind: 'failed', detail: FAILED_DETAIL_UNAVAILABLE }, attempts: 0, transactionMs: 0, batchSize: 0, queuedMs: now - q.enqueuedAt });
     }
-    if (live.length === 0) return;
-    const oldest = Math.min(...live.map((q) => q.enqueuedAt));
-    const budgetMs = Math.max(1, this.limits.operationBudgetMs - (now - oldest));
-    try {
-      const execution = await this.executor.execute(live.map((q) => q.op), budgetMs);
-      live.forEach((q, i) => q.resolve({
-        result: execution.results[i]!, attempts: execution.attempts, transactionMs: execution.transactionMs,
-        batchSize: live.length, queuedMs: now - q.enqueuedAt,
-      }));
-    } catch (error) {
-      // execute() reports failures as results, so an exception here is a bug; the batch may or
-      // may not have been sent, so the honest answer is PENDING. The cause goes to the log only.
-      this.log?.error({ err: error, operations: live.length }, 'group-commit batch failed unexpectedly');
-      live.forEach((q) => q.resolve({
-        result: { kind: 'pending', detail: PENDING_DETAIL },
-        attempts: 0, transactionMs: 0, batchSize: live.length, queuedMs: now - q.enqueuedAt,
-      }));
+    let answers: SubmittedResult[] = [];
+    if (live.length > 0) {
+      const oldest = Math.min(...live.map((q) => q.enqueuedAt));
+      const budgetMs = Math.max(1, this.limits.operationBudgetMs - (now - oldest));
+      try {
+        const execution = await this.executor.execute(live.map((q) => q.op), budgetMs);
+        answers = live.map((q, i) => ({
+          result: execution.results[i]!, attempts: execution.attempts, transactionMs: execution.transactionMs,
+          batchSize: live.length, queuedMs: now - q.enqueuedAt,
+        }));
+      } catch (error) {
+        // execute() reports failures as results, so an exception here is a bug; the batch may or
+        // may not have been sent, so the honest answer is PENDING. The cause goes to the log only.
+        this.log?.error({ err: error, operations: live.length }, 'group-commit batch failed unexpectedly');
+        answers = live.map((q) => ({
+          result: { kind: 'pending', detail: PENDING_DETAIL },
+          attempts: 0, transactionMs: 0, batchSize: live.length, queuedMs: now - q.enqueuedAt,
+        }));
+      }
     }
+    // Free the slot and send the next batch before answering this one: the row lock is the
+    // bottleneck, the answers can wait the few microseconds that takes.
+    this.finish(walletIds);
+    live.forEach((q, i) => q.resolve(answers[i]!));
   }
 }
