@@ -29,12 +29,11 @@ export interface LiveStatsOptions {
   readPool: () => PoolSnapshot;
 }
 
-interface Bucket {
+/** What a bucket counts, while open and once closed. */
+interface BucketCounts {
   requests: number;
   errors4xx: number;
   errors5xx: number;
-  latenciesMs: number[];
-  latencySeen: number;
   outcomes: Map<OperationOutcome, number>;
   retries: number;
   transactions: number;
@@ -44,22 +43,17 @@ interface Bucket {
   wallets: Map<string, number>;
 }
 
-interface ClosedBucket {
+interface Bucket extends BucketCounts {
+  latenciesMs: number[];
+  latencySeen: number;
+}
+
+interface ClosedBucket extends BucketCounts {
   endedAtMs: number;
   seconds: number;
-  requests: number;
-  errors4xx: number;
-  errors5xx: number;
   p50Ms: number | null;
   p99Ms: number | null;
-  outcomes: Map<OperationOutcome, number>;
-  retries: number;
-  transactions: number;
-  batches: number;
-  batchOperations: number;
-  batchSizeMax: number;
   pool: PoolSnapshot;
-  wallets: Map<string, number>;
 }
 
 export interface LiveSnapshot {
