@@ -13,7 +13,7 @@ import pg from 'pg';
 import { type EmbeddedPostgres, startEmbeddedPostgres } from '../src/db/embedded-postgres.js';
 import { migrate, projectRoot } from '../src/db/migrations.js';
 import { type FrontBouncer, generateSecrets, startFrontBouncer } from '../src/topology/front-bouncer.js';
-import { freePort } from '../test/support/global-setup.js';
+import { freePort } from '../src/lib/free-port.js';
 
 const execFileAsync = promisify(execFile);
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

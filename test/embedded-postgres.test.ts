@@ -6,7 +6,7 @@ import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { startEmbeddedPostgres } from '../src/db/embedded-postgres.js';
 import { migrate } from '../src/db/migrations.js';
-import { freePort } from './support/global-setup.js';
+import { freePort } from '../src/lib/free-port.js';
 
 const home = mkdtempSync(join(tmpdir(), 'wallet-embedded-'));
 chmodSync(home, 0o755);

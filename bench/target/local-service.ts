@@ -15,7 +15,7 @@ import { fileURLToPath } from 'node:url';
 import { startEmbeddedPostgres } from '../../src/db/embedded-postgres.js';
 import { migrate } from '../../src/db/migrations.js';
 import { generateSecrets, startFrontBouncer } from '../../src/topology/front-bouncer.js';
-import { freePort } from './free-port.js';
+import { freePort } from '../../src/lib/free-port.js';
 
 const projectRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const startBoundMs = 180_000;

@@ -8,7 +8,7 @@ import { buildApp } from '../../src/app.js';
 import { createDatabase } from '../../src/db/database.js';
 import { createTestApp, type TestApp, testConfig } from '../support/test-app.js';
 import { answerProblems, internalsPattern } from './hostile-input.js';
-import { freePort } from '../support/global-setup.js';
+import { freePort } from '../../src/lib/free-port.js';
 
 describe('database unreachable', () => {
   let t: TestApp;

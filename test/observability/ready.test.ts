@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
 import pg from 'pg';
 import { expectedChangesets, ReadinessCheck } from '../../src/health/readiness.js';
-import { freePort } from '../support/global-setup.js';
+import { freePort } from '../../src/lib/free-port.js';
 import { createTestApp, waitFor, type TestApp } from '../support/test-app.js';
 import { TcpGate } from './tcp-gate.js';
 

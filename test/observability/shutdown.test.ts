@@ -2,7 +2,7 @@
 import { spawn } from 'node:child_process';
 import { describe, expect, inject, it } from 'vitest';
 import { projectRoot } from '../../src/db/migrations.js';
-import { freePort } from '../support/global-setup.js';
+import { freePort } from '../../src/lib/free-port.js';
 import { adminPool, waitFor } from '../support/test-app.js';
 
 describe('graceful shutdown', () => {

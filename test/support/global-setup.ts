@@ -7,11 +7,11 @@
  * PgBouncer, adminDatabaseUrl stays direct.
  */
 import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
 import { startEmbeddedPostgres } from '../../src/db/embedded-postgres.js';
+import { freePort } from '../../src/lib/free-port.js';
 import { migrate } from '../../src/db/migrations.js';
 import { generateSecrets, startFrontBouncer } from '../../src/topology/front-bouncer.js';
 
@@ -22,17 +22,6 @@ declare module 'vitest' {
     /** PgBouncer's console (stats user) when databaseUrl goes through PgBouncer, else ''. */
     pgbouncerConsoleUrl: string;
   }
-}
-
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
 }
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {

@@ -12,7 +12,7 @@ import { inject } from 'vitest';
 import { PgBouncer, showCommand } from '../../src/topology/pgbouncer.js';
 import { createLoginRole, dropRole, roles } from '../../src/topology/roles.js';
 import { generatePassword } from '../../src/topology/scram.js';
-import { freePort } from '../support/global-setup.js';
+import { freePort } from '../../src/lib/free-port.js';
 
 export interface BouncerFixture {
   bouncer: PgBouncer;
