@@ -5,7 +5,7 @@ import pg from 'pg';
 import { expectedChangesets, ReadinessCheck } from '../../src/health/readiness.js';
 import { freePort } from '../../src/lib/free-port.js';
 import { createTestApp, waitFor, type TestApp } from '../support/test-app.js';
-import { TcpGate } from './tcp-gate.js';
+import { FaultProxy } from '../support/fault-proxy.js';
 
 describe('/ready', () => {
   let t: TestApp;
@@ -53,19 +53,19 @@ describe('/ready during an outage', () => {
 
   it('goes 200 → 503 during the outage → 200 after it', async () => {
     const url = inject('databaseUrl');
-    const gate = TcpGate.forUrl(url);
-    await gate.open();
+    const gate = FaultProxy.forUrl(url);
+    await gate.start();
     const t = await createTestApp({ readyTimeoutMs: 1000 }, gate.urlFor(url));
     const status = async () => (await t.app.inject({ method: 'GET', url: '/ready' })).statusCode;
     try {
       expect(await status()).toBe(200);
-      await gate.shut();
+      await gate.stop();
       await waitFor(async () => ((await status()) === 503 ? true : undefined), 10_000, '/ready 503 in the outage');
-      await gate.open();
+      await gate.start();
       await waitFor(async () => ((await status()) === 200 ? true : undefined), 10_000, '/ready 200 after the outage');
     } finally {
       await t.close();
-      await gate.shut();
+      await gate.stop();
     }
   });
 

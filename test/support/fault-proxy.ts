@@ -48,21 +48,31 @@ export class FaultProxy {
     this.faultsLeft = 0;
   }
 
+  /** Listens (again, after stop(): on the same port, so URLs made by urlFor stay valid). */
   async start(): Promise<void> {
-    this.server = createServer((client) => this.handle(client));
-    await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
-    const address = this.server.address();
-    this.port = typeof address === 'object' && address ? address.port : 0;
+    const server = createServer((client) => this.handle(client));
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(this.port, '127.0.0.1', resolve);
+    });
+    const address = server.address();
+    this.port = typeof address === 'object' && address ? address.port : this.port;
+    this.server = server;
   }
 
+  /** Refuses new connections and cuts the open ones: a database outage as the app sees it. */
   async stop(): Promise<void> {
+    const server = this.server;
+    this.server = undefined;
     for (const s of this.sockets) s.destroy();
-    await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
+    await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
   }
 
   private handle(client: Socket): void {
     const server = connect(this.targetPort, this.targetHost);
     this.sockets.add(client).add(server);
+    client.on('close', () => this.sockets.delete(client));
+    server.on('close', () => this.sockets.delete(server));
     const kill = () => { client.destroy(); server.destroy(); };
     client.on('close', kill).on('error', kill);
     server.on('close', kill).on('error', kill);
