@@ -1,0 +1,184 @@
+/**
+ * The HA stack (`npm run stack -- --ha`, or `tsx tools/ha/ha-stack.ts`):
+ *   etcd ← 3 × Patroni + PostgreSQL 15 (synchronous_mode_strict) ← HAProxy (:primary, Patroni /primary check)
+ *        ↑ Liquibase, through HAProxy (always the primary)
+ *   PgBouncer (transaction pooling) → HAProxy: one pool, one place where the primary is chosen
+ *        ↑
+ *   WEB_CONCURRENCY app workers on PORT
+ * PgBouncer sits in front of HAProxy (app → PgBouncer → HAProxy → primary): when HAProxy cuts the
+ * old primary's sessions, PgBouncer's next server login lands on the new primary
+ * (server_login_retry 1 s). The alternative (a PgBouncer per node behind HAProxy) needs three
+ * more processes and still needs HAProxy to choose.
+ * Writes STACK_HA_DIR/ha-stack.json (nodes, ports, data dirs, Patroni configs). Ctrl-C stops the
+ * app, PgBouncer, HAProxy, the Patroni nodes (replicas first), then etcd.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { appendFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { createInterface } from 'node:readline';
+import { migrate, projectRoot } from '../../src/db/migrations.js';
+import { type FrontBouncer, type FrontBouncerSecrets, generateSecrets, startFrontBouncer } from '../../src/topology/front-bouncer.js';
+import { generatePassword } from '../../src/topology/scram.js';
+import { HaCluster, type HaClusterInfo } from './ha-cluster.js';
+import type { HaPorts, HaSecrets } from './ha-config.js';
+import { ensureStanza } from './pgbackrest.js';
+
+const say = (message: string) => console.log(`[ha-stack] ${message}`);
+const appStartTimeoutMs = 60_000;
+const appStopTimeoutMs = 45_000;
+
+export interface HaStackFile {
+  apiUrl: string;
+  pgbouncer: { port: number; pid?: number; consoleUrl: string };
+  app: { pid?: number; port: number };
+  cluster: HaClusterInfo;
+  /** Where the superuser password is kept (mode 0600). */
+  secretsFile: string;
+}
+
+export const haStackDir = (env: NodeJS.ProcessEnv) => resolve(projectRoot, env.STACK_HA_DIR || '.data/ha');
+export const haStackFile = (dir: string) => join(dir, 'ha-stack.json');
+export const haSecretsFile = (dir: string) => join(dir, 'secrets.json');
+
+function int(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  if (!/^\d+$/.test(raw)) throw new Error(`${name} must be a whole number (got ${JSON.stringify(raw)})`);
+  return Number(raw);
+}
+
+export function haPorts(env: NodeJS.ProcessEnv): HaPorts {
+  const pgBase = int(env, 'HA_PG_PORT_BASE', 54341);
+  const restBase = int(env, 'HA_REST_PORT_BASE', 8008);
+  return {
+    etcdClient: int(env, 'HA_ETCD_PORT', 23790),
+    etcdPeer: int(env, 'HA_ETCD_PEER_PORT', 23800),
+    haproxyPrimary: int(env, 'HA_HAPROXY_PORT', 54340),
+    haproxyStats: int(env, 'HA_HAPROXY_STATS_PORT', 54350),
+    nodes: [0, 1, 2].map((i) => ({ pgPort: pgBase + i, restPort: restBase + i })),
+  };
+}
+
+type StoredSecrets = HaSecrets & FrontBouncerSecrets;
+
+export function loadHaSecrets(dir: string): StoredSecrets {
+  const file = haSecretsFile(dir);
+  const stored = existsSync(file) ? JSON.parse(readFileSync(file, 'utf8')) as StoredSecrets : {
+    superuserPassword: generatePassword(), replicationPassword: generatePassword(), rewindPassword: generatePassword(),
+    ...generateSecrets(),
+  };
+  writeFileSync(file, JSON.stringify(stored), { mode: 0o600 });
+  return stored;
+}
+
+async function waitForReady(url: string, app: ChildProcess): Promise<void> {
+  const deadline = Date.now() + appStartTimeoutMs;
+  for (;;) {
+    if (app.exitCode !== null || app.signalCode !== null) throw new Error('the app exited during start-up (see its output above)');
+    try {
+      if ((await fetch(url, { signal: AbortSignal.timeout(2000) })).status === 200) return;
+    } catch { /* not listening yet */ }
+    if (Date.now() > deadline) throw new Error(`the app did not answer ${url} within ${appStartTimeoutMs / 1000} s`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+export async function runHaStack(env: NodeJS.ProcessEnv = process.env): Promise<void> {
+  const started = performance.now();
+  const dir = haStackDir(env);
+  mkdirSync(dir, { recursive: true, mode: 0o755 });
+  const port = int(env, 'PORT', 8000);
+  const pgbouncerPort = int(env, 'PGBOUNCER_PORT', 6432);
+  const host = env.HOST || '0.0.0.0';
+  const secrets = loadHaSecrets(dir);
+
+  let cluster: HaCluster | undefined;
+  let front: FrontBouncer | undefined;
+  let app: ChildProcess | undefined;
+  let appExited: Promise<void> = Promise.resolve();
+  let stopping = false;
+
+  const shutdown = async (reason: string, exitCode: number) => {
+    if (stopping) return;
+    stopping = true;
+    say(`${reason}: stopping the app, PgBouncer, HAProxy, the Patroni nodes, then etcd`);
+    if (app?.pid && app.exitCode === null && app.signalCode === null) {
+      process.kill(-app.pid, 'SIGTERM');
+      const timer = setTimeout(() => { if (app?.pid) process.kill(-app.pid, 'SIGKILL'); }, appStopTimeoutMs);
+      await appExited;
+      clearTimeout(timer);
+      say('app stopped');
+    }
+    if (front) {
+      await front.bouncer.stop();
+      say('PgBouncer stopped');
+    }
+    await cluster?.stop();
+    rmSync(haStackFile(dir), { force: true });
+    say('stopped');
+    process.exit(exitCode);
+  };
+  let firstSignalAt = 0;
+  const onSignal = (signal: string) => {
+    // One Ctrl-C may arrive twice (from the terminal and relayed by npm): ignore the echo.
+    if (firstSignalAt > 0 && Date.now() - firstSignalAt < 1000) return;
+    if (firstSignalAt > 0) say('second signal: still stopping in order (Patroni must stop its PostgreSQL)');
+    firstSignalAt = Date.now();
+    void shutdown(`${signal} received`, 0);
+  };
+  for (const s of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(s, () => onSignal(s));
+
+  try {
+    cluster = await HaCluster.start({ home: join(dir, 'cluster'), ports: haPorts(env), secrets, log: (m) => say(m) });
+    const adminUrl = cluster.primaryUrl();
+    await ensureStanza(cluster.info(), cluster.superuserPassword, (m) => say(`pgBackRest: ${m}`));
+    await migrate(adminUrl, { forceUnlock: false, log: (m) => say(`migrations: ${m}`) });
+
+    const logFile = join(dir, 'pgbouncer.log');
+    front = await startFrontBouncer({
+      adminUrl, listenPort: pgbouncerPort, runDir: join(dir, 'pgbouncer'), secrets, detached: true,
+      onLog: (line) => {
+        appendFileSync(logFile, `${line}\n`);
+        if (/ (ERROR|FATAL) /.test(line)) console.log(`[pgbouncer] ${line.replace(/^\S+ \S+ \S+ \[\d+\] /, '')}`);
+      },
+      onUnexpectedExit: (code, signal) => { if (!stopping) void shutdown(`PgBouncer exited (${signal ?? `code ${code}`})`, 1); },
+    });
+    say(`PgBouncer: 127.0.0.1:${pgbouncerPort} → HAProxy :${cluster.layout.ports.haproxyPrimary}; log: ${logFile}`);
+
+    const child = spawn(process.execPath, ['--import', 'tsx', join(projectRoot, 'src', 'topology', 'cluster.ts')], {
+      cwd: projectRoot, detached: true, stdio: ['ignore', 'pipe', 'pipe'],
+      env: {
+        ...env, DATABASE_URL: front.appUrl, MIGRATE_ON_START: 'false', HOST: host, PORT: String(port),
+        WEB_CONCURRENCY: env.WEB_CONCURRENCY || '2', LOG_LEVEL: env.LOG_LEVEL || 'info',
+      },
+    });
+    app = child;
+    appExited = new Promise((r) => child.once('exit', () => r()));
+    for (const stream of [child.stdout!, child.stderr!]) createInterface({ input: stream }).on('line', (line) => console.log(`[app] ${line}`));
+    child.once('exit', (code, signal) => { if (!stopping) void shutdown(`the app exited (${signal ?? `code ${code}`})`, 1); });
+    await waitForReady(`http://127.0.0.1:${port}/health`, child);
+
+    const shown = host === '0.0.0.0' || host === '::' ? 'localhost' : host;
+    const file: HaStackFile = {
+      apiUrl: `http://${shown}:${port}`,
+      pgbouncer: { port: pgbouncerPort, pid: front.bouncer.pid, consoleUrl: front.bouncer.consoleUrl('stats') },
+      app: { pid: child.pid, port },
+      cluster: cluster.info(),
+      secretsFile: haSecretsFile(dir),
+    };
+    writeFileSync(haStackFile(dir), JSON.stringify(file, null, 2), { mode: 0o600 });
+    const members = await cluster.members();
+    console.log([
+      '',
+      `[ha-stack] ready in ${((performance.now() - started) / 1000).toFixed(1)} s: app on ${file.apiUrl} → PgBouncer :${pgbouncerPort} → HAProxy :${cluster.layout.ports.haproxyPrimary} → primary`,
+      ...members.map((m) => `[ha-stack]   ${m.name} ${m.role} ${m.state} 127.0.0.1:${m.port}`),
+      `[ha-stack]   ${haStackFile(dir)} · npm run pools -- --ha · patronictl -c ${cluster.info().nodes[0]!.patroniConfig} list · Ctrl-C stops`,
+      '',
+    ].join('\n'));
+  } catch (error) {
+    console.error(`[ha-stack] failed: ${(error as Error)?.message ?? String(error)}`);
+    await shutdown('start-up failed', 1);
+  }
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) await runHaStack(process.env);
