@@ -6,6 +6,8 @@
  * sent once, as a careless client would.
  */
 import { randomUUID } from 'node:crypto';
+import type { OperationType } from '../bench/check/ledger-check.js';
+import { formatCents } from '../src/lib/cents.js';
 
 export type AttemptKind = 'SUCCESS' | 'FAILED' | 'PENDING' | 'REJECTED_400' | 'OVERLOADED_503' | 'NO_RESPONSE' | 'UNEXPECTED';
 
@@ -26,7 +28,7 @@ export interface Attempt {
 
 export interface LogicalRequest {
   walletId: string;
-  type: 'DEPOSIT' | 'WITHDRAW';
+  type: OperationType;
   amount: string;
   key: string | null;
   attempts: Attempt[];
@@ -63,11 +65,6 @@ export interface LoadOptions {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** Cents as a two-decimal string without touching a float. */
-function centsText(cents: number): string {
-  return `${Math.floor(cents / 100)}.${String(cents % 100).padStart(2, '0')}`;
-}
-
 export class LoadDriver {
   readonly requests: LogicalRequest[] = [];
   readonly reads: ReadAnswer[] = [];
@@ -83,7 +80,7 @@ export class LoadDriver {
   private amountFor(walletId: string): string {
     const cents = (this.nextCents.get(walletId) ?? 0) + 1;
     this.nextCents.set(walletId, cents);
-    return centsText(cents);
+    return formatCents(cents);
   }
 
   private pickApp(exclude?: number): { index: number; url: string } | undefined {

@@ -1,13 +1,11 @@
 /** buildApp(config, db): registers plugins and routes; never listens (tests use inject or port 0). */
 import { randomUUID } from 'node:crypto';
-import { Ajv } from 'ajv';
-import addFormats from 'ajv-formats';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import type { Config } from './config.js';
 import type { Db } from './db/database.js';
 import { registerDashboard } from './dashboard/dashboard-routes.js';
 import { expectedChangesets, ReadinessCheck, registerReadiness } from './health/readiness.js';
-import { registerHistoryRoutes } from './history/history-routes.js';
+import { historyRoutes } from './history/history-routes.js';
 import { HistoryService } from './history/history-service.js';
 import { clientErrorHandler, frameworkErrors } from './plugins/client-error.js';
 import { registerErrorHandler } from './plugins/error-handler.js';
@@ -15,10 +13,10 @@ import { registerJsonBodyParser } from './plugins/json-body.js';
 import { registerMetrics } from './plugins/metrics.js';
 import { registerSecurityHeaders } from './plugins/security-headers.js';
 import { registerSwagger } from './plugins/swagger.js';
+import { validatorCompiler } from './plugins/validation.js';
 import { OperationBatcher } from './wallets/operation-batcher.js';
 import { OperationExecutor } from './wallets/operation-executor.js';
-import { registerWalletRoutes } from './wallets/wallet-routes.js';
-import { OPERATION_BODY_VALIDATOR, validateOperationBody } from './wallets/wallet-schemas.js';
+import { walletRoutes } from './wallets/wallet-routes.js';
 import { WalletService } from './wallets/wallet-service.js';
 
 export interface AppOptions {
@@ -29,10 +27,9 @@ export interface AppOptions {
 
 const requestIdPattern = /^[\w.:-]{1,128}$/;
 
-function createAjv(): Ajv {
-  const ajv = new Ajv({ coerceTypes: 'array', useDefaults: true, removeAdditional: true, allErrors: true, strict: false });
-  (addFormats as unknown as (a: Ajv) => void)(ajv);
-  return ajv;
+/** A hop count becomes the function form (trust the n nearest hops), which Fastify's types accept. */
+function trustProxyOption(value: Config['trustProxy']): FastifyServerOptions['trustProxy'] {
+  return typeof value === 'number' ? (_address: string, hop: number) => hop < value : value;
 }
 
 export async function buildApp({ config, db, logger }: AppOptions): Promise<FastifyInstance> {
@@ -56,15 +53,12 @@ export async function buildApp({ config, db, logger }: AppOptions): Promise<Fast
       requestTimeout: config.http.requestTimeoutMs,
       connectionsCheckingInterval: config.http.timeoutCheckIntervalMs,
     },
+    trustProxy: trustProxyOption(config.trustProxy),
     clientErrorHandler,
     frameworkErrors,
   });
 
-  const ajv = createAjv();
-  app.setValidatorCompiler(({ schema }) => {
-    if ((schema as Record<string, unknown>)['x-validator'] === OPERATION_BODY_VALIDATOR) return validateOperationBody;
-    return ajv.compile(schema);
-  });
+  app.setValidatorCompiler(validatorCompiler());
 
   app.addHook('onSend', async (request, reply) => {
     void reply.header('x-request-id', request.id);
@@ -99,14 +93,15 @@ export async function buildApp({ config, db, logger }: AppOptions): Promise<Fast
     batchesInFlightMax: config.groupCommit.batchesInFlightMax || config.poolSizeMax,
     operationBudgetMs: config.operationBudgetMs,
   }, app.log);
+  // Resolves once every operation taken has been answered: the pool closes only after it.
   app.addHook('onClose', async () => batcher.close());
   const service = new WalletService(db.kysely, batcher, readPolicy, app.log, config.readCoalescing);
 
   app.get('/health', { schema: { tags: ['service'], summary: 'Liveness: the process is up' } },
     async () => ({ status: 'ok' }));
   registerReadiness(app, new ReadinessCheck(db.pool, expectedChangesets(), config.readyTimeoutMs));
-  registerWalletRoutes(app, service);
-  registerHistoryRoutes(app, new HistoryService(db.kysely, readPolicy, app.log));
+  await app.register(walletRoutes(service));
+  await app.register(historyRoutes(new HistoryService(db.kysely, readPolicy, app.log)));
   registerDashboard(app, metrics.live);
   return app;
 }

@@ -2,6 +2,7 @@
  * All settings, read from the environment once at start-up and validated together, so a bad
  * deployment fails fast with every problem listed instead of one at a time.
  */
+import { readFileSync } from 'node:fs';
 
 export interface Config {
   /** Listening address. */
@@ -31,8 +32,6 @@ export interface Config {
   operationBudgetMs: number;
   /** Total time a read or wallet creation may spend before answering 503. */
   readBudgetMs: number;
-  /** Idempotency keys are kept at least this long (the ledger keeps them for its whole life). */
-  idempotencyKeyRetentionHours: number;
   /** Transactions slower than this are logged as a warning. */
   slowTransactionMs: number;
   /** /ready gives up on the database after this long and answers 503. */
@@ -67,7 +66,14 @@ export interface Config {
   readCoalescing: {
     batchSizeMax: number;
     batchesInFlightMax: number;
+    /** Reads waiting for a batch, in all; beyond it a read is answered 503 instead of growing memory. */
+    waitersMax: number;
   };
+  /**
+   * Which proxies to trust for the client address (X-Forwarded-For): false, true, a hop count, or
+   * comma-separated addresses/CIDRs (Fastify's trustProxy). Behind HAProxy: its network.
+   */
+  trustProxy: boolean | number | string;
   /** Group commit: see src/wallets/operation-batcher.ts for what each bound does and why. */
   groupCommit: {
     batchSizeMax: number;
@@ -114,8 +120,37 @@ class ConfigReader {
     return fallback;
   }
 
-  url(name: string): string | undefined {
+  /** false (default), true, a hop count, or comma-separated addresses/CIDRs. */
+  trustProxy(name: string): boolean | number | string {
     const raw = this.optional(name);
+    if (raw === undefined || /^(0|false|no|off)$/i.test(raw)) return false;
+    if (/^(true|yes|on)$/i.test(raw)) return true;
+    if (/^\d{1,2}$/.test(raw)) return Number(raw);
+    if (/^[0-9a-fA-F.:/]+(\s*,\s*[0-9a-fA-F.:/]+)*$/.test(raw)) return raw;
+    this.problems.push(`${name} must be true, false, a hop count or comma-separated addresses/CIDRs (got ${JSON.stringify(raw)})`);
+    return false;
+  }
+
+  /**
+   * NAME, or the contents of the file named by NAME_FILE (Docker/Kubernetes secrets), never both.
+   */
+  secret(name: string): string | undefined {
+    const file = this.optional(`${name}_FILE`);
+    if (file === undefined) return this.optional(name);
+    if (this.optional(name) !== undefined) {
+      this.problems.push(`set ${name} or ${name}_FILE, not both`);
+      return undefined;
+    }
+    try {
+      return readFileSync(file, 'utf8').trim() || undefined;
+    } catch (error) {
+      this.problems.push(`${name}_FILE: cannot read ${file} (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
+      return undefined;
+    }
+  }
+
+  url(name: string): string | undefined {
+    const raw = this.secret(name);
     if (raw === undefined) return undefined;
     if (!/^postgres(ql)?:\/\//.test(raw)) {
       this.problems.push(`${name} must be a postgres:// or postgresql:// URL`);
@@ -153,7 +188,6 @@ export function loadConfig(env: Env = process.env): Config {
     retryMaxDelayMs: read.int('RETRY_MAX_DELAY_MS', 1000, 1, 60000),
     operationBudgetMs: read.int('OPERATION_BUDGET_MS', 10000, 100, 600000),
     readBudgetMs: read.int('READ_BUDGET_MS', 5000, 100, 600000),
-    idempotencyKeyRetentionHours: read.int('IDEMPOTENCY_KEY_RETENTION_HOURS', 24, 24, 24 * 3650),
     slowTransactionMs: read.int('SLOW_TRANSACTION_MS', 200, 1, 600000),
     readyTimeoutMs: read.int('READY_TIMEOUT_MS', 2000, 50, 60000),
     shutdownGraceMs: read.int('SHUTDOWN_GRACE_MS', 10000, 0, 600000),
@@ -174,7 +208,9 @@ export function loadConfig(env: Env = process.env): Config {
     readCoalescing: {
       batchSizeMax: read.int('READ_BATCH_SIZE_MAX', 500, 1, 10000),
       batchesInFlightMax: read.int('READ_BATCHES_IN_FLIGHT_MAX', 4, 0, 1000),
+      waitersMax: read.int('READ_WAITERS_MAX', 10000, 1, 1000000),
     },
+    trustProxy: read.trustProxy('TRUST_PROXY'),
     groupCommit: {
       batchSizeMax: read.int('GROUP_COMMIT_BATCH_SIZE_MAX', 500, 1, 10000),
       batchesInFlightMax: read.int('GROUP_COMMIT_BATCHES_IN_FLIGHT_MAX', 0, 0, 1000), // 0: the pool size

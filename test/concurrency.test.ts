@@ -1,6 +1,7 @@
 /** One wallet, many concurrent requests over real HTTP: exact balances, every request answered. */
 import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseCents } from '../src/lib/cents.js';
 import { adminPool, balanceOf, createTestApp, createWallet, type TestApp, waitFor } from './support/test-app.js';
 
 let t: TestApp;
@@ -23,10 +24,6 @@ async function post(walletId: string, body: unknown): Promise<{ status: number; 
   return { status: res.status, json: await res.json() as Record<string, unknown> };
 }
 
-function cents(amount: string): bigint {
-  const [i = '0', f = ''] = amount.split('.');
-  return BigInt(i) * 100n + BigInt(f.padEnd(2, '0'));
-}
 
 async function ledgerSum(walletId: string): Promise<string> {
   const r = await admin.query<{ sum: string }>(
@@ -66,10 +63,10 @@ describe('one hot wallet', () => {
     expect(results.every((r) => r.status === 200 || r.status === 400)).toBe(true);
     let expected = 0n;
     for (const r of results) {
-      if (r.status === 200) expected += (r.i % 3 === 0 ? -1n : 1n) * cents(r.amount);
+      if (r.status === 200) expected += (r.i % 3 === 0 ? -1n : 1n) * parseCents(r.amount);
     }
     const balance = await balanceOf(t.app, id);
-    expect(cents(balance)).toBe(expected);
+    expect(parseCents(balance)).toBe(expected);
     expect(await ledgerSum(id)).toBe(balance);
     // the balance_after chain is consistent in ledger order
     const chain = await admin.query<{ bad: string }>(

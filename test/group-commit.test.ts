@@ -9,7 +9,8 @@ import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createDatabase, type Db } from '../src/db/database.js';
 import { OperationExecutor, type ExecutionResult } from '../src/wallets/operation-executor.js';
-import type { OperationInput, OperationType } from '../src/wallets/wallet-repository.js';
+import type { OperationType } from '../src/wallets/operation-names.js';
+import type { OperationInput } from '../src/wallets/wallet-repository.js';
 import { requestHash } from '../src/wallets/wallet-service.js';
 import { FaultProxy } from './support/fault-proxy.js';
 import { adminPool, balanceOf, createTestApp, createWallet, operate, type TestApp } from './support/test-app.js';
@@ -164,5 +165,27 @@ describe('bounded queues', () => {
     } finally {
       await small.close();
     }
+  });
+});
+
+describe('a failure after COMMIT', () => {
+  // Negative control for the rule "once the script resolved, the batch is committed": the rows
+  // cannot be read back (a parsing bug injected here), yet nothing may be answered FAILED.
+  it('is answered PENDING (never FAILED, never retried), and GET finds every operation', async () => {
+    const id = await createWallet(t.app);
+    const executor = new OperationExecutor(db.pool, limits, policy, log, {}, () => {
+      throw new Error('injected: cannot parse apply_operations rows');
+    });
+    const batch = [op(id, 'DEPOSIT', '7.00'), op(id, 'DEPOSIT', '3.00', 'after-commit-key')];
+    const execution = await executor.execute(batch);
+    expect(execution.attempts).toBe(1);
+    expect(execution.results.map((r) => r.kind)).toEqual(['pending', 'pending']);
+    for (const o of batch) {
+      const res = await t.app.inject({ method: 'GET', url: `/api/v1/wallets/${id}/operations/${o.id}` });
+      expect(res.statusCode).toBe(200);
+      expect(res.json().status).toBe('SUCCESS');
+    }
+    expect(await balanceOf(t.app, id)).toBe('10.00');
+    expect(await ledgerRows(id)).toBe(2);
   });
 });

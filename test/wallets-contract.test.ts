@@ -28,6 +28,28 @@ describe('wallets', () => {
     expect(body.updated_at).toMatch(ISO);
   });
 
+  // Many client wrappers send Content-Type: application/json on every request; FastAPI answers 200.
+  it.each([
+    ['an empty body', undefined], ['{}', '{}'], ['whitespace', ' \n'],
+  ])('POST /api/v1/wallets/ with Content-Type: application/json and %s creates a wallet', async (_name, payload) => {
+    const res = await t.app.inject({ method: 'POST', url: '/api/v1/wallets/', headers: { 'content-type': 'application/json' }, payload });
+    expect(res.statusCode).toBe(200);
+    expect(res.json().balance).toBe('0.00');
+  });
+
+  it('POST /api/v1/wallets/ over real HTTP with Content-Type: application/json and no body is 200', async () => {
+    const address = await t.app.listen({ host: '127.0.0.1', port: 0 });
+    const res = await fetch(`${address}/api/v1/wallets/`, { method: 'POST', headers: { 'content-type': 'application/json' } });
+    expect(res.status).toBe(200);
+    expect(((await res.json()) as { balance: string }).balance).toBe('0.00');
+  });
+
+  it('POST /api/v1/wallets/ with a malformed JSON body is still 400', async () => {
+    const res = await t.app.inject({ method: 'POST', url: '/api/v1/wallets/', headers: { 'content-type': 'application/json' }, payload: '{bad' });
+    expect(res.statusCode).toBe(400);
+    expect(typeof res.json().detail).toBe('string');
+  });
+
   it('GET returns the wallet', async () => {
     const id = await fundedWallet('12.30');
     const res = await t.app.inject({ method: 'GET', url: `/api/v1/wallets/${id}` });
@@ -176,7 +198,7 @@ describe('operations', () => {
   });
 
   it.each([
-    ['{bad json', 400], ['{"operation_type":"DEPOSIT","amount":1.0.0}', 400], ['', 400],
+    ['{bad json', 400], ['{"operation_type":"DEPOSIT","amount":1.0.0}', 400],
     ['{"a":1,"a":2}', 400], [`${'['.repeat(5000)}${']'.repeat(5000)}`, 400],
   ])('malformed body %#: 4xx with a detail, never 5xx', async (payload, status) => {
     const id = await fundedWallet('10.00');
@@ -201,11 +223,14 @@ describe('operations', () => {
     expect(await balanceOf(t.app, id)).toBe('10.00');
   });
 
-  it('a POST without a body is 422 Field required', async () => {
+  it.each([
+    ['no Content-Type', {}], ['Content-Type: application/json', { 'content-type': 'application/json' }],
+  ])('a POST without a body (%s) is 422 Field required, as FastAPI answers', async (_name, headers) => {
     const id = await fundedWallet('10.00');
-    const res = await t.app.inject({ method: 'POST', url: `/api/v1/wallets/${id}/operation` });
+    const res = await t.app.inject({ method: 'POST', url: `/api/v1/wallets/${id}/operation`, headers });
     expect(res.statusCode).toBe(422);
     expect(res.json()).toEqual({ detail: [{ loc: ['body'], msg: 'Field required', type: 'missing' }] });
+    expect(await balanceOf(t.app, id)).toBe('10.00');
   });
 
   it('a body over the limit is 413 with a detail', async () => {

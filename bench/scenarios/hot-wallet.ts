@@ -1,6 +1,6 @@
 /** Operations on one hot wallet: deposits only, or deposits and withdrawals mixed. */
 import { OperationTracker } from '../check/operation-tracker.js';
-import { parseCents, randomCents } from '../lib-cents.js';
+import { parseCents, randomCents } from '../../src/lib/cents.js';
 import { checkOperations, createWalletOverHttp, http, operationPath, operationRequest, type Scenario } from './scenario.js';
 
 /** Deposits of 0.01 to 100.00. */

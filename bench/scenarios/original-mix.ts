@@ -5,7 +5,7 @@
  */
 import type { Request } from 'autocannon';
 import { OperationTracker } from '../check/operation-tracker.js';
-import { formatCents, parseCents, randomCents } from '../lib-cents.js';
+import { formatCents, parseCents, randomCents } from '../../src/lib/cents.js';
 import { checkOperations, jsonHeaders, operationPath, walletsPath, type CheckResult, type Scenario } from './scenario.js';
 
 interface UserContext {

@@ -1,10 +1,10 @@
 /** What a scenario is, and the pieces the scenarios share. */
 import type { Request } from 'autocannon';
 import type pg from 'pg';
-import { waitForQuiet, readLedger, reconcileWallets } from '../check/database-check.js';
-import { matchLedger } from '../check/ledger-match.js';
-import type { OperationTracker, OperationType } from '../check/operation-tracker.js';
-import { formatCents } from '../lib-cents.js';
+import { formatCents } from '../../src/lib/cents.js';
+import { readBalances, waitForQuiet } from '../check/database-check.js';
+import { checkLedger, type OperationType } from '../check/ledger-check.js';
+import type { OperationTracker } from '../check/operation-tracker.js';
 
 export interface BenchContext {
   baseUrl: string;
@@ -91,42 +91,40 @@ export function operationRequest(
   };
 }
 
+/** Problems listed per run: the first of them tell the story, the rest only the count. */
+const problemsShownMax = 10;
+
 /**
  * The full operation check for a set of wallets that only this scenario touched: wait until the
- * service is quiet, match the ledger with the answers, reconcile, and compare each balance with
- * the opening balance plus what was answered SUCCESS plus the in-flight operations found applied.
+ * service is quiet, match the ledger with the answers and reconcile (ledger-check.ts), and compare
+ * each balance with what was answered SUCCESS plus the in-flight operations found applied.
  */
-export async function checkOperations(
-  ctx: BenchContext, tracker: OperationTracker, walletIds: string[], openingCents: ReadonlyMap<string, bigint> = new Map(),
-): Promise<CheckResult & { balances: Map<string, bigint> }> {
+export async function checkOperations(ctx: BenchContext, tracker: OperationTracker, walletIds: string[]): Promise<CheckResult> {
   const problems: string[] = [];
   const quiet = await waitForQuiet(ctx.db, 'SELECT coalesce(sum(last_seq), 0) FROM wallets WHERE id = ANY($1::uuid[])',
     [walletIds], ctx.quietBoundMs);
   if (!quiet) problems.push(`the service was still writing ${ctx.quietBoundMs} ms after the load stopped`);
-  const rows = await readLedger(ctx.db, walletIds);
-  const match = matchLedger({ rows, succeeded: tracker.succeeded, pending: tracker.pending, unanswered: tracker.unanswered() });
-  problems.push(...match.problems, ...tracker.oddAnswers);
-  const reconciliation = await reconcileWallets(ctx.db, walletIds);
-  problems.push(...reconciliation.problems);
+  const ledger = await checkLedger(ctx.db, tracker.requests(), walletIds);
+  problems.push(...ledger.violations, ...tracker.oddAnswers);
+  const balances = await readBalances(ctx.db, walletIds);
+  if (balances.size !== walletIds.length) problems.push(`${walletIds.length - balances.size} of ${walletIds.length} wallets are missing`);
   let acknowledgedTotal = 0n;
   let inFlightTotal = 0n;
   for (const walletId of walletIds) {
-    const delta = match.deltaCentsByWallet.get(walletId) ?? { acknowledged: 0n, inFlight: 0n };
+    const delta = ledger.deltaCentsByWallet.get(walletId) ?? { acknowledged: 0n, inFlight: 0n };
     acknowledgedTotal += delta.acknowledged;
     inFlightTotal += delta.inFlight;
-    const expected = (openingCents.get(walletId) ?? 0n) + delta.acknowledged + delta.inFlight;
-    const actual = reconciliation.balanceCents.get(walletId);
-    if (actual !== undefined && actual !== expected && problems.length < 20) {
+    const expected = delta.acknowledged + delta.inFlight;
+    const actual = balances.get(walletId);
+    if (actual !== undefined && actual !== expected) {
       problems.push(`wallet ${walletId}: balance ${formatCents(actual)}, expected ${formatCents(expected)} from the answers seen`);
     }
   }
   const where = walletIds.length === 1 ? 'balance' : `${walletIds.length} wallets, total change`;
-  const total = walletIds.length === 1
-    ? formatCents(reconciliation.balanceCents.get(walletIds[0] ?? '') ?? 0n)
-    : formatCents(acknowledgedTotal + inFlightTotal);
-  const summary = `${where} ${total} = ${formatCents(acknowledgedTotal)} answered SUCCESS (${match.acknowledged} ops)` +
-    ` + ${formatCents(inFlightTotal)} in flight at stop (${match.inFlightApplied} ops)` +
-    (openingCents.size > 0 ? ' + opening' : '') +
-    `; ${tracker.refused} refused, ${tracker.failed} FAILED; ledger reconciled (${reconciliation.operationsChecked} rows)`;
-  return { ok: problems.length === 0, problems, summary, balances: reconciliation.balanceCents };
+  const summary = `${where} ${formatCents(acknowledgedTotal + inFlightTotal)} = ${formatCents(acknowledgedTotal)} answered SUCCESS (${ledger.acknowledged} ops)` +
+    ` + ${formatCents(inFlightTotal)} in flight at stop (${ledger.inFlightApplied} ops)` +
+    `; ${tracker.refused} refused, ${tracker.failed} FAILED; ledger reconciled (${ledger.operationsReconciled} rows)`;
+  const shown = problems.slice(0, problemsShownMax);
+  if (problems.length > problemsShownMax) shown.push(`(${problems.length - problemsShownMax} more problems)`);
+  return { ok: problems.length === 0, problems: shown, summary };
 }

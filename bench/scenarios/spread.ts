@@ -1,6 +1,6 @@
 /** Deposits spread over many wallets: no row is hot, so commits are the limit. */
 import { OperationTracker } from '../check/operation-tracker.js';
-import { randomCents } from '../lib-cents.js';
+import { randomCents } from '../../src/lib/cents.js';
 import { checkOperations, insertWallets, operationRequest, type Scenario } from './scenario.js';
 
 export const spreadWalletCount = 10_000;

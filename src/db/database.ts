@@ -4,6 +4,7 @@
  */
 import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
+import { classifyDbError } from './pg-errors.js';
 import type { Database } from './schema.js';
 
 export interface DatabaseOptions {
@@ -13,7 +14,6 @@ export interface DatabaseOptions {
   idleTimeoutMs: number;
   /** Client-side bound on one query: catches a server that stopped answering (paused, partitioned). */
   queryTimeoutMs: number;
-  onIdleClientError?: (error: Error) => void;
 }
 
 export interface Db {
@@ -26,9 +26,19 @@ export interface Db {
 export class CommitOutcomeUnknown extends Error {
   constructor(override readonly cause: unknown) {
     super(`COMMIT outcome unknown: ${(cause as Error)?.message ?? String(cause)}`);
-    this.name = 'CommitOutcomeUnknown';
+    this.name = new.target.name;
   }
 }
+
+/**
+ * The COMMIT took effect on this server, but its wait for the synchronous standby was cancelled
+ * (PostgreSQL's WARNING "canceling wait for synchronous replication ... already committed
+ * locally"): a failover may still lose it. Not retried: a retry would find the local commit and
+ * call it SUCCESS. The answer is PENDING; a later GET or keyed retry tells the outcome.
+ */
+export class ReplicationUnconfirmed extends CommitOutcomeUnknown {}
+
+const syncWaitCancelled = /canceling (the )?wait for synchronous replication/i;
 
 // NUMERIC stays a string (money never becomes a JS number); int8 too (sequence numbers).
 const types = {
@@ -50,8 +60,8 @@ export function createDatabase(options: DatabaseOptions): Db {
     types,
   } as pg.PoolConfig);
   // Errors of idle clients (server restart, PgBouncer restart) arrive here; without a listener
-  // they would crash the process. The pool drops the broken client by itself.
-  pool.on('error', (error) => options.onIdleClientError?.(error));
+  // they would crash the process. The pool drops the broken client by itself; the server logs them.
+  pool.on('error', () => undefined);
   // A checked-out client has no pool listener, and pg emits 'error' on every client whose socket
   // ends, even after failing its running query: without a listener of its own, a connection that
   // breaks while Kysely holds it (a read, wallet creation) is an uncaught exception that kills the
@@ -86,14 +96,22 @@ export function createDatabase(options: DatabaseOptions): Db {
 export async function runTransactionScript(pool: pg.Pool, script: string): Promise<pg.QueryResult[]> {
   const client = await pool.connect();
   let broken: Error | undefined;
+  let replicationCancelled: { message?: string } | undefined;
   const onError = (error: Error) => { broken = error; };
+  const onNotice = (notice: { message?: string }) => {
+    if (syncWaitCancelled.test(notice.message ?? '')) replicationCancelled = notice;
+  };
   client.on('error', onError);
+  client.on('notice', onNotice);
   let releaseError: Error | undefined;
   try {
     const result = await client.query(script) as unknown as pg.QueryResult | pg.QueryResult[];
+    if (replicationCancelled) throw new ReplicationUnconfirmed(replicationCancelled);
     return Array.isArray(result) ? result : [result];
   } catch (error) {
-    if (!broken && stoppedBeforeCommit(error)) {
+    if (error instanceof ReplicationUnconfirmed) throw error;
+    if (replicationCancelled) throw new ReplicationUnconfirmed(error);
+    if (!broken && classifyDbError(error).notCommitted) {
       await client.query('ROLLBACK').catch((rollbackError: Error) => { releaseError = rollbackError; });
       throw error;
     }
@@ -101,24 +119,7 @@ export async function runTransactionScript(pool: pg.Pool, script: string): Promi
     throw new CommitOutcomeUnknown(error);
   } finally {
     client.off('error', onError);
+    client.off('notice', onNotice);
     client.release(releaseError ?? broken);
   }
-}
-
-/** PgBouncer errors sent only while a query still waits for a server connection: never forwarded. */
-const poolerErrorsBeforeForwarding = /query_wait_timeout|no more connections allowed|pgbouncer cannot connect to server|server login has been failing/i;
-
-/**
- * True when an ERROR proves the script stopped before its COMMIT could take effect. A
- * connection-class ERROR (SQLSTATE 08xxx) does not: PgBouncer answers "server conn crashed?"
- * (ERROR, 08P01) when its server connection dies mid-transaction, possibly just after the COMMIT
- * became durable (test/faults/commit-outcome.test.ts).
- */
-function stoppedBeforeCommit(error: unknown): boolean {
-  const { severity, code, message } = error as { severity?: unknown; code?: unknown; message?: unknown };
-  if (severity !== 'ERROR') return false;
-  if (typeof code === 'string' && code.startsWith('08')) {
-    return typeof message === 'string' && poolerErrorsBeforeForwarding.test(message);
-  }
-  return true;
 }

@@ -1,5 +1,6 @@
 /** Table types for Kysely. Money columns are NUMERIC and arrive from pg as strings, never numbers. */
 import type { ColumnType, Generated } from 'kysely';
+import type { OperationType, StoredStatus } from '../wallets/operation-names.js';
 
 export interface WalletTable {
   id: string;
@@ -13,10 +14,10 @@ export interface OperationTable {
   wallet_id: string;
   id: string;
   seq: string;
-  operation_type: 'DEPOSIT' | 'WITHDRAW';
+  operation_type: OperationType;
   amount: string;
   balance_after: string;
-  status: 'SUCCESS' | 'REJECTED';
+  status: StoredStatus;
   idempotency_key: string | null;
   request_hash: string | null;
   created_at: Generated<Date>;

@@ -4,7 +4,7 @@
  * seq)), so operations that arrive meanwhile, which always get a larger seq, never shift a page.
  * The wallet id inside makes a cursor from another wallet a clear 422 instead of a wrong page.
  */
-import { RequestValidationError } from '../plugins/validation-error.js';
+import { InvalidInput } from '../wallets/wallet-errors.js';
 
 const CURSOR_VERSION = 1;
 /** seq is a positive bigint; 18 digits stay below 2^63. */
@@ -15,8 +15,8 @@ export function encodeCursor(walletId: string, seq: string): string {
   return Buffer.from(JSON.stringify({ v: CURSOR_VERSION, w: walletId, s: seq })).toString('base64url');
 }
 
-function invalid(msg: string): RequestValidationError {
-  return new RequestValidationError([{ loc: ['query', 'cursor'], msg, type: 'value_error' }]);
+function invalid(msg: string): InvalidInput {
+  return new InvalidInput([{ loc: ['query', 'cursor'], msg, type: 'value_error' }]);
 }
 
 /** The seq after which the page starts; throws a FastAPI-shaped 422 for anything else. */

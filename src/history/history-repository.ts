@@ -1,12 +1,13 @@
 /** SQL only: one keyset page of a wallet's ledger, newest first. */
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/schema.js';
+import type { OperationType, StoredStatus } from '../wallets/operation-names.js';
 
 export interface HistoryQuery {
   walletId: string;
   /** Only items with a smaller seq (the cursor's position). */
   beforeSeq: string | undefined;
-  operationType: 'DEPOSIT' | 'WITHDRAW' | undefined;
+  operationType: OperationType | undefined;
   /** Inclusive lower bound on created_at. */
   createdFrom: Date | undefined;
   /** Exclusive upper bound on created_at. */
@@ -19,10 +20,10 @@ export interface HistoryRow {
   id: string;
   wallet_id: string;
   seq: string;
-  operation_type: 'DEPOSIT' | 'WITHDRAW';
+  operation_type: OperationType;
   amount: string;
   balance_after: string;
-  status: 'SUCCESS' | 'REJECTED';
+  status: StoredStatus;
   created_at: Date;
 }
 

@@ -1,80 +1,29 @@
 /** GET /api/v1/wallets/{wallet_id}/operations: HTTP only, the page comes from HistoryService. */
-import type { FastifyInstance } from 'fastify';
-import { Type, type Static } from 'typebox';
-import { ErrorDetail, Money, OperationType, ValidationErrorBody, WalletIdParams } from '../wallets/wallet-schemas.js';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { NotFoundWallet, Unavailable, ValidationErrorBody, WalletIdParams } from '../wallets/wallet-schemas.js';
+import { HistoryPage, HistoryQuerystring } from './history-schemas.js';
 import type { HistoryService } from './history-service.js';
 
-const walletIdExample = '3f1c6b1e-8a8e-4c55-9a58-1b2f2d3e4a5b';
-const cursorExample = 'eyJ2IjoxLCJ3IjoiM2YxYzZiMWUtOGE4ZS00YzU1LTlhNTgtMWIyZjJkM2U0YTViIiwicyI6IjQ5In0';
-
-export const HISTORY_LIMIT_MAX = 500;
-export const HISTORY_LIMIT_DEFAULT = 50;
-
-export const HistoryQuerystring = Type.Object({
-  limit: Type.Integer({ minimum: 1, maximum: HISTORY_LIMIT_MAX, default: HISTORY_LIMIT_DEFAULT,
-    description: `Page size, 1-${HISTORY_LIMIT_MAX}`, examples: [HISTORY_LIMIT_DEFAULT] }),
-  cursor: Type.Optional(Type.String({ minLength: 1, maxLength: 512,
-    description: 'Opaque: the next_cursor of the previous page. Pages are stable while new operations arrive.',
-    examples: [cursorExample] })),
-  operation_type: Type.Optional(OperationType),
-  created_from: Type.Optional(Type.String({ format: 'date-time', description: 'Only operations created at or after this instant',
-    examples: ['2026-11-25T00:00:00Z'] })),
-  created_to: Type.Optional(Type.String({ format: 'date-time', description: 'Only operations created before this instant',
-    examples: ['2026-11-26T00:00:00Z'] })),
-});
-export type HistoryQuerystringT = Static<typeof HistoryQuerystring>;
-
-const HistoryItem = Type.Object({
-  id: Type.String({ format: 'uuid' }),
-  wallet_id: Type.String({ format: 'uuid' }),
-  seq: Type.Integer({ description: "Position in the wallet's ledger (1, 2, 3, ...)" }),
-  operation_type: OperationType,
-  amount: Money,
-  status: Type.Unsafe<'SUCCESS' | 'REJECTED'>({ type: 'string', enum: ['SUCCESS', 'REJECTED'],
-    description: 'SUCCESS: applied. REJECTED: refused but kept because it carried an Idempotency-Key (balance unchanged).' }),
-  balance: Money,
-  created_at: Type.String({ format: 'date-time' }),
-  detail: Type.Optional(Type.String({ description: 'Why a REJECTED operation was refused' })),
-});
-
-const HistoryPage = Type.Object({
-  items: Type.Array(HistoryItem),
-  next_cursor: Type.Union([Type.String(), Type.Null()], { description: 'Pass as ?cursor= for the next (older) page; null on the last page' }),
-}, {
-  examples: [{
-    items: [
-      { id: '9b2e7c4d-1f3a-4e6b-8c9d-0a1b2c3d4e5f', wallet_id: walletIdExample, seq: 51, operation_type: 'WITHDRAW',
-        amount: '25.00', status: 'SUCCESS', balance: '75.00', created_at: '2026-11-25T12:00:01.000Z' },
-      { id: '1c4f2a9e-7b3d-4f1a-9e2c-5d6b7a8c9d0e', wallet_id: walletIdExample, seq: 50, operation_type: 'DEPOSIT',
-        amount: '100.00', status: 'SUCCESS', balance: '100.00', created_at: '2026-11-25T12:00:00.000Z' },
-    ],
-    next_cursor: cursorExample,
-  }],
-});
-
-export function registerHistoryRoutes(app: FastifyInstance, history: HistoryService): void {
-  app.get<{ Params: Static<typeof WalletIdParams>; Querystring: HistoryQuerystringT }>('/api/v1/wallets/:wallet_id/operations', {
-    schema: {
-      tags: ['wallets'],
-      summary: "List a wallet's operations, newest first",
-      description: 'Keyset pagination on the ledger position (seq): follow next_cursor until it is null. Pages do ' +
-        'not shift while new operations arrive. Filters: operation_type, created_from (inclusive), created_to ' +
-        '(exclusive). REJECTED items are refusals kept for idempotent replay; they did not change the balance.',
-      params: WalletIdParams,
-      querystring: HistoryQuerystring,
-      response: {
-        200: HistoryPage,
-        404: ErrorDetail('Wallet not found', 'Wallet not found'),
-        422: ValidationErrorBody,
-        503: ErrorDetail('Database unavailable (retry after the Retry-After seconds)', 'Database unavailable, please retry later'),
+export function historyRoutes(history: HistoryService): FastifyPluginAsyncTypebox {
+  return async (app) => {
+    app.get('/api/v1/wallets/:wallet_id/operations', {
+      schema: {
+        tags: ['wallets'],
+        summary: "List a wallet's operations, newest first",
+        description: 'Keyset pagination on the ledger position (seq): follow next_cursor until it is null. Pages do ' +
+          'not shift while new operations arrive. Filters: operation_type, created_from (inclusive), created_to ' +
+          '(exclusive). REJECTED items are refusals kept for idempotent replay; they did not change the balance.',
+        params: WalletIdParams,
+        querystring: HistoryQuerystring,
+        response: { 200: HistoryPage, 404: NotFoundWallet, 422: ValidationErrorBody, 503: Unavailable },
       },
-    },
-  }, async (request) => history.listOperations({
-    walletId: request.params.wallet_id,
-    limit: request.query.limit,
-    cursor: request.query.cursor,
-    operationType: request.query.operation_type,
-    createdFrom: request.query.created_from,
-    createdTo: request.query.created_to,
-  }));
+    }, async (request) => history.listOperations({
+      walletId: request.params.wallet_id,
+      limit: request.query.limit,
+      cursor: request.query.cursor,
+      operationType: request.query.operation_type,
+      createdFrom: request.query.created_from,
+      createdTo: request.query.created_to,
+    }));
+  };
 }

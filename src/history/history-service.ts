@@ -3,42 +3,26 @@
  * decode the cursor → read one row more than the page → tell an empty page from an unknown
  * wallet → answer the page and the cursor of the next one (null on the last page).
  */
-import type { FastifyBaseLogger } from 'fastify';
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/schema.js';
+import type { Logger } from '../lib/logger.js';
 import type { RetryPolicy } from '../lib/retry.js';
-import { RequestValidationError } from '../plugins/validation-error.js';
 import { formatMoney, MONEY_MAX } from '../wallets/money.js';
 import { readWithRetry } from '../wallets/read-retry.js';
-import { refusalFor, WalletNotFound } from '../wallets/wallet-errors.js';
+import type { OperationType } from '../wallets/operation-names.js';
+import { InvalidInput, refusalFor, WalletNotFound } from '../wallets/wallet-errors.js';
 import { walletExists } from '../wallets/wallet-repository.js';
 import { decodeCursor, encodeCursor } from './history-cursor.js';
+import type { HistoryItem, HistoryPage } from './history-schemas.js';
 import { findOperationsPage, type HistoryRow } from './history-repository.js';
 
 export interface HistoryRequest {
   walletId: string;
   limit: number;
   cursor: string | undefined;
-  operationType: 'DEPOSIT' | 'WITHDRAW' | undefined;
+  operationType: OperationType | undefined;
   createdFrom: string | undefined;
   createdTo: string | undefined;
-}
-
-export interface HistoryItem {
-  id: string;
-  wallet_id: string;
-  seq: number;
-  operation_type: 'DEPOSIT' | 'WITHDRAW';
-  amount: string;
-  status: 'SUCCESS' | 'REJECTED';
-  balance: string;
-  created_at: string;
-  detail?: string;
-}
-
-export interface HistoryPage {
-  items: HistoryItem[];
-  next_cursor: string | null;
 }
 
 function item(row: HistoryRow): HistoryItem {
@@ -61,7 +45,7 @@ export class HistoryService {
   constructor(
     private readonly db: Kysely<Database>,
     private readonly readPolicy: RetryPolicy,
-    private readonly log: FastifyBaseLogger,
+    private readonly log: Logger,
   ) {}
 
   async listOperations(request: HistoryRequest): Promise<HistoryPage> {
@@ -69,7 +53,7 @@ export class HistoryService {
     const createdFrom = request.createdFrom === undefined ? undefined : new Date(request.createdFrom);
     const createdTo = request.createdTo === undefined ? undefined : new Date(request.createdTo);
     if (createdFrom && createdTo && createdFrom > createdTo) {
-      throw new RequestValidationError([{ loc: ['query', 'created_to'], msg: 'created_to must not be before created_from',
+      throw new InvalidInput([{ loc: ['query', 'created_to'], msg: 'created_to must not be before created_from',
         type: 'value_error' }]);
     }
     const rows = await this.read(() => findOperationsPage(this.db, {

@@ -5,10 +5,7 @@
  * wallets per bucket have caps, so a flood of traffic cannot grow memory.
  */
 
-export const OPERATION_OUTCOMES = [
-  'SUCCESS', 'REJECTED', 'FAILED', 'PENDING', 'NOT_FOUND', 'KEY_CONFLICT', 'INVALID', 'UNAVAILABLE', 'ERROR',
-] as const;
-export type OperationOutcome = (typeof OPERATION_OUTCOMES)[number];
+import { REQUEST_OUTCOMES as OPERATION_OUTCOMES, type RequestOutcome as OperationOutcome } from '../wallets/operation-names.js';
 
 export interface PoolSnapshot {
   total: number;

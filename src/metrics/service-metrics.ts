@@ -5,7 +5,8 @@
  * SQLSTATE/Node error codes, so the number of series stays bounded whatever clients send.
  */
 import client from 'prom-client';
-import { LiveStats, type OperationOutcome, type PoolSnapshot } from './live-stats.js';
+import { REQUEST_OUTCOMES, type OperationType, type RequestOutcome as OperationOutcome } from '../wallets/operation-names.js';
+import { LiveStats, type PoolSnapshot } from './live-stats.js';
 
 export interface PoolLike {
   totalCount: number;
@@ -23,7 +24,7 @@ export interface ServiceMetricsOptions {
 const KNOWN_METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']);
 const SQLSTATE_OR_CODE = /^([0-9A-Z]{5}|E[A-Z_]{2,20}|connection|unknown)$/;
 
-export type OperationTypeLabel = 'DEPOSIT' | 'WITHDRAW' | 'UNKNOWN';
+export type OperationTypeLabel = OperationType | 'UNKNOWN';
 
 export class ServiceMetrics {
   readonly registry = new client.Registry();
@@ -48,8 +49,8 @@ export class ServiceMetrics {
     });
     this.operations = new client.Counter({
       name: 'wallet_operations_total',
-      help: 'Deposit/withdraw requests by type and outcome (SUCCESS, REJECTED, FAILED, PENDING, NOT_FOUND, ' +
-        'KEY_CONFLICT, INVALID, UNAVAILABLE, ERROR); replayed=true for idempotent replays',
+      help: `Deposit/withdraw requests by type and outcome (${REQUEST_OUTCOMES.join(', ')}; REJECTED: refused by a ` +
+        'business rule such as insufficient funds, INVALID: malformed request); replayed=true for idempotent replays',
       labelNames: ['type', 'outcome', 'replayed'],
       registers,
     });

@@ -1,14 +1,26 @@
 /**
- * The one place where errors become HTTP. Typed domain errors carry their status; validation
- * problems become FastAPI-shaped 422s; client mistakes caught by Fastify keep their 4xx with a
- * plain `detail`; anything else is logged with the request id and answered without internals.
+ * The one place where errors become HTTP. Domain errors carry a code, mapped to a status here
+ * and nowhere else; validation problems become FastAPI-shaped 422s; client mistakes caught by
+ * Fastify keep their 4xx with a plain `detail`; anything else is logged with the request id and
+ * answered without internals.
  */
 import type { FastifyError, FastifyInstance } from 'fastify';
-import { DomainError } from '../wallets/wallet-errors.js';
-import { RequestValidationError, fromAjvErrors } from './validation-error.js';
+import { DomainError, type DomainErrorCode, InvalidInput } from '../wallets/wallet-errors.js';
+import { toInputProblems } from './validation.js';
 
 /** Seconds a client should wait before retrying after a 503. */
 const retryAfterSeconds = 1;
+
+const STATUS: Record<DomainErrorCode, number> = {
+  wallet_not_found: 404,
+  operation_not_found: 404,
+  insufficient_funds: 400,
+  balance_limit_exceeded: 400,
+  idempotency_conflict: 422,
+  invalid_input: 422,
+  database_unavailable: 503,
+  overloaded: 503,
+};
 
 /** Fastify's own client-error messages are safe to show; these are reworded for clarity. */
 const clientMessages: Record<string, string> = {
@@ -25,17 +37,16 @@ export function registerErrorHandler(app: FastifyInstance): void {
   });
 
   app.setErrorHandler((error: FastifyError | Error, request, reply) => {
-    if (error instanceof RequestValidationError) {
-      return reply.code(422).send({ detail: error.items });
-    }
+    if (error instanceof InvalidInput) return reply.code(422).send({ detail: error.problems });
     const fastifyError = error as FastifyError;
     if (fastifyError.validation) {
-      const items = fromAjvErrors(fastifyError.validation as never, fastifyError.validationContext ?? 'body');
-      return reply.code(422).send({ detail: items });
+      const problems = toInputProblems(fastifyError.validation as never, fastifyError.validationContext ?? 'body');
+      return reply.code(422).send({ detail: problems });
     }
     if (error instanceof DomainError) {
-      if (error.statusCode === 503) void reply.header('retry-after', String(retryAfterSeconds));
-      return reply.code(error.statusCode).send({ detail: error.message });
+      const status = STATUS[error.code];
+      if (status === 503) void reply.header('retry-after', String(retryAfterSeconds));
+      return reply.code(status).send({ detail: error.message });
     }
     const status = fastifyError.statusCode;
     if (typeof status === 'number' && status >= 400 && status < 500) {

@@ -34,8 +34,11 @@ export function registerJsonBodyParser(app: FastifyInstance, bodyLimitBytes: num
   app.addContentTypeParser('application/json', { parseAs: 'string', bodyLimit: bodyLimitBytes },
     (_request, body, done) => {
       const text = String(body).trim();
+      // No body is not malformed JSON: many clients send this Content-Type on every request. An
+      // endpoint that takes no body (wallet creation) answers as usual; one that needs a body
+      // answers 422 "Field required", as FastAPI does.
       if (text === '') {
-        done(new BadJson('Request body is empty; send a JSON object'), undefined);
+        done(null, undefined);
         return;
       }
       if (tooDeep(text)) {

@@ -1,12 +1,19 @@
 /**
  * GET /metrics (Prometheus text format) and the hooks that feed it: request durations by route
- * template, operation outcomes read from the operation route's answers, and the executor's
- * retry/transaction/batch/lock-wait reports. Slow transactions are logged here too.
+ * template, operation outcomes as the service decided them (request.operationOutcome), and the
+ * executor's retry/transaction/batch/lock-wait reports. Slow transactions are logged here too.
  */
 import type { FastifyBaseLogger, FastifyInstance, FastifyRequest } from 'fastify';
 import { shareRegistryWithPrimary } from '../metrics/cluster-metrics.js';
-import { OPERATION_OUTCOMES, type OperationOutcome } from '../metrics/live-stats.js';
 import { ServiceMetrics, type OperationTypeLabel, type PoolLike } from '../metrics/service-metrics.js';
+import { OPERATION_TYPES, type RequestOutcome } from '../wallets/operation-names.js';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** Set by the operation route from the service's outcome; null when the request never reached it. */
+    operationOutcome: RequestOutcome | null;
+  }
+}
 
 export const OPERATION_ROUTE = '/api/v1/wallets/:wallet_id/operation';
 
@@ -38,27 +45,20 @@ export interface ExecutorMetricsHooks {
   onLockWait(durationMs: number): void;
 }
 
-const outcomeSet = new Set<string>(OPERATION_OUTCOMES);
-
-/** The outcome of a deposit/withdraw request, told from its answer (status code and body). */
-export function operationOutcome(statusCode: number, payload: unknown): OperationOutcome {
-  if (statusCode === 200) {
-    const status = typeof payload === 'string' ? /"status":"([A-Z_]+)"/.exec(payload)?.[1] : undefined;
-    return status && outcomeSet.has(status) ? (status as OperationOutcome) : 'ERROR';
-  }
-  if (statusCode === 400) return 'REJECTED';
-  if (statusCode === 404) return 'NOT_FOUND';
-  if (statusCode === 422) {
-    // An Idempotency-Key conflict has a string detail; validation errors have a list.
-    return typeof payload === 'string' && payload.startsWith('{"detail":"') ? 'KEY_CONFLICT' : 'INVALID';
-  }
+/**
+ * A deposit/withdraw request that never reached the service: refused by validation or the body
+ * parser (INVALID), or failed unexpectedly (ERROR).
+ */
+function outcomeWithoutService(statusCode: number): RequestOutcome {
   if (statusCode === 503) return 'UNAVAILABLE';
   return statusCode >= 500 ? 'ERROR' : 'INVALID';
 }
 
+const operationTypes = new Set<string>(OPERATION_TYPES);
+
 function operationType(request: FastifyRequest): OperationTypeLabel {
   const type = (request.body as { operation_type?: unknown } | undefined)?.operation_type;
-  return type === 'DEPOSIT' || type === 'WITHDRAW' ? type : 'UNKNOWN';
+  return typeof type === 'string' && operationTypes.has(type) ? type as OperationTypeLabel : 'UNKNOWN';
 }
 
 export interface RegisteredMetrics {
@@ -70,18 +70,16 @@ export function registerMetrics(app: FastifyInstance, options: MetricsPluginOpti
   const metrics = new ServiceMetrics(options);
   shareRegistryWithPrimary(metrics.registry); // no-op unless this is a cluster worker
 
-  app.addHook('onSend', async (request, reply, payload) => {
-    if (request.routeOptions.url === OPERATION_ROUTE && request.method === 'POST') {
-      const outcome = operationOutcome(reply.statusCode, payload);
+  app.decorateRequest('operationOutcome', null);
+
+  app.addHook('onResponse', async (request, reply) => {
+    const route = request.routeOptions.url ?? 'unmatched';
+    if (route === OPERATION_ROUTE && request.method === 'POST') {
+      const outcome = request.operationOutcome ?? outcomeWithoutService(reply.statusCode);
       const walletId = outcome === 'NOT_FOUND' || outcome === 'INVALID'
         ? undefined : (request.params as { wallet_id?: string }).wallet_id;
       metrics.observeOperation(operationType(request), outcome, reply.getHeader('idempotency-replayed') === 'true', walletId);
     }
-    return payload;
-  });
-
-  app.addHook('onResponse', async (request, reply) => {
-    const route = request.routeOptions.url ?? 'unmatched';
     metrics.observeRequest(request.method, route, reply.statusCode, reply.elapsedTime, route.startsWith('/api/'));
   });
 

@@ -9,6 +9,7 @@
  * even while the service keeps writing. Nothing here writes.
  */
 import type pg from 'pg';
+import { parseCents } from '../lib/cents.js';
 import { MONEY_MAX } from '../wallets/money.js';
 
 export type MismatchKind = 'balance' | 'last_seq' | 'seq_gap' | 'chain' | 'rejection';
@@ -134,9 +135,10 @@ function chainMismatches(row: ChainRow): Mismatch[] {
         `(previous ${row.prev_after} + ${effect})` });
   }
   if (row.status === 'REJECTED' && found.every((m) => m.kind !== 'chain')) {
+    // Exact comparisons of the NUMERIC text as BigInt cents, never a JS number.
     const refused = row.operation_type === 'WITHDRAW'
-      ? BigIntMoney.le(row.amount, row.prev_after)
-      : !BigIntMoney.gt(BigIntMoney.add(row.prev_after, row.amount), MONEY_MAX);
+      ? parseCents(row.amount) <= parseCents(row.prev_after)
+      : parseCents(row.prev_after) + parseCents(row.amount) <= parseCents(MONEY_MAX);
     if (refused) {
       found.push({ kind: 'rejection', ...at,
         message: `seq ${row.seq}: ${row.operation_type} ${row.amount} was REJECTED although the balance was ${row.prev_after}` });
@@ -144,23 +146,6 @@ function chainMismatches(row: ChainRow): Mismatch[] {
   }
   return found;
 }
-
-/** Exact comparisons of two-decimal NUMERIC text without a JS number (cents as BigInt). */
-const BigIntMoney = {
-  cents(value: string): bigint {
-    const negative = value.startsWith('-');
-    const [int = '0', frac = ''] = (negative ? value.slice(1) : value).split('.');
-    const cents = BigInt(int) * 100n + BigInt((frac + '00').slice(0, 2));
-    return negative ? -cents : cents;
-  },
-  le(a: string, b: string): boolean { return BigIntMoney.cents(a) <= BigIntMoney.cents(b); },
-  gt(a: string, b: string): boolean { return BigIntMoney.cents(a) > BigIntMoney.cents(b); },
-  add(a: string, b: string): string {
-    const c = BigIntMoney.cents(a) + BigIntMoney.cents(b);
-    const abs = c < 0n ? -c : c;
-    return `${c < 0n ? '-' : ''}${abs / 100n}.${String(abs % 100n).padStart(2, '0')}`;
-  },
-};
 
 export async function reconcile(pool: pg.Pool, options: ReconcileOptions = {}): Promise<ReconcileReport> {
   const startedAt = performance.now();

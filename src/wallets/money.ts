@@ -50,3 +50,15 @@ export function formatMoney(value: string): string {
   }
   return `${negative ? '-' : ''}${integer}.${fraction.slice(0, FRACTION_DIGITS_MAX).padEnd(FRACTION_DIGITS_MAX, '0')}`;
 }
+
+/** The Ajv format `money` (registered in src/plugins/validation.ts): an amount checkAmount accepts. */
+export function isAmountText(value: string): boolean {
+  return checkAmount(value).ok;
+}
+
+/** An amount that passed the `money` format, normalised to exactly two decimals ("1.5" → "1.50"). */
+export function normalizeAmount(value: string): string {
+  const checked = checkAmount(value);
+  if (!checked.ok) throw new Error(`amount not validated before use: ${checked.type}`);
+  return checked.value;
+}

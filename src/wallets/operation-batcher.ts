@@ -22,9 +22,9 @@
  * its budget without being sent is answered FAILED (it was never sent, so certainly not applied).
  */
 import type { Config } from '../config.js';
-import { DomainError } from './wallet-errors.js';
-import type { FastifyBaseLogger } from 'fastify';
-import { type ExecutionResult, FAILED_DETAIL_UNAVAILABLE, type OperationExecutor, PENDING_DETAIL } from './operation-executor.js';
+import type { Logger } from '../lib/logger.js';
+import type { ExecutionResult, OperationExecutor } from './operation-executor.js';
+import { FAILED_DETAIL_UNAVAILABLE, Overloaded, PENDING_DETAIL } from './wallet-errors.js';
 import type { OperationInput } from './wallet-repository.js';
 
 export type BatcherLimits = Config['groupCommit'] & {
@@ -38,11 +38,6 @@ export interface SubmittedResult {
   transactionMs: number;
   batchSize: number;
   queuedMs: number;
-}
-
-export class Overloaded extends DomainError {
-  readonly statusCode = 503;
-  constructor(what: string) { super(`Service overloaded (${what}), please retry later`); }
 }
 
 interface Queued {
@@ -64,11 +59,13 @@ export class OperationBatcher {
   private batchesInFlight = 0;
   private drainScheduled = false;
   private closed = false;
+  /** Resolves close() once nothing is queued or in flight. */
+  private onIdle: (() => void) | undefined;
 
   constructor(
     private readonly executor: Pick<OperationExecutor, 'execute'>,
     private readonly limits: BatcherLimits,
-    private readonly log?: FastifyBaseLogger,
+    private readonly log?: Logger,
   ) {}
 
   /** Queued operations right now (for metrics). */
@@ -92,9 +89,21 @@ export class OperationBatcher {
     });
   }
 
-  /** Stops taking new operations; queued ones are still sent. */
-  close(): void {
+  /**
+   * Stops taking new operations; queued ones are still sent. Resolves when every operation taken
+   * has been answered, so the pool may be closed after it without cutting a batch in flight.
+   */
+  close(): Promise<void> {
     this.closed = true;
+    if (this.idle) return Promise.resolve();
+    return new Promise((resolve) => {
+      const previous = this.onIdle;
+      this.onIdle = () => { previous?.(); resolve(); };
+    });
+  }
+
+  private get idle(): boolean {
+    return this.queuedTotal === 0 && this.batchesInFlight === 0;
   }
 
   private scheduleDrain(): void {
@@ -185,5 +194,10 @@ export class OperationBatcher {
     // bottleneck, the answers can wait the few microseconds that takes.
     this.finish(walletIds);
     live.forEach((q, i) => q.resolve(answers[i]!));
+    if (this.onIdle && this.idle) {
+      const notify = this.onIdle;
+      this.onIdle = undefined;
+      notify();
+    }
   }
 }

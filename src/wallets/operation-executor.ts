@@ -3,15 +3,28 @@
  * Safe to retry because every operation's id is fixed before the first attempt: an attempt after
  * a failure first looks for those ids, so a COMMIT that succeeded without us hearing of it is
  * found, not repeated. If the truth cannot be established within the budget the result is PENDING.
+ *
+ * Once the transaction script has resolved, its COMMIT has taken effect: anything that throws
+ * after that point (reading the rows back, a hook) is a bug. It is logged, and the batch is
+ * answered PENDING (the GET finds the truth), never FAILED and never retried.
  */
-import type { FastifyBaseLogger } from 'fastify';
 import type pg from 'pg';
-import { CommitOutcomeUnknown, runTransactionScript } from '../db/database.js';
+import { CommitOutcomeUnknown, ReplicationUnconfirmed, runTransactionScript } from '../db/database.js';
 import { classifyDbError } from '../db/pg-errors.js';
+import type { Logger } from '../lib/logger.js';
 import { RetriesExhausted, retry, type RetryPolicy } from '../lib/retry.js';
+import { FAILED_DETAIL_INTERNAL, FAILED_DETAIL_UNAVAILABLE, PENDING_DETAIL } from './wallet-errors.js';
 import {
-  type AppliedOperation, applyOperationsScript, type BatchLimits, type OperationInput, readAppliedRows,
+  type AppliedOperation, applyOperationsScript, type BatchLimits, type BatchRows, type OperationInput, readAppliedRows,
 } from './wallet-repository.js';
+
+/** Something failed after the COMMIT took effect: a bug, but the batch is applied. */
+class FailedAfterCommit extends Error {
+  constructor(override readonly cause: unknown) {
+    super(`failed after COMMIT: ${(cause as Error)?.message ?? String(cause)}`);
+    this.name = 'FailedAfterCommit';
+  }
+}
 
 export type ExecutionResult =
   | { kind: 'done'; applied: AppliedOperation }
@@ -38,18 +51,15 @@ export interface ExecutorHooks {
   onBatch?(size: number): void;
 }
 
-export const FAILED_DETAIL_UNAVAILABLE = 'Database unavailable; the operation was not applied, please retry';
-export const FAILED_DETAIL_INTERNAL = 'Internal error; the operation was not applied';
-export const PENDING_DETAIL = 'The database connection was lost while committing and the outcome could not be confirmed in time; ' +
-  'GET the operation (or retry with the same Idempotency-Key) to learn the final outcome';
-
 export class OperationExecutor {
   constructor(
     private readonly pool: pg.Pool,
     private readonly limits: BatchLimits,
     private readonly policy: RetryPolicy,
-    private readonly log: FastifyBaseLogger,
+    private readonly log: Logger,
     private readonly hooks: ExecutorHooks = {},
+    /** Reads the committed rows; replaceable only to prove the rule above (a negative control). */
+    private readonly readRows: (results: readonly pg.QueryResult[], count: number) => BatchRows = readAppliedRows,
   ) {}
 
   async execute(ops: readonly OperationInput[], budgetMs = this.policy.budgetMs): Promise<BatchExecution> {
@@ -57,7 +67,8 @@ export class OperationExecutor {
     let attempts = 0;
     let transactionMs = 0;
     let lockWaitMs = 0;
-    const isRetryable = (error: unknown) => error instanceof CommitOutcomeUnknown || classifyDbError(error).transient;
+    const isRetryable = (error: unknown) => !(error instanceof ReplicationUnconfirmed || error instanceof FailedAfterCommit) &&
+      (error instanceof CommitOutcomeUnknown || classifyDbError(error).transient);
     this.hooks.onBatch?.(ops.length);
     try {
       const applied = await retry({ ...this.policy, budgetMs }, {
@@ -74,13 +85,17 @@ export class OperationExecutor {
         let ok = false;
         try {
           const results = await runTransactionScript(this.pool, applyOperationsScript(ops, attempt > 1, this.limits));
-          const rows = readAppliedRows(results, ops.length);
-          lockWaitMs = rows.lockWaitMs;
-          this.hooks.onLockWait?.(lockWaitMs);
-          ok = true;
-          return rows.applied;
+          ok = true; // committed: from here on, nothing may turn this batch into FAILED
+          try {
+            const rows = this.readRows(results, ops.length);
+            lockWaitMs = rows.lockWaitMs;
+            this.hooks.onLockWait?.(lockWaitMs);
+            return rows.applied;
+          } catch (error) {
+            throw new FailedAfterCommit(error);
+          }
         } catch (error) {
-          if (error instanceof CommitOutcomeUnknown) ambiguous = true;
+          if (error instanceof CommitOutcomeUnknown || error instanceof FailedAfterCommit) ambiguous = true;
           throw error;
         } finally {
           transactionMs = performance.now() - startedAt;
@@ -93,7 +108,8 @@ export class OperationExecutor {
       const cause = error instanceof RetriesExhausted ? error.lastError : error;
       const transient = isRetryable(cause);
       this.log.error({ err: cause, attempts, ambiguous, operations: ops.length, walletId: ops[0]?.walletId,
-        operationId: ops[0]?.id }, ambiguous ? 'operation outcome unknown' : 'operation failed, nothing applied');
+        operationId: ops[0]?.id }, cause instanceof FailedAfterCommit ? 'BUG: batch committed but its answer could not be read'
+        : ambiguous ? 'operation outcome unknown' : 'operation failed, nothing applied');
       const result: ExecutionResult = ambiguous
         ? { kind: 'pending', detail: PENDING_DETAIL }
         : { kind: 'failed', detail: transient ? FAILED_DETAIL_UNAVAILABLE : FAILED_DETAIL_INTERNAL };

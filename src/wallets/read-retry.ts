@@ -2,12 +2,12 @@
  * Reads (and the idempotent wallet insert) retry transient faults within the read budget; an
  * outage that outlasts it becomes DatabaseUnavailable (503), never a hang or a 500.
  */
-import type { FastifyBaseLogger } from 'fastify';
 import { classifyDbError } from '../db/pg-errors.js';
+import type { Logger } from '../lib/logger.js';
 import { RetriesExhausted, retry, type RetryPolicy } from '../lib/retry.js';
 import { DatabaseUnavailable } from './wallet-errors.js';
 
-export async function readWithRetry<T>(policy: RetryPolicy, log: FastifyBaseLogger, work: () => Promise<T>): Promise<T> {
+export async function readWithRetry<T>(policy: RetryPolicy, log: Logger, work: () => Promise<T>): Promise<T> {
   try {
     return await retry(policy, {
       isRetryable: (error) => classifyDbError(error).transient,

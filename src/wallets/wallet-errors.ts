@@ -1,7 +1,20 @@
-/** The errors a request can meet, as typed values. The error handler maps them to HTTP in one place. */
+/**
+ * The errors a request can meet, as typed values: one module, no HTTP. Each carries a code; the
+ * error handler (src/plugins/error-handler.ts) is the only place that maps codes to status codes.
+ * The detail texts clients see live here, with the errors they describe.
+ */
+import type { OperationType, RequestOutcome } from './operation-names.js';
+
+export const DOMAIN_ERROR_CODES = [
+  'wallet_not_found', 'operation_not_found', 'insufficient_funds', 'balance_limit_exceeded',
+  'idempotency_conflict', 'invalid_input', 'database_unavailable', 'overloaded',
+] as const;
+export type DomainErrorCode = (typeof DOMAIN_ERROR_CODES)[number];
 
 export abstract class DomainError extends Error {
-  abstract readonly statusCode: number;
+  abstract readonly code: DomainErrorCode;
+  /** How a deposit/withdraw request that ends with this error is counted. */
+  abstract readonly outcome: RequestOutcome;
   constructor(message: string) {
     super(message);
     this.name = new.target.name;
@@ -9,24 +22,28 @@ export abstract class DomainError extends Error {
 }
 
 export class WalletNotFound extends DomainError {
-  readonly statusCode = 404;
+  readonly code = 'wallet_not_found';
+  readonly outcome = 'NOT_FOUND';
   constructor() { super('Wallet not found'); }
 }
 
 export class OperationNotFound extends DomainError {
-  readonly statusCode = 404;
+  readonly code = 'operation_not_found';
+  readonly outcome = 'NOT_FOUND';
   constructor() { super('Operation not found'); }
 }
 
 export class InsufficientFunds extends DomainError {
-  readonly statusCode = 400;
+  readonly code = 'insufficient_funds';
+  readonly outcome = 'REJECTED';
   constructor(balance: string, requested: string) {
     super(`Insufficient funds: balance ${balance}, requested ${requested}`);
   }
 }
 
 export class BalanceLimitExceeded extends DomainError {
-  readonly statusCode = 400;
+  readonly code = 'balance_limit_exceeded';
+  readonly outcome = 'REJECTED';
   constructor(balance: string, requested: string, limit: string) {
     super(`Balance limit exceeded: balance ${balance} plus deposit ${requested} would exceed the maximum balance ${limit}`);
   }
@@ -36,19 +53,50 @@ export class BalanceLimitExceeded extends DomainError {
  * The refusal a rejected operation stands for (fresh or stored), judged on `balance`:
  * a withdrawal above it, or a deposit past the maximum balance.
  */
-export function refusalFor(type: 'DEPOSIT' | 'WITHDRAW', balance: string, amount: string, limit: string): DomainError {
+export function refusalFor(type: OperationType, balance: string, amount: string, limit: string): DomainError {
   return type === 'WITHDRAW' ? new InsufficientFunds(balance, amount) : new BalanceLimitExceeded(balance, amount, limit);
 }
 
 export class IdempotencyConflict extends DomainError {
-  readonly statusCode = 422;
+  readonly code = 'idempotency_conflict';
+  readonly outcome = 'KEY_CONFLICT';
   constructor() {
     super('Idempotency-Key was already used for a different request on this wallet; use a new key for a new operation');
   }
 }
 
+/** One problem with a request, in FastAPI's terms: where (loc), what (msg), which kind (type). */
+export interface InputProblem {
+  loc: (string | number)[];
+  msg: string;
+  type: string;
+}
+
+/** A request the domain cannot act on (a bad cursor, an inverted time range): every problem listed. */
+export class InvalidInput extends DomainError {
+  readonly code = 'invalid_input';
+  readonly outcome = 'INVALID';
+  constructor(readonly problems: InputProblem[]) {
+    super(problems.map((p) => `${p.loc.join('.')}: ${p.msg}`).join('; '));
+  }
+}
+
 /** The database could not be reached within the request's time budget; nothing was changed. */
 export class DatabaseUnavailable extends DomainError {
-  readonly statusCode = 503;
+  readonly code = 'database_unavailable';
+  readonly outcome = 'UNAVAILABLE';
   constructor() { super('Database unavailable, please retry later'); }
 }
+
+/** A queue bound was reached; the operation was not queued, so certainly not applied. */
+export class Overloaded extends DomainError {
+  readonly code = 'overloaded';
+  readonly outcome = 'UNAVAILABLE';
+  constructor(what: string) { super(`Service overloaded (${what}), please retry later`); }
+}
+
+/** Answer texts for operations that were not (or may not have been) applied. */
+export const FAILED_DETAIL_UNAVAILABLE = 'Database unavailable; the operation was not applied, please retry';
+export const FAILED_DETAIL_INTERNAL = 'Internal error; the operation was not applied';
+export const PENDING_DETAIL = 'The database connection was lost while committing and the outcome could not be confirmed in time; ' +
+  'GET the operation (or retry with the same Idempotency-Key) to learn the final outcome';

@@ -4,11 +4,14 @@
  * `batchesInFlightMax` queries run at once; ids that arrive meanwhile gather into the next one.
  * Each batch is one snapshot read, so every answer is a committed balance.
  */
+import { Overloaded } from './wallet-errors.js';
 import type { WalletRow } from './wallet-repository.js';
 
 export interface WalletReaderLimits {
   batchSizeMax: number;
   batchesInFlightMax: number;
+  /** Reads waiting for a batch, in all; one more is refused (Overloaded) instead of growing memory. */
+  waitersMax: number;
 }
 
 interface Waiter {
@@ -18,6 +21,7 @@ interface Waiter {
 
 export class WalletReader {
   private waiting = new Map<string, Waiter[]>();
+  private waitersTotal = 0;
   private inFlight = 0;
   private scheduled = false;
 
@@ -27,6 +31,8 @@ export class WalletReader {
   ) {}
 
   get(id: string): Promise<WalletRow | undefined> {
+    if (this.waitersTotal >= this.limits.waitersMax) return Promise.reject(new Overloaded('read queue full'));
+    this.waitersTotal++;
     return new Promise((resolve, reject) => {
       const waiters = this.waiting.get(id);
       if (waiters) waiters.push({ resolve, reject });
@@ -51,6 +57,7 @@ export class WalletReader {
         if (batch.size >= this.limits.batchSizeMax) break;
         batch.set(id, waiters);
         this.waiting.delete(id);
+        this.waitersTotal -= waiters.length;
       }
       this.inFlight++;
       void this.run(batch).finally(() => {

@@ -2,8 +2,8 @@
 import { sql, type Kysely } from 'kysely';
 import pg from 'pg';
 import type { Database } from '../db/schema.js';
-
-export type OperationType = 'DEPOSIT' | 'WITHDRAW';
+import { assert } from '../lib/assert.js';
+import type { ApplyOutcome, OperationType, StoredStatus } from './operation-names.js';
 
 export interface WalletRow {
   id: string;
@@ -18,7 +18,7 @@ export interface OperationRow {
   operation_type: OperationType;
   amount: string;
   balance_after: string;
-  status: 'SUCCESS' | 'REJECTED';
+  status: StoredStatus;
   created_at: Date;
 }
 
@@ -31,9 +31,6 @@ export interface OperationInput {
   idempotencyKey: string | null;
   requestHash: string | null;
 }
-
-export type ApplyOutcome =
-  | 'APPLIED' | 'REJECTED_FUNDS' | 'REJECTED_LIMIT' | 'EXISTING' | 'REPLAY' | 'KEY_CONFLICT' | 'NOT_FOUND';
 
 export interface AppliedOperation {
   outcome: ApplyOutcome;
@@ -76,7 +73,7 @@ interface ApplyResultRow {
   o_type: OperationType;
   o_amount: string;
   o_balance_after: string | null;
-  o_status: 'SUCCESS' | 'REJECTED' | null;
+  o_status: StoredStatus | null;
   o_created_at: Date | null;
   o_lock_wait_ms: number | null;
 }
@@ -95,6 +92,10 @@ const array = (values: (string | null)[], type: string) => `ARRAY[${values.map(l
  * db/changelog/changes/003) and COMMIT. Sent in one round trip. Every value is escaped as a
  * literal; the inputs are already validated (uuids, decimal amounts, enum types, printable keys).
  * `checkExisting` makes a retry find what an earlier attempt with the same ids committed.
+ * The COMMIT runs without statement_timeout: PostgreSQL applies the timeout to each statement of
+ * the message, and one that fired during COMMIT's wait for a synchronous standby would leave a
+ * commit that is durable here but not yet replicated (see ReplicationUnconfirmed). The client's
+ * query timeout still bounds the wait.
  */
 export function applyOperationsScript(ops: readonly OperationInput[], checkExisting: boolean, limits: BatchLimits): string {
   return `BEGIN; SET LOCAL lock_timeout = '${Math.trunc(limits.lockTimeoutMs)}ms'; ` +
@@ -103,7 +104,7 @@ export function applyOperationsScript(ops: readonly OperationInput[], checkExist
     `${array(ops.map((o) => o.walletId), 'uuid')}, ${array(ops.map((o) => o.id), 'uuid')}, ` +
     `${array(ops.map((o) => o.type), 'text')}, ${array(ops.map((o) => o.amount), 'numeric')}, ` +
     `${array(ops.map((o) => o.idempotencyKey), 'text')}, ${array(ops.map((o) => o.requestHash), 'text')}, ` +
-    `${checkExisting ? 'true' : 'false'}); COMMIT`;
+    `${checkExisting ? 'true' : 'false'}); SET LOCAL statement_timeout = 0; COMMIT`;
 }
 
 export interface BatchRows {
@@ -111,12 +112,19 @@ export interface BatchRows {
   lockWaitMs: number;
 }
 
-/** Reads apply_operations' rows (the third statement of the script) back into input order. */
+/**
+ * Reads apply_operations' rows back into input order. Called after the script resolved, that is
+ * after COMMIT: a mismatch here is a bug, never a reason to think the batch was not applied.
+ * The result is found by its columns, not by its position in the script.
+ */
 export function readAppliedRows(results: readonly pg.QueryResult[], count: number): BatchRows {
-  const rows = (results[3]?.rows ?? []) as ApplyResultRow[];
-  if (rows.length !== count) throw new Error(`apply_operations returned ${rows.length} rows for ${count} operations`);
+  const result = results.find((r) => r.fields?.some((f) => f.name === 'o_idx'));
+  assert(result, 'the script returned no apply_operations result');
+  const rows = result.rows as ApplyResultRow[];
+  assert(rows.length === count, `apply_operations returned ${rows.length} rows for ${count} operations`);
   const applied: AppliedOperation[] = new Array(count);
   for (const r of rows) {
+    assert(Number.isInteger(r.o_idx) && r.o_idx >= 1 && r.o_idx <= count && !applied[r.o_idx - 1], `bad o_idx ${r.o_idx}`);
     applied[r.o_idx - 1] = {
       outcome: r.o_outcome,
       row: r.o_outcome === 'NOT_FOUND' ? undefined : {

@@ -1,36 +1,33 @@
 /** HTTP only: parse, call the service, answer. No SQL and no business rules here. */
-import type { FastifyInstance } from 'fastify';
-import type { Static } from 'typebox';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { WalletService } from './wallet-service.js';
 import {
-  ErrorDetail, Operation, OperationBody, type OperationBodyValue, OperationHeaders, OperationParams,
+  ErrorDetail, NotFoundWallet, Operation, OperationBody, OperationHeaders, OperationParams, Unavailable,
   ValidationErrorBody, Wallet, WalletIdParams,
 } from './wallet-schemas.js';
 
-const notFoundWallet = ErrorDetail('Wallet not found', 'Wallet not found');
-const unavailable = ErrorDetail('Database unavailable (retry after the Retry-After seconds)', 'Database unavailable, please retry later');
+export function walletRoutes(service: WalletService): FastifyPluginAsyncTypebox {
+  return async (app) => {
+    app.post('/api/v1/wallets', {
+      schema: {
+        tags: ['wallets'],
+        summary: 'Create a wallet',
+        description: 'Creates a wallet with balance 0.00. Takes no body (an empty body or {} is fine). ' +
+          'Also served at /api/v1/wallets/.',
+        response: { 200: Wallet, 503: Unavailable },
+      },
+    }, async () => service.createWallet());
 
-export function registerWalletRoutes(app: FastifyInstance, service: WalletService): void {
-  app.post('/api/v1/wallets', {
-    schema: {
-      tags: ['wallets'],
-      summary: 'Create a wallet',
-      description: 'Creates a wallet with balance 0.00. Also served at /api/v1/wallets/.',
-      response: { 200: Wallet, 503: unavailable },
-    },
-  }, async () => service.createWallet());
+    app.get('/api/v1/wallets/:wallet_id', {
+      schema: {
+        tags: ['wallets'],
+        summary: 'Get a wallet and its balance',
+        params: WalletIdParams,
+        response: { 200: Wallet, 404: NotFoundWallet, 422: ValidationErrorBody, 503: Unavailable },
+      },
+    }, async (request) => service.getWallet(request.params.wallet_id));
 
-  app.get<{ Params: Static<typeof WalletIdParams> }>('/api/v1/wallets/:wallet_id', {
-    schema: {
-      tags: ['wallets'],
-      summary: 'Get a wallet and its balance',
-      params: WalletIdParams,
-      response: { 200: Wallet, 404: notFoundWallet, 422: ValidationErrorBody, 503: unavailable },
-    },
-  }, async (request) => service.getWallet(request.params.wallet_id));
-
-  app.post<{ Params: Static<typeof WalletIdParams>; Headers: Static<typeof OperationHeaders>; Body: OperationBodyValue }>(
-    '/api/v1/wallets/:wallet_id/operation', {
+    app.post('/api/v1/wallets/:wallet_id/operation', {
       schema: {
         tags: ['wallets'],
         summary: 'Deposit to or withdraw from a wallet',
@@ -44,7 +41,7 @@ export function registerWalletRoutes(app: FastifyInstance, service: WalletServic
           200: Operation,
           400: ErrorDetail('Insufficient funds, or the deposit would exceed the maximum balance; nothing changed',
             'Insufficient funds: balance 50.00, requested 100.00'),
-          404: notFoundWallet,
+          404: NotFoundWallet,
           422: ValidationErrorBody,
           503: ErrorDetail('Overloaded: too many queued operations (retry after Retry-After seconds)', 'Service overloaded, please retry later'),
         },
@@ -56,23 +53,25 @@ export function registerWalletRoutes(app: FastifyInstance, service: WalletServic
         amount: request.body.amount,
         idempotencyKey: request.headers['idempotency-key'],
       });
+      request.operationOutcome = outcome.outcome;
       if (outcome.replayed) void reply.header('idempotency-replayed', 'true');
       if (outcome.kind === 'refused') throw outcome.error;
       return outcome.view;
     });
 
-  app.get<{ Params: Static<typeof OperationParams> }>('/api/v1/wallets/:wallet_id/operations/:operation_id', {
-    schema: {
-      tags: ['wallets'],
-      summary: 'Get one operation',
-      description: 'The stored operation: use it to learn the final outcome of a PENDING answer. 404 means it was not applied.',
-      params: OperationParams,
-      response: {
-        200: Operation,
-        404: ErrorDetail('Wallet or operation not found', 'Operation not found'),
-        422: ValidationErrorBody,
-        503: unavailable,
+    app.get('/api/v1/wallets/:wallet_id/operations/:operation_id', {
+      schema: {
+        tags: ['wallets'],
+        summary: 'Get one operation',
+        description: 'The stored operation: use it to learn the final outcome of a PENDING answer. 404 means it was not applied.',
+        params: OperationParams,
+        response: {
+          200: Operation,
+          404: ErrorDetail('Wallet or operation not found', 'Operation not found'),
+          422: ValidationErrorBody,
+          503: Unavailable,
+        },
       },
-    },
-  }, async (request) => service.getOperation(request.params.wallet_id, request.params.operation_id));
+    }, async (request) => service.getOperation(request.params.wallet_id, request.params.operation_id));
+  };
 }

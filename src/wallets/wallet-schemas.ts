@@ -1,30 +1,42 @@
 /**
- * Request and response schemas: validation, TypeScript types and OpenAPI from one source.
- * The operation body has its own validator (validateOperationBody) so that amounts are checked
- * as exact text and every problem is reported in FastAPI's 422 shape.
+ * Request and response schemas: validation, TypeScript types (Static) and OpenAPI from one source.
+ * Amounts are checked by the Ajv format `money` (src/plugins/validation.ts registers it), so the
+ * schema OpenAPI shows is the one that validates; a JSON number arrives as its exact source text
+ * (lossless parsing) and meets the same check.
  */
 import { Type, type Static } from 'typebox';
-import { checkAmount, MONEY_MAX } from './money.js';
-import { RequestValidationError, type ValidationItem } from '../plugins/validation-error.js';
+import { MONEY_MAX } from './money.js';
+import { OPERATION_STATUSES, OPERATION_TYPES, type OperationStatus, type OperationType as OperationTypeName } from './operation-names.js';
 
 const isoExample = '2026-11-25T12:00:00.000Z';
 const walletIdExample = '3f1c6b1e-8a8e-4c55-9a58-1b2f2d3e4a5b';
 const operationIdExample = '9b2e7c4d-1f3a-4e6b-8c9d-0a1b2c3d4e5f';
 
+/** Money in answers: a decimal string with exactly two decimals. */
 export const Money = Type.String({
   pattern: '^\\d{1,16}\\.\\d{2}$',
   description: 'Decimal amount as a string with exactly two decimals',
   examples: ['100.00'],
 });
 
-export const WalletIdParams = Type.Object({
-  wallet_id: Type.String({ format: 'uuid', description: 'Wallet id (UUID)', examples: [walletIdExample] }),
+/** Money in requests: checked by the `money` format (greater than 0, at most MONEY_MAX, two decimals). */
+export const Amount = Type.String({
+  format: 'money',
+  description: `Greater than 0, at most ${MONEY_MAX}, at most two decimals. A string, or a JSON number taken by ` +
+    'its exact text (0.1 means 0.10; no exponent forms, NaN or Infinity).',
+  examples: ['100.00'],
 });
 
+const Uuid = (description: string, example: string) => Type.String({ format: 'uuid', description, examples: [example] });
+
+export const WalletIdParams = Type.Object({ wallet_id: Uuid('Wallet id (UUID)', walletIdExample) });
+export type WalletIdParams = Static<typeof WalletIdParams>;
+
 export const OperationParams = Type.Object({
-  wallet_id: Type.String({ format: 'uuid', description: 'Wallet id (UUID)', examples: [walletIdExample] }),
-  operation_id: Type.String({ format: 'uuid', description: 'Operation id (UUID)', examples: [operationIdExample] }),
+  wallet_id: Uuid('Wallet id (UUID)', walletIdExample),
+  operation_id: Uuid('Operation id (UUID)', operationIdExample),
 });
+export type OperationParams = Static<typeof OperationParams>;
 
 export const OperationHeaders = Type.Object({
   'idempotency-key': Type.Optional(Type.String({
@@ -37,28 +49,18 @@ export const OperationHeaders = Type.Object({
     examples: ['order-42-payment'],
   })),
 });
+export type OperationHeaders = Static<typeof OperationHeaders>;
 
-export const OperationType = Type.Unsafe<'DEPOSIT' | 'WITHDRAW'>({ type: 'string', enum: ['DEPOSIT', 'WITHDRAW'] });
-
-/** Marker read by the app's validator compiler: this body is checked by validateOperationBody. */
-export const OPERATION_BODY_VALIDATOR = 'operation-body';
+/** No `type` keyword: a non-string gets the one enum error FastAPI gives, not two. */
+export const OperationType = Type.Unsafe<OperationTypeName>({ enum: [...OPERATION_TYPES], examples: ['DEPOSIT'] });
 
 export const OperationBody = Type.Object({
   operation_type: OperationType,
-  amount: Type.Unsafe<string>({
-    anyOf: [
-      { type: 'string', pattern: '^\\d+(\\.\\d{1,2})?$' },
-      { type: 'number' },
-    ],
-    description: `Greater than 0, at most ${MONEY_MAX}, at most two decimals. A string, or a JSON number taken by ` +
-      'its exact text (0.1 means 0.10; no exponent forms, NaN or Infinity).',
-    examples: ['100.00'],
-  }),
+  amount: Amount,
 }, {
-  'x-validator': OPERATION_BODY_VALIDATOR,
   examples: [{ operation_type: 'DEPOSIT', amount: '100.00' }, { operation_type: 'WITHDRAW', amount: 25.5 }],
 });
-export type OperationBodyValue = { operation_type: 'DEPOSIT' | 'WITHDRAW'; amount: string };
+export type OperationBody = Static<typeof OperationBody>;
 
 export const Wallet = Type.Object({
   id: Type.String({ format: 'uuid' }),
@@ -68,15 +70,16 @@ export const Wallet = Type.Object({
 }, {
   examples: [{ id: walletIdExample, balance: '0.00', created_at: isoExample, updated_at: isoExample }],
 });
+export type Wallet = Static<typeof Wallet>;
 
 export const Operation = Type.Object({
   id: Type.String({ format: 'uuid', description: 'The stored operation id (also for FAILED/PENDING: the id it was tried with)' }),
   wallet_id: Type.String({ format: 'uuid' }),
   operation_type: OperationType,
   amount: Money,
-  status: Type.Unsafe<'SUCCESS' | 'REJECTED' | 'FAILED' | 'PENDING'>({
+  status: Type.Unsafe<OperationStatus>({
     type: 'string',
-    enum: ['SUCCESS', 'REJECTED', 'FAILED', 'PENDING'],
+    enum: [...OPERATION_STATUSES],
     description: 'SUCCESS: applied. FAILED: certainly not applied (database unavailable). PENDING: the outcome could ' +
       'not be confirmed; GET the operation to learn it. REJECTED appears only on GET of a refused operation that ' +
       'carried an Idempotency-Key.',
@@ -92,6 +95,7 @@ export const Operation = Type.Object({
       status: 'FAILED', balance: null, created_at: isoExample, detail: 'Database unavailable; the operation was not applied, please retry' },
   ],
 });
+export type Operation = Static<typeof Operation>;
 
 export const ErrorDetail = (description: string, example: string) => Type.Object({
   detail: Type.String(),
@@ -111,30 +115,5 @@ export const ValidationErrorBody = Type.Object({
   examples: [{ detail: [{ loc: ['body', 'amount'], msg: 'Input should be greater than 0', type: 'greater_than' }] }],
 });
 
-export type WalletIdParamsT = Static<typeof WalletIdParams>;
-
-const OPERATION_TYPES = new Set(['DEPOSIT', 'WITHDRAW']);
-
-/** Checks the operation body; every problem is reported, as FastAPI does. */
-export function validateOperationBody(body: unknown): { value: OperationBodyValue } | { error: RequestValidationError } {
-  if (body === undefined || body === null) {
-    return { error: new RequestValidationError([{ loc: ['body'], msg: 'Field required', type: 'missing' }]) };
-  }
-  if (typeof body !== 'object' || Array.isArray(body)) {
-    return { error: new RequestValidationError([{
-      loc: ['body'], msg: 'Input should be a valid dictionary or object to extract fields from', type: 'model_attributes_type',
-    }]) };
-  }
-  const record = body as Record<string, unknown>;
-  const items: ValidationItem[] = [];
-  const type = Object.hasOwn(record, 'operation_type') ? record.operation_type : undefined;
-  if (type === undefined) {
-    items.push({ loc: ['body', 'operation_type'], msg: 'Field required', type: 'missing' });
-  } else if (typeof type !== 'string' || !OPERATION_TYPES.has(type)) {
-    items.push({ loc: ['body', 'operation_type'], msg: "Input should be 'DEPOSIT' or 'WITHDRAW'", type: 'enum' });
-  }
-  const amount = checkAmount(Object.hasOwn(record, 'amount') ? record.amount : undefined);
-  if (!amount.ok) items.push({ loc: ['body', 'amount'], msg: amount.msg, type: amount.type });
-  if (items.length > 0 || !amount.ok) return { error: new RequestValidationError(items) };
-  return { value: { operation_type: type as 'DEPOSIT' | 'WITHDRAW', amount: amount.value } };
-}
+export const NotFoundWallet = ErrorDetail('Wallet not found', 'Wallet not found');
+export const Unavailable = ErrorDetail('Database unavailable (retry after the Retry-After seconds)', 'Database unavailable, please retry later');

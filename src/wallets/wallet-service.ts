@@ -3,48 +3,36 @@
  * Reads and wallet creation retry transient faults within the read budget, then report 503.
  */
 import { createHash, randomUUID } from 'node:crypto';
-import type { FastifyBaseLogger } from 'fastify';
+import { assert } from '../lib/assert.js';
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/schema.js';
+import type { Logger } from '../lib/logger.js';
 import type { RetryPolicy } from '../lib/retry.js';
-import { MONEY_MAX, formatMoney } from './money.js';
+import { MONEY_MAX, formatMoney, normalizeAmount } from './money.js';
 import type { ExecutionResult } from './operation-executor.js';
 import type { OperationBatcher } from './operation-batcher.js';
-import { type DomainError, IdempotencyConflict, OperationNotFound, refusalFor, WalletNotFound } from './wallet-errors.js';
+import type { OperationType, RequestOutcome } from './operation-names.js';
+import {
+  type DomainError, IdempotencyConflict, OperationNotFound, Overloaded, refusalFor, WalletNotFound,
+} from './wallet-errors.js';
 import { readWithRetry } from './read-retry.js';
 import { WalletReader, type WalletReaderLimits } from './wallet-reader.js';
 import * as repo from './wallet-repository.js';
-import type { OperationRow, OperationType } from './wallet-repository.js';
-
-export interface WalletView {
-  id: string;
-  balance: string;
-  created_at: string;
-  updated_at: string;
-}
-
-export interface OperationView {
-  id: string;
-  wallet_id: string;
-  operation_type: OperationType;
-  amount: string;
-  status: 'SUCCESS' | 'REJECTED' | 'FAILED' | 'PENDING';
-  balance: string | null;
-  created_at: string;
-  detail?: string;
-}
+import type { OperationRow } from './wallet-repository.js';
+import type { Operation as OperationView, Wallet as WalletView } from './wallet-schemas.js';
 
 export interface OperationRequest {
   walletId: string;
   type: OperationType;
-  /** Normalised two-decimal text. */
+  /** Decimal text that passed the money format ("1.5" is fine: normalised here). */
   amount: string;
   idempotencyKey: string | undefined;
 }
 
+/** What became of one submitted operation, decided here once: the answer and how it is counted. */
 export type OperationOutcome =
-  | { kind: 'answered'; view: OperationView; replayed: boolean }
-  | { kind: 'refused'; error: DomainError; replayed: boolean };
+  | { kind: 'answered'; view: OperationView; replayed: boolean; outcome: RequestOutcome }
+  | { kind: 'refused'; error: DomainError; replayed: boolean; outcome: RequestOutcome };
 
 function walletView(row: repo.WalletRow): WalletView {
   return {
@@ -81,7 +69,7 @@ export class WalletService {
     private readonly db: Kysely<Database>,
     private readonly batcher: Pick<OperationBatcher, 'submit'>,
     private readonly readPolicy: RetryPolicy,
-    private readonly log: FastifyBaseLogger,
+    private readonly log: Logger,
     readCoalescing: WalletReaderLimits,
   ) {
     if (readCoalescing.batchesInFlightMax > 0) {
@@ -98,7 +86,7 @@ export class WalletService {
     const id = randomUUID();
     // Retry-safe: the id is fixed, and a retry after an unheard commit finds the row.
     const row = await this.read(async () => (await repo.insertWallet(this.db, id)) ?? repo.findWallet(this.db, id));
-    if (!row) throw new Error('wallet insert returned nothing');
+    assert(row, 'wallet insert returned nothing');
     return walletView(row);
   }
 
@@ -122,15 +110,24 @@ export class WalletService {
   }
 
   async submitOperation(request: OperationRequest): Promise<OperationOutcome> {
+    const amount = normalizeAmount(request.amount);
     const input: repo.OperationInput = {
       id: randomUUID(), // fixed before the first attempt: retries look for it
       walletId: request.walletId,
       type: request.type,
-      amount: request.amount,
+      amount,
       idempotencyKey: request.idempotencyKey ?? null,
-      requestHash: request.idempotencyKey === undefined ? null : requestHash(request.type, request.amount),
+      requestHash: request.idempotencyKey === undefined ? null : requestHash(request.type, amount),
     };
-    const { result, attempts, transactionMs, batchSize, queuedMs } = await this.batcher.submit(input);
+    let submitted;
+    try {
+      submitted = await this.batcher.submit(input);
+    } catch (error) {
+      // Not queued, so certainly not applied.
+      if (error instanceof Overloaded) return { kind: 'refused', error, replayed: false, outcome: error.outcome };
+      throw error;
+    }
+    const { result, attempts, transactionMs, batchSize, queuedMs } = submitted;
     const outcome = this.outcome(input, result);
     this.log.info({
       walletId: input.walletId, operationId: outcome.kind === 'answered' ? outcome.view.id : input.id,
@@ -144,27 +141,31 @@ export class WalletService {
 
   private outcome(input: repo.OperationInput, result: ExecutionResult): OperationOutcome {
     if (result.kind !== 'done') {
+      const status = result.kind === 'failed' ? 'FAILED' : 'PENDING';
       return {
         kind: 'answered',
         replayed: false,
+        outcome: status,
         view: {
           id: input.id, wallet_id: input.walletId, operation_type: input.type, amount: input.amount,
-          status: result.kind === 'failed' ? 'FAILED' : 'PENDING', balance: null,
+          status, balance: null,
           created_at: new Date().toISOString(), detail: result.detail,
         },
       };
     }
     const { outcome, row } = result.applied;
     const replayed = outcome === 'REPLAY';
+    const refused = (error: DomainError, isReplay = false): OperationOutcome =>
+      ({ kind: 'refused', error, replayed: isReplay, outcome: error.outcome });
     switch (outcome) {
       case 'NOT_FOUND':
-        return { kind: 'refused', error: new WalletNotFound(), replayed: false };
+        return refused(new WalletNotFound());
       case 'KEY_CONFLICT':
-        return { kind: 'refused', error: new IdempotencyConflict(), replayed: false };
+        return refused(new IdempotencyConflict());
       default:
-        if (!row) throw new Error(`outcome ${outcome} without a row`);
-        if (row.status === 'REJECTED') return { kind: 'refused', error: refusal(row), replayed };
-        return { kind: 'answered', view: operationView(row), replayed };
+        assert(row, `outcome ${outcome} without a row`);
+        if (row.status === 'REJECTED') return refused(refusal(row), replayed);
+        return { kind: 'answered', view: operationView(row), replayed, outcome: row.status };
     }
   }
 

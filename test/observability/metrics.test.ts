@@ -3,7 +3,6 @@ import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../src/app.js';
 import { createDatabase } from '../../src/db/database.js';
-import { operationOutcome } from '../../src/plugins/metrics.js';
 import { adminPool, createTestApp, createWallet, operate, testConfig, waitFor, type TestApp } from '../support/test-app.js';
 
 let t: TestApp;
@@ -152,20 +151,33 @@ describe('logs', () => {
   });
 });
 
-describe('operation outcome labels', () => {
-  it.each([
-    [200, '{"id":"x","status":"SUCCESS"}', 'SUCCESS'],
-    [200, '{"id":"x","status":"PENDING"}', 'PENDING'],
-    [200, '{"id":"x","status":"FAILED"}', 'FAILED'],
-    [200, '{"id":"x","status":"SOMETHING"}', 'ERROR'],
-    [400, '{"detail":"Insufficient funds"}', 'REJECTED'],
-    [404, '{"detail":"Wallet not found"}', 'NOT_FOUND'],
-    [422, '{"detail":"Idempotency-Key was already used"}', 'KEY_CONFLICT'],
-    [422, '{"detail":[{"loc":["body"]}]}', 'INVALID'],
-    [503, '{"detail":"Service overloaded"}', 'UNAVAILABLE'],
-    [500, '{"detail":"Internal"}', 'ERROR'],
-  ])('%i %s is %s', (status, payload, outcome) => {
-    expect(operationOutcome(status, payload)).toBe(outcome);
+describe('operation outcomes, as the service decided them', () => {
+  it('counts each kind of answer under its own name (a malformed body is INVALID, not REJECTED)', async () => {
+    // A fresh app: counts start at zero, so every expectation below is exact.
+    const own = await createTestApp();
+    try {
+      const id = await createWallet(own.app);
+      const key = { 'idempotency-key': 'metrics-outcome-key' };
+      await operate(own.app, id, { operation_type: 'DEPOSIT', amount: '5.00' }, key); // SUCCESS
+      await operate(own.app, id, { operation_type: 'DEPOSIT', amount: '5.00' }, key); // SUCCESS, replayed
+      await operate(own.app, id, { operation_type: 'DEPOSIT', amount: '6.00' }, key); // KEY_CONFLICT
+      await operate(own.app, id, { operation_type: 'WITHDRAW', amount: '100.00' }); // REJECTED (insufficient funds)
+      await operate(own.app, id, '{"operation_type":"WITHDRAW",'); // INVALID (malformed JSON, 400)
+      await operate(own.app, id, { operation_type: 'WITHDRAW', amount: '-1' }); // INVALID (422)
+      await operate(own.app, '00000000-0000-4000-8000-000000000000', { operation_type: 'DEPOSIT', amount: '1.00' }); // NOT_FOUND
+      const text = await scrape(own.app);
+      const series = (type: string, outcome: string, replayed = 'false') =>
+        value(text, `wallet_operations_total{type="${type}",outcome="${outcome}",replayed="${replayed}"}`);
+      expect(series('DEPOSIT', 'SUCCESS')).toBe(1);
+      expect(series('DEPOSIT', 'SUCCESS', 'true')).toBe(1);
+      expect(series('DEPOSIT', 'KEY_CONFLICT')).toBe(1);
+      expect(series('WITHDRAW', 'REJECTED')).toBe(1);
+      expect(series('UNKNOWN', 'INVALID')).toBe(1);
+      expect(series('WITHDRAW', 'INVALID')).toBe(1);
+      expect(series('DEPOSIT', 'NOT_FOUND')).toBe(1);
+    } finally {
+      await own.close();
+    }
   });
 });
 

@@ -9,6 +9,7 @@
  * without an Idempotency-Key: a double application would show as a second row with that amount.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { formatCents } from '../../src/lib/cents.js';
 import { formatMoney } from '../../src/wallets/money.js';
 import { pgBouncerAvailable } from '../../src/topology/pgbouncer.js';
 import { createTestApp, createWallet, operate, type TestApp, waitFor } from '../support/test-app.js';
@@ -32,7 +33,6 @@ interface Sent {
   id: string | undefined;
 }
 
-const money = (cents: number) => formatMoney(`${Math.floor(cents / 100)}.${String(cents % 100).padStart(2, '0')}`);
 
 describe.skipIf(!pgBouncerAvailable() && !process.env.CI)('PgBouncer restarted under load', () => {
   let fx: BouncerFixture;
@@ -64,7 +64,7 @@ describe.skipIf(!pgBouncerAvailable() && !process.env.CI)('PgBouncer restarted u
         const wallet = wallets[(c + i) % walletCount]!;
         const key = i % 2 === 0 ? `restart-${wallet}-${cents}` : undefined;
         const startedIn = phase;
-        const res = await operate(t.app, wallet, { operation_type: 'DEPOSIT', amount: money(cents) }, key ? { 'idempotency-key': key } : {});
+        const res = await operate(t.app, wallet, { operation_type: 'DEPOSIT', amount: formatCents(cents) }, key ? { 'idempotency-key': key } : {});
         const body = res.json() as { status?: string; id?: string };
         // A request that started before the crash and ended after it counts as in flight at the crash.
         sent.push({ wallet, cents, key, phase: startedIn === 'before' && phase !== 'before' ? 'down' : startedIn,
@@ -95,13 +95,13 @@ describe.skipIf(!pgBouncerAvailable() && !process.env.CI)('PgBouncer restarted u
     const unexpected: Sent[] = [];
     for (const s of sent) {
       const stored = byCents.get(s.cents) ?? [];
-      expect(stored.length, `request of ${money(s.cents)} applied at most once`).toBeLessThanOrEqual(1);
+      expect(stored.length, `request of ${formatCents(s.cents)} applied at most once`).toBeLessThanOrEqual(1);
       let label = s.outcome;
       if (s.outcome === '200 SUCCESS') {
         expect(stored).toHaveLength(1);
         expect(stored[0]!.id).toBe(s.id);
       } else if (s.outcome === '200 FAILED') {
-        expect(stored, `FAILED ${money(s.cents)} must not be applied`).toHaveLength(0);
+        expect(stored, `FAILED ${formatCents(s.cents)} must not be applied`).toHaveLength(0);
       } else if (s.outcome === '200 PENDING') {
         // The GET tells the truth...
         const got = await t.app.inject({ method: 'GET', url: `/api/v1/wallets/${s.wallet}/operations/${s.id}` });
@@ -109,7 +109,7 @@ describe.skipIf(!pgBouncerAvailable() && !process.env.CI)('PgBouncer restarted u
         label += stored.length === 1 ? ' (was applied)' : ' (was not applied)';
         // ...and a retry with the same key ends it, once.
         if (s.key) {
-          const retried = await operate(t.app, s.wallet, { operation_type: 'DEPOSIT', amount: money(s.cents) }, { 'idempotency-key': s.key });
+          const retried = await operate(t.app, s.wallet, { operation_type: 'DEPOSIT', amount: formatCents(s.cents) }, { 'idempotency-key': s.key });
           expect(retried.json()).toMatchObject({ status: 'SUCCESS' });
           expect(retried.headers['idempotency-replayed'] === 'true').toBe(stored.length === 1);
         }

@@ -10,7 +10,7 @@
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
-import { formatMoney } from '../../src/wallets/money.js';
+import { formatCents } from '../../src/lib/cents.js';
 import { openConsole, pgBouncerAvailable } from '../../src/topology/pgbouncer.js';
 import { createTestApp, createWallet, operate, type TestApp } from '../support/test-app.js';
 import { type BouncerFixture, startBouncerFixture } from './bouncer-fixture.js';
@@ -23,7 +23,6 @@ const requestsPerClient = 4;
 const walletCount = 50;
 const openingBalanceCents = 100_000n; // 1000.00: withdrawals below can never overdraw
 
-const cents = (c: bigint) => formatMoney(`${c / 100n}.${(c % 100n).toString().padStart(2, '0')}`);
 
 describe.skipIf(!pgBouncerAvailable() && !process.env.CI)('pool stress through PgBouncer', () => {
   let fx: BouncerFixture;
@@ -61,7 +60,7 @@ describe.skipIf(!pgBouncerAvailable() && !process.env.CI)('pool stress through P
     const first = apps[0]!.app;
     const wallets = await Promise.all(Array.from({ length: walletCount }, () => createWallet(first)));
     for (const id of wallets) {
-      expect((await operate(first, id, { operation_type: 'DEPOSIT', amount: cents(openingBalanceCents) })).statusCode).toBe(200);
+      expect((await operate(first, id, { operation_type: 'DEPOSIT', amount: formatCents(openingBalanceCents) })).statusCode).toBe(200);
     }
 
     // Sample the server side while the load runs.
@@ -102,7 +101,7 @@ describe.skipIf(!pgBouncerAvailable() && !process.env.CI)('pool stress through P
         try {
           const res = await fetch(`${base}/api/v1/wallets/${wallet}/operation`, {
             method: 'POST', headers: { 'content-type': 'application/json' },
-            body: JSON.stringify({ operation_type: type, amount: cents(amount) }),
+            body: JSON.stringify({ operation_type: type, amount: formatCents(amount) }),
           });
           const body = await res.json() as { status?: string };
           outcome = `${res.status} ${body.status ?? ''}`.trim();
@@ -128,10 +127,10 @@ describe.skipIf(!pgBouncerAvailable() && !process.env.CI)('pool stress through P
       `success=${succeeded} errors=${requests - succeeded} outcomes=${JSON.stringify(Object.fromEntries(outcomes))} ` +
       `server_connections_max(SHOW SERVERS)=${seen.serversMax} pool_servers_max(SHOW POOLS)=${seen.poolServersMax} ` +
       `backends_max(pg_stat_activity)=${seen.backendsMax} clients_max=${seen.clientsMax} cl_waiting_max=${seen.waitingMax} ` +
-      `samples=${seen.samples} total_balance=${cents(actualTotal)} expected=${cents(total)} elapsed_ms=${Math.round(elapsedMs)}`);
+      `samples=${seen.samples} total_balance=${formatCents(actualTotal)} expected=${formatCents(total)} elapsed_ms=${Math.round(elapsedMs)}`);
 
     expect(Object.fromEntries(outcomes)).toEqual({ '200 SUCCESS': requests });
-    for (const [w, balance] of balances) expect(balance, w).toBe(cents(expected.get(w)!));
+    for (const [w, balance] of balances) expect(balance, w).toBe(formatCents(expected.get(w)!));
     expect(actualTotal).toBe(total);
     const ledger = await fx.admin.query<{ n: number }>(`SELECT count(*)::int AS n FROM operations WHERE wallet_id = ANY ($1::uuid[])`, [wallets]);
     expect(ledger.rows[0]!.n).toBe(requests + walletCount);
