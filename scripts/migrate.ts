@@ -1,6 +1,7 @@
 /**
  * npm run migrate: applies the Liquibase changelog to MIGRATION_DATABASE_URL (or DATABASE_URL),
- * or, with neither set, to the embedded PostgreSQL (started for the purpose and stopped after).
+ * or, with neither set, to the embedded PostgreSQL: the one a running `npm start` uses (left
+ * running), or started for the purpose and stopped after.
  */
 import { loadConfig } from '../src/config.js';
 import { startEmbeddedPostgres } from '../src/db/embedded-postgres.js';
@@ -16,7 +17,7 @@ async function main(): Promise<void> {
   }
   const embedded = await startEmbeddedPostgres({ dataDir: config.embeddedDataDir, port: config.embeddedPort, log: say });
   try {
-    await migrate(embedded.url, { forceUnlock: true, log: say });
+    await migrate(embedded.url, { forceUnlock: embedded.startedHere, log: say });
   } finally {
     await embedded.stop();
   }

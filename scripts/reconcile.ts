@@ -5,8 +5,6 @@
  * Exit status: 0 all consistent, 1 mismatches found (all listed), 2 the check could not run.
  * Options: --json (machine-readable report), --wallet <uuid> (repeatable: only these wallets).
  */
-import { existsSync, readFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
 import pg from 'pg';
 import { loadConfig } from '../src/config.js';
 import { startEmbeddedPostgres } from '../src/db/embedded-postgres.js';
@@ -17,30 +15,11 @@ interface Target {
   stop(): Promise<void>;
 }
 
-async function canConnect(url: string): Promise<boolean> {
-  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 3000 });
-  try {
-    await client.connect();
-    return true;
-  } catch {
-    return false;
-  } finally {
-    await client.end().catch(() => undefined);
-  }
-}
-
-/** DATABASE_URL, or the embedded cluster: reused when `npm start` is running, started otherwise. */
+/** DATABASE_URL, or the embedded cluster: joined when `npm start` runs it, started (and stopped) otherwise. */
 async function target(): Promise<Target> {
   const config = loadConfig();
   if (config.databaseUrl) return { url: config.databaseUrl, stop: async () => {} };
-  const credentials = join(dirname(resolve(config.embeddedDataDir)), 'credentials.json');
-  if (existsSync(credentials)) {
-    const { user, password } = JSON.parse(readFileSync(credentials, 'utf8')) as { user: string; password: string };
-    const url = `postgres://${encodeURIComponent(user)}:${encodeURIComponent(password)}@127.0.0.1:${config.embeddedPort}/postgres`;
-    if (await canConnect(url)) return { url, stop: async () => {} };
-  }
-  const embedded = await startEmbeddedPostgres({ dataDir: config.embeddedDataDir, port: config.embeddedPort });
-  return embedded;
+  return startEmbeddedPostgres({ dataDir: config.embeddedDataDir, port: config.embeddedPort });
 }
 
 function parseArgs(argv: string[]): { json: boolean; walletIds: string[] | undefined } {

