@@ -7,7 +7,7 @@
  */
 import { sql } from 'kysely';
 import type pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { adminPool, createTestApp, createWallet, type TestApp, waitFor } from '../support/test-app.js';
 
 let t: TestApp;
@@ -26,22 +26,28 @@ async function terminate(pid: number): Promise<void> {
   await admin.query('SELECT pg_terminate_backend($1)', [pid]);
 }
 
+// Through PgBouncer (transaction mode) a terminated server backend never breaks the client's
+// connection: the next query simply gets another server connection. Nothing to reproduce there.
+const viaPgbouncer = inject('pgbouncerConsoleUrl') !== '';
+
 describe('a connection that breaks while checked out', () => {
-  it('never crashes the process, and the app keeps serving', async () => {
-    const closedWhileHeld = await t.db.kysely.connection().execute(async (conn) => {
+  it.skipIf(viaPgbouncer)('never crashes the process, and the app keeps serving', async () => {
+    let brokeWhileHeld = false;
+    await t.db.kysely.connection().execute(async (conn) => {
       const { rows } = await sql<{ pid: number }>`SELECT pg_backend_pid() AS pid`.execute(conn);
       await terminate(rows[0]!.pid);
       // Still checked out: the backend's FATAL and the socket's end arrive with no query running.
       return waitFor(async () => {
         try {
           await sql`SELECT 1`.execute(conn);
-          return undefined; // through PgBouncer the next query may land on another server: try again
+          return undefined;
         } catch {
+          brokeWhileHeld = true;
           return true;
         }
       }, 10_000, 'the held connection to break');
-    }).catch(() => true);
-    expect(closedWhileHeld).toBe(true);
+    }).catch(() => undefined); // releasing the broken connection may reject: what matters is below
+    expect(brokeWhileHeld).toBe(true);
     // The process is alive (an uncaught 'error' would have failed this file) and serves again.
     const id = await createWallet(t.app);
     expect((await t.app.inject({ method: 'GET', url: `/api/v1/wallets/${id}` })).statusCode).toBe(200);
