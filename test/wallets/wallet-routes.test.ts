@@ -1,6 +1,6 @@
 /** Every line of the HTTP contract, with exact bodies, and proof that refused requests change nothing. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { balanceOf, createTestApp, createWallet, operate, type TestApp } from './support/test-app.js';
+import { balanceOf, createTestApp, createWallet, operate, type TestApp } from '../support/test-app.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 const ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;

@@ -6,8 +6,8 @@
 import type pg from 'pg';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
-import { FaultProxy } from './support/fault-proxy.js';
-import { adminPool, balanceOf, createTestApp, createWallet, operate, type TestApp, waitFor } from './support/test-app.js';
+import { FaultProxy } from '../support/fault-proxy.js';
+import { adminPool, balanceOf, createTestApp, createWallet, operate, type TestApp, waitFor } from '../support/test-app.js';
 
 let admin: pg.Pool;
 beforeAll(() => { admin = adminPool(); });

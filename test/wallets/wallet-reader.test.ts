@@ -1,9 +1,9 @@
 /** Coalesced balance reads: many concurrent GETs, few queries, each answer its own wallet's. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Overloaded } from '../src/wallets/wallet-errors.js';
-import { WalletReader } from '../src/wallets/wallet-reader.js';
-import { findWallets } from '../src/wallets/wallet-repository.js';
-import { createTestApp, createWallet, operate, type TestApp } from './support/test-app.js';
+import { Overloaded } from '../../src/wallets/wallet-errors.js';
+import { WalletReader } from '../../src/wallets/wallet-reader.js';
+import { findWallets } from '../../src/wallets/wallet-repository.js';
+import { createTestApp, createWallet, operate, type TestApp } from '../support/test-app.js';
 
 let t: TestApp;
 beforeAll(async () => { t = await createTestApp(); });

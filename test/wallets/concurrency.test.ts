@@ -1,8 +1,8 @@
 /** One wallet, many concurrent requests over real HTTP: exact balances, every request answered. */
 import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseCents } from '../src/lib/cents.js';
-import { adminPool, balanceOf, createTestApp, createWallet, type TestApp, waitFor } from './support/test-app.js';
+import { parseCents } from '../../src/lib/cents.js';
+import { adminPool, balanceOf, createTestApp, createWallet, type TestApp, waitFor } from '../support/test-app.js';
 
 let t: TestApp;
 let base: string;

@@ -1,6 +1,6 @@
 /** Idempotency-Key: replays return the first outcome, conflicts are refused, nothing applies twice. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { balanceOf, createTestApp, createWallet, operate, type TestApp } from './support/test-app.js';
+import { balanceOf, createTestApp, createWallet, operate, type TestApp } from '../support/test-app.js';
 
 let t: TestApp;
 beforeAll(async () => { t = await createTestApp(); });
