@@ -1,0 +1,392 @@
+#!/usr/bin/env bash
+# Validates the deployment files without a Docker engine: compose.yml (+ compose.secrets.yml),
+# the Dockerfiles, docker/** (HAProxy, PostgreSQL, PgBouncer, monitoring, entrypoint scripts).
+# Exits non-zero when any check fails; prints one line per check.
+#
+#   .ci/validate-deploy.sh                 every check on this checkout
+#   .ci/validate-deploy.sh --only a,b      some checks (names below)
+#   .ci/validate-deploy.sh --root DIR      another checkout (the self-test uses it)
+#   .ci/validate-deploy.sh --self-test     negative controls: breaks each kind of file in a copy
+#                                          and requires the matching check to fail
+#   .ci/validate-deploy.sh --all           every check, then the negative controls (.ci/run)
+#
+# Checks: tools compose compose-rules haproxy prometheus alertmanager shell scripts image
+# Needs: docker-compose (1.29 parses the files), haproxy, promtool, amtool, shellcheck, python3
+# with PyYAML (comes with docker-compose). Debian: apt-get install docker-compose haproxy
+# prometheus prometheus-alertmanager shellcheck. `image` compiles the app as the Dockerfile's build
+# stage does when node_modules is present (after npm ci), and says so when it is not.
+set -uo pipefail
+
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/.." && pwd)
+only=""
+self_test=false
+with_self_test=false
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --root) root=$(cd "$2" && pwd); shift 2 ;;
+    --only) only=",$2,"; shift 2 ;;
+    --self-test) self_test=true; shift ;;
+    --all) with_self_test=true; shift ;;
+    *) echo "usage: $0 [--root DIR] [--only check,...] [--self-test | --all]" >&2; exit 2 ;;
+  esac
+done
+cd "$root" || exit 2
+py=python3
+[ -x /usr/bin/python3 ] && /usr/bin/python3 -c 'import yaml' 2>/dev/null && py=/usr/bin/python3
+
+failures=0
+log_dir=$(mktemp -d)
+trap 'rm -rf "$log_dir"' EXIT
+
+# check NAME DESCRIPTION FUNCTION: runs FUNCTION, prints PASS/FAIL and on failure its output.
+check() {
+  local name=$1 description=$2 fn=$3
+  if [ -n "$only" ] && [[ "$only" != *",$name,"* ]]; then return 0; fi
+  if "$fn" >"$log_dir/$name.log" 2>&1; then
+    printf 'PASS  %-14s %s\n' "$name" "$description"
+  else
+    printf 'FAIL  %-14s %s\n' "$name" "$description"
+    sed 's/^/      /' "$log_dir/$name.log" | tail -40
+    failures=$((failures + 1))
+  fi
+}
+
+compose() { docker-compose --project-directory "$root" -f compose.yml "$@"; }
+
+# --- tools ------------------------------------------------------------------------------------
+check_tools() {
+  local missing=0
+  for t in docker-compose haproxy promtool amtool shellcheck; do
+    command -v "$t" >/dev/null || { echo "missing: $t"; missing=1; }
+  done
+  "$py" -c 'import yaml' || { echo "missing: python3 yaml"; missing=1; }
+  return $missing
+}
+
+# --- compose: both files parse, with every profile, in env and in file-secret mode -------------
+check_compose() {
+  compose --env-file .env.example config -q &&
+  compose --env-file .env.example --profile monitoring config -q &&
+  docker-compose --project-directory "$root" -f compose.yml -f compose.secrets.yml --env-file .env.example config -q &&
+  compose --env-file .env.example config --services | sort | tr '\n' ' ' && echo
+}
+
+# --- compose-rules: what a deployment relies on, read from the resolved configuration ---------
+check_compose_rules() {
+  compose --env-file .env.example config > "$log_dir/resolved.yml" || return 1
+  docker-compose --project-directory "$root" -f compose.yml -f compose.secrets.yml --env-file .env.example \
+    config > "$log_dir/resolved-secrets.yml" || return 1
+  "$py" - "$log_dir/resolved.yml" "$log_dir/resolved-secrets.yml" <<'PY'
+import os, re, sys, yaml
+base = yaml.safe_load(open(sys.argv[1]))
+files = yaml.safe_load(open(sys.argv[2]))
+problems = []
+services = base['services']
+env_example = {l.split('=', 1)[0] for l in open('.env.example') if re.match(r'^[A-Z_][A-Z0-9_]*=', l)}
+raw = open('compose.yml').read() + open('compose.secrets.yml').read()
+
+# every variable the compose files read is documented in .env.example
+for var in sorted(set(re.findall(r'\$\{([A-Z_][A-Z0-9_]*)', raw)) - {'SECRETS_DIR'}):
+    if var not in env_example:
+        problems.append(f'${{{var}}} is used by the compose files but not documented in .env.example')
+
+for name, svc in services.items():
+    # resource limits on every service
+    for key in ('mem_limit', 'cpus'):
+        if key not in svc:
+            problems.append(f'service {name}: no {key}')
+    # bind mounts point at files that exist
+    for vol in svc.get('volumes', []):
+        src = vol.split(':')[0] if isinstance(vol, str) else vol.get('source', '')
+        if src.startswith('/') and not os.path.exists(src):
+            problems.append(f'service {name}: mounts {src}, which does not exist')
+    # build targets and Dockerfiles exist
+    build = svc.get('build')
+    if build:
+        dockerfile = os.path.join(build['context'], build.get('dockerfile', 'Dockerfile'))
+        if not os.path.exists(dockerfile):
+            problems.append(f'service {name}: {dockerfile} does not exist')
+        elif 'target' in build and not re.search(rf'(?im)^FROM\s+\S+\s+AS\s+{re.escape(build["target"])}\s*$', open(dockerfile).read()):
+            problems.append(f'service {name}: build target {build["target"]} is not a stage of {dockerfile}')
+    # every password can come from a file: file mode sets NAME_FILE where base mode sets NAME
+    for key in (svc.get('environment') or {}):
+        if key.endswith('_PASSWORD'):
+            env_f = (files['services'][name].get('environment') or {})
+            if not env_f.get(key + '_FILE') or env_f.get(key):
+                problems.append(f'service {name}: {key} has no {key}_FILE in compose.secrets.yml')
+
+# no example password is written into the compose files themselves (only .env.example has them)
+for f in ('compose.yml', 'compose.secrets.yml'):
+    if re.search(r'(?m)^[^#\n]*change-me', open(f).read()):
+        problems.append(f'{f}: holds a change-me example value; passwords come from .env or secret files')
+
+# the app believes X-Forwarded-For from HAProxy's network only, and HAProxy sends it
+subnet = base['networks']['edge']['ipam']['config'][0]['subnet']
+if services['app']['environment'].get('TRUST_PROXY') != subnet:
+    problems.append(f'app: TRUST_PROXY must be the edge network {subnet}')
+if set(services['lb'].get('networks', {})) != {'edge'}:
+    problems.append('lb: must be on the edge network only (the app trusts that subnet)')
+if not re.search(r'(?m)^\s*option\s+forwardfor\b', open('docker/lb/haproxy.cfg').read()):
+    problems.append('docker/lb/haproxy.cfg: no `option forwardfor`')
+
+# Prometheus and Alertmanager talk to services that exist, on ports they expose
+prom = yaml.safe_load(open('docker/monitoring/prometheus.yml'))
+def exposes(service, port):
+    svc = services.get(service)
+    if svc is None:
+        return False
+    ports = [str(p).split('/')[0] for p in svc.get('expose', [])]
+    ports += [str(p.get('target')) if isinstance(p, dict) else str(p).split(':')[-1].split('/')[0] for p in svc.get('ports', [])]
+    return str(port) in ports
+targets = [t for sc in prom['scrape_configs'] for c in sc.get('static_configs', []) for t in c['targets']]
+targets += [t for a in prom['alerting']['alertmanagers'] for c in a['static_configs'] for t in c['targets']]
+for t in targets:
+    host, port = t.rsplit(':', 1)
+    if host != 'localhost' and not exposes(host, port):
+        problems.append(f'prometheus.yml: target {t} is not a compose service exposing {port}')
+for sc in prom['scrape_configs']:
+    for d in sc.get('dns_sd_configs', []):
+        for n in d['names']:
+            if not exposes(n, d['port']):
+                problems.append(f'prometheus.yml: {n}:{d["port"]} is not a compose service exposing it')
+am = yaml.safe_load(open('docker/monitoring/alertmanager.yml'))
+for r in am['receivers']:
+    for w in r.get('webhook_configs', []):
+        m = re.match(r'https?://([^:/]+):(\d+)', w['url'])
+        if m and not exposes(m.group(1), m.group(2)):
+            problems.append(f'alertmanager.yml: {w["url"]} is not a compose service exposing {m.group(2)}')
+
+for p in problems:
+    print(p)
+print(f'{len(services)} services checked')
+sys.exit(1 if problems else 0)
+PY
+}
+
+# --- haproxy ------------------------------------------------------------------------------------
+check_haproxy() { haproxy -c -f docker/lb/haproxy.cfg; }
+
+# --- prometheus: config, both rule files, and the rules' unit tests ------------------------------
+check_prometheus() {
+  promtool check config docker/monitoring/prometheus.yml &&
+  promtool check rules docker/monitoring/alerts.yml docker/monitoring/infra-alerts.yml &&
+  promtool test rules docker/monitoring/rules.test.yml
+}
+
+# --- alertmanager -------------------------------------------------------------------------------
+check_alertmanager() { amtool check-config docker/monitoring/alertmanager.yml; }
+
+# --- shell: every script under docker/ and this one ----------------------------------------------
+check_shell() {
+  local status=0 f
+  while IFS= read -r f; do
+    sh -n "$f" || status=1
+  done < <(find docker -name '*.sh' | sort)
+  # warnings and errors fail; style notes (info) do not
+  find docker -name '*.sh' -print0 | sort -z | xargs -0 shellcheck -S warning -x -P SCRIPTDIR:. .ci/validate-deploy.sh || status=1
+  return $status
+}
+
+# --- scripts: the entrypoints' behaviour, run here without Docker ----------------------------------
+expect_fail() { # expect_fail DESCRIPTION COMMAND...: the command must exit non-zero
+  if "${@:2}" >/dev/null 2>&1; then echo "expected a refusal: $1"; return 1; fi
+}
+expect_out() { # expect_out DESCRIPTION PATTERN COMMAND...: must succeed and print PATTERN
+  local out
+  if ! out=$("${@:3}" 2>&1); then echo "failed: $1"; echo "$out"; return 1; fi
+  if ! grep -qE -- "$2" <<<"$out"; then echo "unexpected output for: $1 (wanted /$2/)"; echo "$out"; return 1; fi
+}
+check_scripts() {
+  local t s=0
+  t=$(mktemp -d)
+  printf 'from-a-file\n' > "$t/pw"
+  printf 'change-me-app\n' > "$t/example"
+  export WALLET_LIB_DIR="$root/docker/lib" WALLET_APP_DIR="$root" WALLET_ENTRYPOINT_DRY_RUN=1
+  local app="sh docker/app/entrypoint.sh"
+  # secrets: example values, both forms, unreadable files, demo opt-in, files, URL encoding
+  expect_fail 'example password' env APP_DB_PASSWORD=change-me-app $app serve || s=1
+  expect_fail 'example password from a file' env APP_DB_PASSWORD_FILE="$t/example" $app serve || s=1
+  expect_fail 'both NAME and NAME_FILE' env APP_DB_PASSWORD=x APP_DB_PASSWORD_FILE="$t/pw" $app serve || s=1
+  expect_fail 'missing file' env APP_DB_PASSWORD_FILE="$t/none" $app serve || s=1
+  expect_fail 'no password' env -u APP_DB_PASSWORD $app serve || s=1
+  expect_fail 'example password in a URL' env DATABASE_URL=postgres://u:change-me-x@h/db $app reconcile || s=1
+  expect_out 'demo opt-in' 'wallet_app:change-me-app@pgbouncer:6432/wallet' \
+    env ALLOW_EXAMPLE_SECRETS=true APP_DB_PASSWORD=change-me-app $app || s=1
+  expect_out 'password file' 'DATABASE_URL=postgres://wallet_app:from-a-file@pgbouncer:6432/wallet' \
+    env APP_DB_PASSWORD_FILE="$t/pw" $app serve || s=1
+  expect_out 'URL encoding' 'wallet_app:p%40ss%2Fw%3Ard@' env 'APP_DB_PASSWORD=p@ss/w:rd' $app serve || s=1
+  expect_out 'serve runs the cluster' 'exec: node src/topology/cluster.js' env APP_DB_PASSWORD=x $app || s=1
+  expect_out 'reconcile' 'exec: node scripts/reconcile.js --json' env APP_DB_PASSWORD=x $app reconcile --json || s=1
+  expect_out 'pools' 'POSTGRES_ADMIN_URL=postgres://wallet_monitor:m@postgres:5432/wallet' \
+    env PGBOUNCER_STATS_PASSWORD=s MONITOR_DB_PASSWORD=m $app pools || s=1
+  # migrate needs Java and Liquibase: here when this machine has them, else it must point at the tools image
+  if command -v java >/dev/null && [ -d node_modules/liquibase ]; then
+    expect_out 'migrate' 'MIGRATION_DATABASE_URL=postgres://postgres:pw@postgres:5432/wallet' \
+      env POSTGRES_PASSWORD=pw $app migrate || s=1
+  fi
+  expect_out 'with-secrets exports the target' '^from-a-file$' env GRAFANA_ADMIN_PASSWORD_FILE="$t/pw" \
+    sh docker/lib/with-secrets.sh grafana GRAFANA_ADMIN_PASSWORD:GF_SECURITY_ADMIN_PASSWORD -- \
+    sh -c 'echo "$GF_SECURITY_ADMIN_PASSWORD"' || s=1
+  expect_fail 'with-secrets refuses examples' env GRAFANA_ADMIN_PASSWORD=change-me-grafana \
+    sh docker/lib/with-secrets.sh grafana GRAFANA_ADMIN_PASSWORD:GF_SECURITY_ADMIN_PASSWORD -- true || s=1
+  expect_fail 'pgbouncer refuses examples' env PGBOUNCER_AUTH_PASSWORD=a PGBOUNCER_ADMIN_PASSWORD=b \
+    PGBOUNCER_STATS_PASSWORD=change-me-pgbouncer-stats sh docker/pgbouncer/entrypoint.sh || s=1
+  expect_fail 'sync-roles refuses examples' env POSTGRES_PASSWORD=change-me-postgres APP_DB_PASSWORD=a \
+    PGBOUNCER_AUTH_PASSWORD=b sh docker/postgres/sync-roles.sh || s=1
+  # PostgreSQL memory follows POSTGRES_MEMORY_MB
+  expect_out '1 GB' '^shared_buffers=256MB$' sh docker/postgres/memory-settings.sh 1024 || s=1
+  expect_out '4 GB' '^effective_cache_size=3072MB$' sh docker/postgres/memory-settings.sh 4096 || s=1
+  expect_out '16 GB work_mem' '^work_mem=40MB$' sh docker/postgres/memory-settings.sh 16384 || s=1
+  expect_fail 'below 256 MB' sh docker/postgres/memory-settings.sh 128 || s=1
+  expect_out 'postgres entrypoint' '^shared_buffers=512MB$' env POSTGRES_PASSWORD=x POSTGRES_MEMORY_MB=2048 \
+    sh docker/postgres/entrypoint.sh postgres || s=1
+  expect_fail 'postgres refuses examples' env POSTGRES_PASSWORD=change-me-postgres sh docker/postgres/entrypoint.sh postgres || s=1
+  rm -rf "$t"
+  return $s
+}
+
+# --- image: what the Dockerfiles COPY exists in their context, and the app compiles as in the image
+check_image() {
+  "$py" - <<'PY' || return 1
+import os, re, sys
+problems = []
+def ignored(path, patterns):
+    first = path.strip('./').split('/')[0]
+    return any(p == first or p == path.strip('./') for p in patterns)
+for dockerfile, context in (('Dockerfile', '.'), ('docker/pgbouncer/Dockerfile', 'docker')):
+    ignore = []
+    di = os.path.join(context, '.dockerignore')
+    if os.path.exists(di):
+        ignore = [l.strip() for l in open(di) if l.strip() and not l.startswith('#') and not l.startswith('!')]
+    for line in open(dockerfile):
+        m = re.match(r'^COPY\s+(?!--from)(.*)$', line.strip())
+        if not m:
+            continue
+        parts = [p for p in m.group(1).split() if not p.startswith('--')]
+        for src in parts[:-1]:
+            full = os.path.join(context, src)
+            if not os.path.exists(full):
+                problems.append(f'{dockerfile}: COPY {src}: not in the build context ({context})')
+            elif ignored(src, ignore):
+                problems.append(f'{dockerfile}: COPY {src}: excluded by {di}')
+# the changelog the image carries is the one migrations and /ready name
+mig = open('src/db/migrations.ts').read()
+m = re.search(r"changelogFile\s*=\s*'([^']+)'", mig)
+if not m or not os.path.exists(os.path.join('db', m.group(1))):
+    problems.append('src/db/migrations.ts: changelogFile is not under db/ (the image copies db/ to /app/db)')
+for p in problems:
+    print(p)
+sys.exit(1 if problems else 0)
+PY
+  if [ ! -d node_modules/typescript ]; then
+    echo "compile skipped: no node_modules (run npm ci first)"
+    return 0
+  fi
+  # The build stage: its COPY sources into a scratch context, then its tsc command.
+  local b
+  b=$(mktemp -d)
+  "$py" - "$b" <<'PY' || { rm -rf "$b"; return 1; }
+import os, re, shutil, sys
+dest = sys.argv[1]
+stage = None
+for line in open('Dockerfile'):
+    s = line.strip()
+    m = re.match(r'(?i)^FROM\s+\S+\s+AS\s+(\S+)', s)
+    if m:
+        stage = m.group(1)
+        continue
+    if stage == 'build' and s.startswith('COPY ') and '--from' not in s:
+        *srcs, _ = s.split()[1:]
+        for src in srcs:
+            target = os.path.join(dest, src)
+            os.makedirs(os.path.dirname(target), exist_ok=True)
+            (shutil.copytree if os.path.isdir(src) else shutil.copy)(src, target)
+PY
+  ln -s "$root/node_modules" "$b/node_modules"
+  local status=0
+  (cd "$b" && node node_modules/typescript/bin/tsc -p docker/app/tsconfig.build.json) || status=1
+  # every program the entrypoint runs is in the compiled output
+  local js
+  for js in $(grep -oE 'run node [A-Za-z0-9_./-]+\.js' docker/app/entrypoint.sh | awk '{print $3}' | sort -u); do
+    if [ ! -f "$b/build/$js" ]; then
+      [ "$js" = scripts/keys.js ] && { echo "note: no $js yet (keys command reports it)"; continue; }
+      echo "docker/app/entrypoint.sh runs $js, which the build stage does not produce"
+      status=1
+    fi
+  done
+  rm -rf "$b"
+  return $status
+}
+
+# --- negative controls ------------------------------------------------------------------------------
+self_test() {
+  local t status=0
+  copy() {
+    rm -rf "$t" && mkdir -p "$t"
+    (cd "$root" && tar --exclude=./node_modules --exclude=./.git --exclude=./.data --exclude=./coverage -cf - .) | tar -C "$t" -xf -
+  }
+  # mutate CHECK FILE PYTHON-EXPR DESCRIPTION: a copy with FILE rewritten must fail CHECK
+  mutate() {
+    local name=$1 file=$2 expr=$3 description=$4
+    copy
+    FILE="$t/$file" "$py" -c "import os, re; p=os.environ['FILE']; s=open(p).read(); n=$expr; assert n != s, 'mutation changed nothing'; open(p,'w').write(n)" || { echo "BROKEN  $description: mutation did not apply"; status=1; return; }
+    if bash "$t/.ci/validate-deploy.sh" --root "$t" --only "$name" >/dev/null 2>&1; then
+      echo "MISSED  $description ($name passed on a broken file)"
+      status=1
+    else
+      echo "caught  $description ($name failed as it should)"
+    fi
+  }
+  t=$(mktemp -d)
+  # positive control: the unbroken copy passes every check (so a "caught" below is the mutation's doing)
+  copy
+  if bash "$t/.ci/validate-deploy.sh" --root "$t" >/dev/null 2>&1; then
+    echo "passed  the unbroken copy passes every check"
+  else
+    echo "FAILED  the unbroken copy does not pass: fix that first"
+    rm -rf "$t"
+    return 1
+  fi
+  mutate compose compose.yml "s.replace('services:\n', 'services:\n  - broken\n', 1)" 'compose.yml is not valid YAML for Compose'
+  mutate compose compose.secrets.yml "s.replace('file: \${SECRETS_DIR:-./secrets}/app_db_password', 'filex: x', 1)" 'compose.secrets.yml has an unknown key'
+  mutate compose-rules compose.yml "re.sub(r'(  pgbouncer:[\s\S]*?)    mem_limit: [^\n]*\n', r'\1', s, count=1)" 'pgbouncer lost its memory limit'
+  mutate compose-rules compose.yml "s.replace('TRUST_PROXY: \${LB_SUBNET', 'TRUST_PROXY: \${LB_SUBNETX', 1)" 'app trusts a variable that is not the edge subnet'
+  mutate compose-rules compose.secrets.yml "s.replace('      APP_DB_PASSWORD_FILE: /run/secrets/app_db_password\n    secrets: [app_db_password]', '    secrets: [app_db_password]', 1)" 'app password without a _FILE form'
+  mutate compose-rules docker/lb/haproxy.cfg "s.replace('    option forwardfor\n', '', 1)" 'HAProxy without option forwardfor'
+  mutate haproxy docker/lb/haproxy.cfg "s.replace('balance leastconn', 'balance leastconnx', 1)" 'haproxy.cfg has an unknown balance algorithm'
+  mutate prometheus docker/monitoring/alerts.yml "s.replace('expr: up{job=\"wallet-service\"} == 0', 'expr: up{job=\"wallet-service\"} ==', 1)" 'an alert expression does not parse'
+  mutate prometheus docker/monitoring/infra-alerts.yml "s.replace('expr: pg_up == 0\n        for: 1m', 'expr: pg_up == 0\n        for: 10m', 1)" 'PostgresDown no longer fires when its unit test expects'
+  mutate prometheus docker/monitoring/prometheus.yml "s.replace('scrape_interval: 5s', 'scrape_interval: 5x', 1)" 'prometheus.yml has a bad duration'
+  mutate alertmanager docker/monitoring/alertmanager.yml "s.replace('  receiver: webhook\n', '  receiver: webhookx\n', 1)" 'Alertmanager routes to an undefined receiver'
+  mutate shell docker/lib/secrets.sh "s.replace('secrets_finish() {', 'secrets_finish() {{', 1)" 'a shell script does not parse'
+  mutate scripts docker/postgres/memory-settings.sh "s.replace('shared_buffers=\$((memory_mb / 4))', 'shared_buffers=\$((memory_mb / 2))', 1)" 'shared_buffers no longer 25% of the limit'
+  mutate scripts docker/lib/secrets.sh "s.replace('change-me*|', 'change-mex*|', 1)" 'example passwords no longer refused'
+  mutate image Dockerfile "s.replace('COPY src ./src', 'COPY srcx ./src', 1)" 'Dockerfile copies a path that does not exist'
+  rm -rf "$t"
+  return $status
+}
+
+if $self_test; then
+  self_test
+  exit $?
+fi
+
+check tools         'docker-compose, haproxy, promtool, amtool, shellcheck, PyYAML present' check_tools
+check compose       'docker-compose config: compose.yml, --profile monitoring, + compose.secrets.yml' check_compose
+check compose-rules 'limits, mounts, build targets, _FILE for every password, TRUST_PROXY = lb subnet, scrape targets' check_compose_rules
+check haproxy       'haproxy -c -f docker/lb/haproxy.cfg' check_haproxy
+check prometheus    'promtool check config + rules, promtool test rules' check_prometheus
+check alertmanager  'amtool check-config docker/monitoring/alertmanager.yml' check_alertmanager
+check shell         'sh -n and shellcheck on docker/**/*.sh' check_shell
+check scripts       'entrypoints: secrets, example refusal, URLs, dispatch, memory sizing' check_scripts
+check image         'Dockerfile COPY sources exist; the build stage compiles; entrypoint targets exist' check_image
+if [ "$failures" -gt 0 ]; then
+  echo "validate-deploy: $failures check(s) failed"
+  exit 1
+fi
+echo "validate-deploy: all checks passed"
+if $with_self_test; then
+  echo "validate-deploy: negative controls (each broken file must fail its check)"
+  self_test || { echo "validate-deploy: a negative control was missed"; exit 1; }
+fi
