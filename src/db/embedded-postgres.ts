@@ -15,7 +15,6 @@ import {
   chmodSync, chownSync, copyFileSync, cpSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync,
   realpathSync, renameSync, rmSync, symlinkSync, writeFileSync,
 } from 'node:fs';
-import { createRequire } from 'node:module';
 import { basename, dirname, join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import pg from 'pg';
@@ -83,8 +82,7 @@ async function loadBinaries(): Promise<Binaries> {
 async function reachableBinaries(bin: Binaries, user: ServerUser | undefined, log: (m: string) => void): Promise<Binaries> {
   if (await canReach(user, bin.postgres)) return bin;
   const nativeDir = dirname(dirname(bin.postgres));
-  const require = createRequire(import.meta.url);
-  const { version } = require(`${nativePackage()}/package.json`) as { version: string };
+  const { version } = JSON.parse(readFileSync(join(dirname(nativeDir), 'package.json'), 'utf8')) as { version: string };
   const copy = relocatedPath(nativeDir, `postgres-${version}-${process.platform}-${process.arch}`);
   if (!existsSync(join(copy, '.complete'))) {
     log(`the ${user?.name} user cannot reach ${nativeDir} (a private directory): copying the PostgreSQL binaries to ${copy}`);
