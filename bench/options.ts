@@ -11,7 +11,10 @@ export interface BenchOptions {
   dbUrl: string | undefined;
   viaPgbouncer: boolean;
   pgbench: boolean;
-  outDir: string;
+  /** This run's results folder (default: bench/runs/<timestamp>, git-ignored). */
+  outDir: string | undefined;
+  /** Also replace the committed bench/results/latest.{json,md,svg}. */
+  publish: boolean;
   requestTimeoutS: number;
   /** Directory for a V8 CPU profile of the service (node --cpu-prof), written when it stops. */
   cpuProfDir: string | undefined;
@@ -22,7 +25,8 @@ export const usage = `Usage: npm run bench -- [options]
 
 Starts the service on an embedded PostgreSQL (temporary data dir, free ports), runs pgbench as a
 reference and every scenario at each connection count, checks correctness after each, prints a
-Markdown table and writes bench/results/<timestamp>.json, latest.json, latest.md and latest.svg.
+Markdown table and the results folder on stdout, and writes report.json, report.md and report.svg
+to bench/runs/<timestamp>/ (git-ignored). Only --publish replaces bench/results/latest.*.
 
   --quick                 about 2 minutes: 4 s per run, 1 s warm-up
   --duration <s>          seconds per run (default 20; --quick: 4)
@@ -35,7 +39,8 @@ Markdown table and writes bench/results/<timestamp>.json, latest.json, latest.md
   --via-pgbouncer         start the service behind the local PgBouncer stack
   --no-pgbench            skip the pgbench reference
   --request-timeout <s>   client-side timeout per request (default 30)
-  --out <dir>             results directory (default bench/results)
+  --out <dir>             this run's results folder (default bench/runs/<timestamp>)
+  --publish               also write bench/results/latest.{json,md,svg}, the published results
   --cpu-prof <dir>        write a V8 CPU profile of the service there (open in Chrome DevTools)
   --help                  this text
 Exit status: 0 when every check passed, 1 when any failed, 2 on bad options.`;
@@ -65,7 +70,8 @@ export function parseBenchOptions(argv: string[]): BenchOptions {
         'via-pgbouncer': { type: 'boolean', default: false },
         'no-pgbench': { type: 'boolean', default: false },
         'request-timeout': { type: 'string' },
-        out: { type: 'string', default: 'bench/results' },
+        out: { type: 'string' },
+        publish: { type: 'boolean', default: false },
         'cpu-prof': { type: 'string' },
         help: { type: 'boolean', default: false },
       },
@@ -94,7 +100,8 @@ export function parseBenchOptions(argv: string[]): BenchOptions {
     dbUrl: values['db-url'],
     viaPgbouncer: values['via-pgbouncer'] === true,
     pgbench: values['no-pgbench'] !== true,
-    outDir: values.out ?? 'bench/results',
+    outDir: values.out,
+    publish: values.publish === true,
     requestTimeoutS: positive('--request-timeout', values['request-timeout'], 30),
     cpuProfDir: values['cpu-prof'],
     help: values.help === true,

@@ -2,8 +2,8 @@
  * `npm run bench`: starts what it measures, runs the pgbench reference and every scenario at
  * each connection count, checks correctness after each run, and reports. See options.ts for usage.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { runLoad } from './load/run-load.js';
 import { OptionsError, parseBenchOptions, usage, type BenchOptions } from './options.js';
@@ -11,6 +11,7 @@ import { dropPgbenchTables, findPgbench, runPgbench, setUpPgbenchTables, type Pg
 import { bestHotRow, compare, referenceFor } from './report/compare.js';
 import { machineInfo } from './report/machine-info.js';
 import { renderMarkdown } from './report/markdown.js';
+import { describeRunOutput, planRunOutput, writeRunOutput } from './report/run-output.js';
 import { renderSvgChart } from './report/svg-chart.js';
 import type { BenchReport, ScenarioResult } from './report/types.js';
 import { scenarios as allScenarios } from './scenarios/index.js';
@@ -104,16 +105,13 @@ function withComparisons(results: ScenarioResult[], scenarios: Scenario[], pgben
   }
 }
 
-function writeResults(report: BenchReport, markdown: string, outDir: string): string {
-  const dir = resolve(outDir);
-  mkdirSync(dir, { recursive: true });
-  const stamp = report.startedAt.replace(/[:.]/g, '-');
-  const json = `${JSON.stringify(report, null, 2)}\n`;
-  writeFileSync(join(dir, `${stamp}.json`), json);
-  writeFileSync(join(dir, 'latest.json'), json);
-  writeFileSync(join(dir, 'latest.md'), `${markdown}\n`);
-  writeFileSync(join(dir, 'latest.svg'), renderSvgChart(report));
-  return dir;
+const projectRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+
+/** Writes this run's report.* (and, with --publish, bench/results/latest.*); says where on stdout. */
+function writeResults(report: BenchReport, markdown: string, options: BenchOptions): void {
+  const output = planRunOutput({ root: projectRoot, tool: 'bench', out: options.outDir, publish: options.publish, startedAt: report.startedAt });
+  writeRunOutput(output, { json: `${JSON.stringify(report, null, 2)}\n`, md: `${markdown}\n`, svg: renderSvgChart(report) });
+  console.log(`\n${describeRunOutput(output)}`);
 }
 
 async function main(): Promise<number> {
@@ -193,7 +191,7 @@ async function main(): Promise<number> {
     };
     const markdown = renderMarkdown(report);
     console.log(markdown);
-    log(`results written to ${writeResults(report, markdown, options.outDir)}`);
+    writeResults(report, markdown, options);
     return report.ok ? 0 : 1;
   } catch (error) {
     const serviceLog = target.logTail();

@@ -25,17 +25,48 @@ function compact(n: number): string {
   return n >= 10 ? Math.round(n).toString() : n.toFixed(1);
 }
 
+/** A horizontal reference line across a panel (e.g. pgbench's best), labelled in the panel's title row. */
+export interface ReferenceLine {
+  value: number;
+  label: string;
+  colour: string;
+}
+
+/** "1 client", "10 clients". */
+export const clientsText = (n: number) => `${n} ${n === 1 ? 'client' : 'clients'}`;
+
+/** Rough text width at a font size (SVG has no layout; sans-serif averages about 0.55 em a character). */
+const textWidth = (text: string, fontSize: number) => text.length * fontSize * 0.55;
+
+/**
+ * The reference lines' labels sit in the title row, right-aligned and laid out right to left,
+ * each behind a short dashed swatch: above the plot, so they never cover a bar or its value.
+ */
+export function referenceLabels(lines: ReferenceLine[], titleY: number): string[] {
+  const out: string[] = [];
+  let right = width - margin.right;
+  for (const line of lines) {
+    const textLeft = right - textWidth(line.label, 11);
+    out.push(`<text x="${right.toFixed(1)}" y="${titleY}" font-size="11" fill="${line.colour}" text-anchor="end">${escapeXml(line.label)}</text>`);
+    out.push(`<line x1="${(textLeft - 26).toFixed(1)}" x2="${(textLeft - 6).toFixed(1)}" y1="${titleY - 4}" y2="${titleY - 4}" ` +
+      `stroke="${line.colour}" stroke-width="2" stroke-dasharray="6 4"/>`);
+    right = textLeft - 40;
+  }
+  return out;
+}
+
 function panel(
   results: ScenarioResult[], scenarios: string[], connections: number[], top: number, title: string,
-  value: (r: ScenarioResult) => number, line?: { value: number; label: string },
+  value: (r: ScenarioResult) => number, lines: ReferenceLine[] = [],
 ): string[] {
   const plotWidth = width - margin.left - margin.right;
   const plotHeight = panelHeight - 60;
-  const values = results.map(value).concat(line ? [line.value] : []);
+  const values = results.map(value).concat(lines.map((l) => l.value));
   const yMax = niceMax(Math.max(0, ...values));
   const y = (v: number) => top + plotHeight - (v / yMax) * plotHeight;
   const out: string[] = [];
   out.push(`<text x="${margin.left}" y="${top - 12}" font-size="14" font-weight="bold">${escapeXml(title)}</text>`);
+  out.push(...referenceLabels(lines, top - 12));
   for (let i = 0; i <= 4; i++) {
     const v = (yMax / 4) * i;
     out.push(`<line x1="${margin.left}" x2="${width - margin.right}" y1="${y(v)}" y2="${y(v)}" stroke="#ddd"/>`);
@@ -59,9 +90,9 @@ function panel(
     out.push(`<text x="${(groupLeft + groupWidth * 0.4).toFixed(1)}" y="${top + plotHeight + 16}" font-size="10" text-anchor="middle">${escapeXml(scenario)}</text>`);
     out.push(`<title>${escapeXml(label)}</title>`);
   });
-  if (line) {
-    out.push(`<line x1="${margin.left}" x2="${width - margin.right}" y1="${y(line.value)}" y2="${y(line.value)}" stroke="#c00" stroke-dasharray="6 4"/>`);
-    out.push(`<text x="${width - margin.right}" y="${y(line.value) - 4}" font-size="11" fill="#c00" text-anchor="end">${escapeXml(line.label)}</text>`);
+  for (const line of lines) {
+    out.push(`<line x1="${margin.left}" x2="${width - margin.right}" y1="${y(line.value).toFixed(1)}" y2="${y(line.value).toFixed(1)}" ` +
+      `stroke="${line.colour}" stroke-width="1.5" stroke-dasharray="6 4"><title>${escapeXml(line.label)}</title></line>`);
   }
   return out;
 }
@@ -77,7 +108,7 @@ export function renderSvgChart(report: BenchReport): string {
   parts.push(`<text x="${width / 2}" y="22" font-size="15" text-anchor="middle">${escapeXml(
     `wallet-service benchmark ${report.startedAt} — ${report.machine.cores} cores, ${report.machine.cpuModel}`)}</text>`);
   parts.push(...panel(report.scenarios, scenarios, connections, margin.top + 20, 'Requests per second', (r) => r.requestsPerS,
-    best ? { value: best.tps, label: `pgbench best hot row: ${compact(best.tps)} TPS (${best.clients} clients)` } : undefined));
+    best ? [{ value: best.tps, label: `pgbench best hot row: ${compact(best.tps)} TPS (${clientsText(best.clients)})`, colour: '#c00' }] : []));
   parts.push(...panel(report.scenarios, scenarios, connections, margin.top + 20 + panelHeight, 'p99 latency (ms)', (r) => r.latencyMs.p99));
   const legendY = height - 20;
   connections.forEach((c, k) => {

@@ -1,9 +1,13 @@
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseBenchOptions } from '../../bench/options.js';
 import { parsePgbenchOutput, type PgbenchResult } from '../../bench/pgbench/run-pgbench.js';
 import { bestHotRow, compare, referenceFor } from '../../bench/report/compare.js';
 import { renderMarkdown } from '../../bench/report/markdown.js';
-import { niceMax, renderSvgChart } from '../../bench/report/svg-chart.js';
+import { describeRunOutput, planRunOutput, writeRunOutput } from '../../bench/report/run-output.js';
+import { clientsText, niceMax, referenceLabels, renderSvgChart } from '../../bench/report/svg-chart.js';
 import type { BenchReport, ScenarioResult } from '../../bench/report/types.js';
 
 const pgbenchOutput = `pgbench (15.18 (Debian 15.18-0+deb12u1), server 17.10)
@@ -86,12 +90,64 @@ describe('bench report', () => {
     expect(niceMax(1800)).toBe(2000);
   });
 
+  it('labels the pgbench line in the title row, above every bar, with "1 client" in the singular', () => {
+    const one = { ...report([scenario({ requestsPerS: 1890 })]), pgbench: [{ ...pgbench[0]!, tps: 1900 }] };
+    const svg = renderSvgChart(one);
+    const label = /<text x="[\d.]+" y="([\d.]+)"[^>]*>pgbench best hot row: 1.9k TPS \(1 client\)<\/text>/.exec(svg);
+    expect(label).not.toBeNull();
+    const barTops = [...svg.matchAll(/<rect x="[\d.]+" y="([\d.]+)"[^>]*><title>/g)].map((m) => Number(m[1]));
+    const valueLabels = [...svg.matchAll(/<text x="[\d.]+" y="([\d.]+)" font-size="9"/g)].map((m) => Number(m[1]));
+    // Text baseline plus its 11 px height stays above the highest bar and the highest value label (9 px) of the panel.
+    expect(Number(label![1])).toBeLessThan(Math.min(...barTops, ...valueLabels.map((y) => y - 9)));
+    expect(clientsText(1)).toBe('1 client');
+    expect(clientsText(100)).toBe('100 clients');
+    expect(svg).not.toContain('(1 clients)');
+  });
+
+  it('lays several reference labels out right to left without overlap', () => {
+    const parts = referenceLabels([
+      { value: 1, label: 'pgbench best hot row: 3.5k TPS (10 clients)', colour: '#c00' },
+      { value: 2, label: 'HTTP ceiling: 30k req/s', colour: '#555' },
+    ], 58);
+    const xs = parts.filter((p) => p.startsWith('<text')).map((p) => Number(/x="([\d.]+)"/.exec(p)![1]));
+    const swatchLeft = Number(/x1="([\d.]+)"/.exec(parts[1]!)![1]);
+    expect(xs[1]).toBeLessThan(swatchLeft);
+  });
+
   it('parses options: defaults, --quick, and refusals', () => {
-    expect(parseBenchOptions([])).toMatchObject({ mode: 'full', durationS: 20, connections: [10, 100, 500], pgbench: true });
+    expect(parseBenchOptions([])).toMatchObject({ mode: 'full', durationS: 20, connections: [10, 100, 500], pgbench: true, outDir: undefined, publish: false });
+    expect(parseBenchOptions(['--quick', '--publish', '--out', '/tmp/x'])).toMatchObject({ mode: 'quick', publish: true, outDir: '/tmp/x' });
     expect(parseBenchOptions(['--quick'])).toMatchObject({ mode: 'quick', durationS: 4, warmupS: 1 });
     expect(parseBenchOptions(['--connections', '100,10', '--duration', '3'])).toMatchObject({ mode: 'custom', connections: [10, 100], durationS: 3 });
     expect(() => parseBenchOptions(['--url', 'http://x'])).toThrow(/--db-url/);
     expect(() => parseBenchOptions(['--duration', '0'])).toThrow(/positive/);
     expect(() => parseBenchOptions(['--bogus'])).toThrow();
+  });
+});
+
+describe('bench and fault-suite run output', () => {
+  const startedAt = '2026-11-25T12:00:00.123Z';
+
+  it('writes a run to its own ignored folder unless told otherwise, and publishes only on request', () => {
+    expect(planRunOutput({ root: '/repo', tool: 'bench', publish: false, startedAt }))
+      .toEqual({ runDir: '/repo/bench/runs/2026-11-25T12-00-00-123Z' });
+    expect(planRunOutput({ root: '/repo', tool: 'faults', out: '/tmp/f', publish: true, startedAt }))
+      .toEqual({ runDir: '/tmp/f', publishDir: '/repo/faults/results' });
+    expect(describeRunOutput({ runDir: '/repo/bench/runs/x' }, '/repo')).toBe(
+      'Results of this run: bench/runs/x/\nNot published: add --publish to replace the committed latest.* results');
+    expect(describeRunOutput({ runDir: '/tmp/x', publishDir: '/repo/bench/results' }, '/repo')).toContain('Published: bench/results/latest.*');
+  });
+
+  it('writes report.* in the run folder and latest.* only when publishing', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'run-output-'));
+    try {
+      writeRunOutput({ runDir: join(dir, 'run') }, { md: 'm', json: '{}' });
+      expect(readdirSync(dir)).toEqual(['run']);
+      writeRunOutput({ runDir: join(dir, 'run2'), publishDir: join(dir, 'results') }, { md: 'm', svg: '<svg/>' });
+      expect(readdirSync(join(dir, 'run2')).sort()).toEqual(['report.md', 'report.svg']);
+      expect(readdirSync(join(dir, 'results')).sort()).toEqual(['latest.md', 'latest.svg']);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -1,0 +1,56 @@
+/** Command-line options of `npm run faults`. Pure: parse and validate, or explain. */
+import { parseArgs } from 'node:util';
+
+export interface FaultOptions {
+  /** Shorter disturbances and a lower request rate. */
+  quick: boolean;
+  /** Fault names to run (all when empty). */
+  only: string[];
+  /** This run's results folder (default: faults/runs/<timestamp>, git-ignored). */
+  outDir: string | undefined;
+  /** Also replace the committed faults/results/latest.{md,json}. */
+  publish: boolean;
+  help: boolean;
+}
+
+export const usage = `Usage: npm run faults -- [options]
+
+Starts a real stack in a temporary directory (embedded PostgreSQL, PgBouncer, 2 app processes),
+injects each fault under load, checks every answer against the ledger, prints the per-fault table
+and the results folder on stdout, and writes report.md and report.json to faults/runs/<timestamp>/
+(git-ignored). Only --publish replaces faults/results/latest.*.
+
+  --quick            shorter disturbances, lower request rate
+  --only <list>      fault names, comma-separated (also --only=a,b; default all)
+  --out <dir>        this run's results folder (default faults/runs/<timestamp>)
+  --publish          also write faults/results/latest.{md,json}, the published results
+  --help             this text
+Exit status: 0 when no fault has a violation, 1 when any has, 2 on bad options.`;
+
+export class FaultOptionsError extends Error {}
+
+export function parseFaultOptions(argv: string[]): FaultOptions {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: argv,
+      strict: true,
+      options: {
+        quick: { type: 'boolean', default: false },
+        only: { type: 'string', multiple: true },
+        out: { type: 'string' },
+        publish: { type: 'boolean', default: false },
+        help: { type: 'boolean', default: false },
+      },
+    }));
+  } catch (error) {
+    throw new FaultOptionsError((error as Error).message);
+  }
+  return {
+    quick: values.quick === true,
+    only: (values.only ?? []).flatMap((list) => list.split(',')).map((name) => name.trim()).filter(Boolean),
+    outDir: values.out,
+    publish: values.publish === true,
+    help: values.help === true,
+  };
+}
