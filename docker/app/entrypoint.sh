@@ -17,7 +17,8 @@
 #   app role      DATABASE_URL[_FILE], or APP_DB_PASSWORD[_FILE] with APP_DB_USER (wallet_app),
 #                 APP_DB_HOST (pgbouncer), APP_DB_PORT (6432), APP_DB_NAME (wallet)
 #   superuser     MIGRATION_DATABASE_URL[_FILE], or POSTGRES_PASSWORD[_FILE] with POSTGRES_USER
-#                 (postgres), POSTGRES_HOST (postgres), POSTGRES_DB (wallet): migrate, roles
+#                 (postgres), POSTGRES_HOST (postgres), POSTGRES_SERVER_PORT (5432), POSTGRES_DB
+#                 (wallet): migrate, roles (sync-roles.sh reads the same variables)
 #   console       PGBOUNCER_CONSOLE_URL, or PGBOUNCER_STATS_PASSWORD[_FILE] (pools)
 #   monitor       POSTGRES_ADMIN_URL, or MONITOR_DB_PASSWORD[_FILE] (pools: pg_stat_activity)
 set -eu
@@ -52,7 +53,7 @@ app_url() {
 
 superuser_url() {
   url_from MIGRATION_DATABASE_URL "${POSTGRES_USER:-postgres}" POSTGRES_PASSWORD \
-    "${POSTGRES_HOST:-postgres}" 5432 "${POSTGRES_DB:-wallet}"
+    "${POSTGRES_HOST:-postgres}" "${POSTGRES_SERVER_PORT:-5432}" "${POSTGRES_DB:-wallet}"
 }
 
 # Heap per process: the container's memory limit shared by the workers and the primary, with a
@@ -121,7 +122,7 @@ case "$command" in
       "${APP_DB_HOST:-pgbouncer}" "${APP_DB_PORT:-6432}" pgbouncer
     if [ -n "${MONITOR_DB_PASSWORD:-}${MONITOR_DB_PASSWORD_FILE:-}${POSTGRES_ADMIN_URL:-}${POSTGRES_ADMIN_URL_FILE:-}" ]; then
       url_from POSTGRES_ADMIN_URL wallet_monitor MONITOR_DB_PASSWORD \
-        "${POSTGRES_HOST:-postgres}" 5432 "${POSTGRES_DB:-wallet}"
+        "${POSTGRES_HOST:-postgres}" "${POSTGRES_SERVER_PORT:-5432}" "${POSTGRES_DB:-wallet}"
     fi
     secrets_finish wallet-pools
     run node scripts/pools.js "$@" ;;

@@ -2,9 +2,10 @@
 # Secrets for every container of the stack, POSIX sh (dash, busybox, bash): sourced by the
 # entrypoints under docker/, never executed on its own.
 #
-#   secrets_load NAME...   for each NAME: take NAME, or the contents of the file named by
+#   secrets_load WHO NAME...  for each NAME: take NAME, or the contents of the file named by
 #                          NAME_FILE (Docker/Kubernetes secrets; one trailing newline dropped),
-#                          export NAME, and check it. Every problem is listed, then exit 2.
+#                          export NAME (and unset NAME_FILE), and check it. Every problem is
+#                          listed, then exit 2.
 #
 # Checks: set and not empty; not both NAME and NAME_FILE (the official postgres image has the
 # same rule); not an example value from .env.example ("change-me..."), unless
@@ -52,6 +53,9 @@ secrets_load_one() {
   if [ -n "$secrets__file" ]; then
     secrets__read_file "$secrets__name" "$secrets__file" || return 1
     eval "secrets__plain=\${$secrets__name}"
+    # From here on NAME holds the value: a child process (sync-roles.sh after `migrate`) that
+    # loads it again must not see both forms.
+    unset "${secrets__name}_FILE"
   fi
   if [ -z "$secrets__plain" ]; then
     if [ "${2:-}" = optional ]; then return 0; fi

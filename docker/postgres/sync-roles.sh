@@ -21,7 +21,7 @@ secrets_load_one PGBOUNCER_AUTH_PASSWORD || true
 secrets_load_one MONITOR_DB_PASSWORD optional || true
 secrets_finish sync-roles
 
-export PGHOST="${POSTGRES_HOST:-postgres}" PGPORT="${POSTGRES_PORT_INTERNAL:-5432}"
+export PGHOST="${POSTGRES_HOST:-postgres}" PGPORT="${POSTGRES_SERVER_PORT:-5432}"
 export PGUSER="${POSTGRES_USER:-postgres}" PGDATABASE="${POSTGRES_DB:-wallet}"
 export PGPASSWORD="$POSTGRES_PASSWORD" PGCONNECT_TIMEOUT=10 PGAPPNAME=wallet-sync-roles
 export MONITOR_DB_PASSWORD="${MONITOR_DB_PASSWORD:-}"
