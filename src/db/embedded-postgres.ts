@@ -19,7 +19,7 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import pg from 'pg';
 import { ClusterLeases, describeHolders } from './cluster-leases.js';
-import { canReach, relocatedPath, type ServerUser, serverUser } from './server-user.js';
+import { canReach, relocatedPath, type ServerUser, serverFilesRoot, serverUser } from './server-user.js';
 
 const execFileAsync = promisify(execFile);
 
@@ -83,7 +83,8 @@ async function reachableBinaries(bin: Binaries, user: ServerUser | undefined, lo
   if (await canReach(user, bin.postgres)) return bin;
   const nativeDir = dirname(dirname(bin.postgres));
   const { version } = JSON.parse(readFileSync(join(dirname(nativeDir), 'package.json'), 'utf8')) as { version: string };
-  const copy = relocatedPath(nativeDir, `postgres-${version}-${process.platform}-${process.arch}`);
+  // One copy per version, whichever project it came from: the package's files are the same.
+  const copy = join(serverFilesRoot(), `postgres-${version}-${process.platform}-${process.arch}`);
   if (!existsSync(join(copy, '.complete'))) {
     log(`the ${user?.name} user cannot reach ${nativeDir} (a private directory): copying the PostgreSQL binaries to ${copy}`);
     const partial = `${copy}.partial-${process.pid}`;
