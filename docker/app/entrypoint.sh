@@ -4,6 +4,8 @@
 #   serve            the API: WEB_CONCURRENCY workers (default; the `app` service)
 #   migrate          role passwords (sync-roles.sh), then the Liquibase changelog   [tools image]
 #   roles            role passwords only, after a rotation                          [tools image]
+#   liquibase ARGS   Liquibase itself on the same changelog and connection as migrate
+#                    (status --verbose, history, rollback-count --count=1, release-locks)  [tools image]
 #   reconcile [...]  every balance against its ledger, read-only (exit 1: mismatches)
 #   pools [...]      PgBouncer SHOW POOLS/STATS/... and pg_stat_activity
 #   keys [...]       API key management (when the image has scripts/keys.js)
@@ -113,6 +115,16 @@ case "$command" in
   roles)
     need_tools roles
     run sh "$lib/sync-roles.sh" ;;
+  liquibase)
+    need_tools liquibase
+    secrets_load_one POSTGRES_PASSWORD || true
+    secrets_finish wallet-liquibase
+    # The search path and file name src/db/migrations.ts uses, so DATABASECHANGELOG rows match.
+    export LIQUIBASE_COMMAND_URL="jdbc:postgresql://${POSTGRES_HOST:-postgres}:${POSTGRES_SERVER_PORT:-5432}/${POSTGRES_DB:-wallet}" \
+      LIQUIBASE_COMMAND_USERNAME="${POSTGRES_USER:-postgres}" LIQUIBASE_COMMAND_PASSWORD="$POSTGRES_PASSWORD" \
+      LIQUIBASE_COMMAND_CHANGELOG_FILE=changelog/db.changelog-master.yaml LIQUIBASE_SEARCH_PATH="$app/db" \
+      LIQUIBASE_SHOW_BANNER=false
+    run "$app/node_modules/liquibase/dist/liquibase/liquibase" "$@" ;;
   reconcile)
     app_url
     secrets_finish wallet-reconcile
