@@ -1,4 +1,5 @@
 /** buildApp(config, db): registers plugins and routes; never listens (tests use inject or port 0). */
+import cluster from 'node:cluster';
 import { randomUUID } from 'node:crypto';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import type { Config } from './config.js';
@@ -73,6 +74,7 @@ export async function buildApp({ config, db, logger }: AppOptions): Promise<Fast
     poolSizeMax: config.poolSizeMax,
     liveIntervalMs: config.dashboardIntervalMs,
     liveHistoryLength: config.dashboardHistoryLength,
+    worker: cluster.isWorker && cluster.worker ? { id: cluster.worker.id, count: config.webConcurrency } : null,
   });
   await registerSwagger(app);
 

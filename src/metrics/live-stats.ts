@@ -24,6 +24,8 @@ export interface LiveStatsOptions {
   busiestWindowBuckets: number;
   busiestListed: number;
   readPool: () => PoolSnapshot;
+  /** Under WEB_CONCURRENCY: which worker this is and how many there are (the page says so). */
+  worker: { id: number; count: number } | null;
 }
 
 /** What a bucket counts, while open and once closed. */
@@ -56,6 +58,8 @@ interface ClosedBucket extends BucketCounts {
 export interface LiveSnapshot {
   /** The process these numbers belong to (under WEB_CONCURRENCY each worker has its own). */
   pid: number;
+  /** Set under WEB_CONCURRENCY: these numbers are this worker's only (Prometheus has the sum). */
+  worker: { id: number; count: number } | null;
   interval_ms: number;
   /** Unix seconds at the end of each bucket. */
   t: number[];
@@ -108,11 +112,12 @@ export class LiveStats {
     clearInterval(this.timer);
   }
 
-  recordRequest(durationMs: number, statusCode: number): void {
+  /** `refusal`: a business refusal (insufficient funds, balance limit), an answer and not an error. */
+  recordRequest(durationMs: number, statusCode: number, refusal = false): void {
     const b = this.current;
     b.requests++;
     if (statusCode >= 500) b.errors5xx++;
-    else if (statusCode >= 400) b.errors4xx++;
+    else if (statusCode >= 400 && !refusal) b.errors4xx++;
     b.latencySeen++;
     if (b.latenciesMs.length < this.options.latencySamplesMax) {
       b.latenciesMs.push(durationMs);
@@ -183,6 +188,7 @@ export class LiveStats {
     for (const outcome of OPERATION_OUTCOMES) operations[outcome] = perSecond((b) => b.outcomes.get(outcome) ?? 0);
     return {
       pid: process.pid,
+      worker: this.options.worker,
       interval_ms: this.options.intervalMs,
       t: h.map((b) => b.endedAtMs / 1000),
       request_rate: perSecond((b) => b.requests),

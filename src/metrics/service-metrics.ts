@@ -19,6 +19,8 @@ export interface ServiceMetricsOptions {
   poolSizeMax: number;
   liveIntervalMs: number;
   liveHistoryLength: number;
+  /** Under WEB_CONCURRENCY: this worker's id and the worker count (shown on /dashboard). */
+  worker?: { id: number; count: number } | null;
 }
 
 const KNOWN_METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']);
@@ -109,6 +111,7 @@ export class ServiceMetrics {
       busiestWindowBuckets: Math.max(1, Math.round(60_000 / options.liveIntervalMs)),
       busiestListed: 10,
       readPool: () => this.poolSnapshot(),
+      worker: options.worker ?? null,
     });
   }
 
@@ -118,10 +121,10 @@ export class ServiceMetrics {
   }
 
   /** `route` must be a route template (or 'unmatched'), never a raw URL. */
-  observeRequest(method: string, route: string, statusCode: number, durationMs: number, isApi: boolean): void {
+  observeRequest(method: string, route: string, statusCode: number, durationMs: number, isApi: boolean, refusal = false): void {
     const m = KNOWN_METHODS.has(method) ? method : 'OTHER';
     this.httpDuration.observe({ method: m, route, status_code: String(statusCode) }, durationMs / 1000);
-    if (isApi) this.live.recordRequest(durationMs, statusCode);
+    if (isApi) this.live.recordRequest(durationMs, statusCode, refusal);
   }
 
   observeOperation(type: OperationTypeLabel, outcome: OperationOutcome, replayed: boolean, walletId: string | undefined): void {

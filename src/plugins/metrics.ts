@@ -23,6 +23,7 @@ export interface MetricsPluginOptions {
   /** Length of one dashboard bucket. */
   liveIntervalMs: number;
   liveHistoryLength: number;
+  worker?: { id: number; count: number } | null;
 }
 
 /** What the executor may tell about one transaction (the wallet and operation when it knows them). */
@@ -74,13 +75,15 @@ export function registerMetrics(app: FastifyInstance, options: MetricsPluginOpti
 
   app.addHook('onResponse', async (request, reply) => {
     const route = request.routeOptions.url ?? 'unmatched';
+    let outcome: RequestOutcome | undefined;
     if (route === OPERATION_ROUTE && request.method === 'POST') {
-      const outcome = request.operationOutcome ?? outcomeWithoutService(reply.statusCode);
+      outcome = request.operationOutcome ?? outcomeWithoutService(reply.statusCode);
       const walletId = outcome === 'NOT_FOUND' || outcome === 'INVALID'
         ? undefined : (request.params as { wallet_id?: string }).wallet_id;
       metrics.observeOperation(operationType(request), outcome, reply.getHeader('idempotency-replayed') === 'true', walletId);
     }
-    metrics.observeRequest(request.method, route, reply.statusCode, reply.elapsedTime, route.startsWith('/api/'));
+    // A business refusal (insufficient funds) is an answer, not an API error.
+    metrics.observeRequest(request.method, route, reply.statusCode, reply.elapsedTime, route.startsWith('/api/'), outcome === 'REJECTED');
   });
 
   app.addHook('onClose', async () => metrics.stop());

@@ -90,6 +90,10 @@ describe.skipIf(!existsSync(chromiumPath) && !process.env.CI)('/dashboard in Chr
       await page.waitForFunction(() => Number(document.getElementById('busiest')?.dataset.points ?? 0) > 0, undefined, { timeout: 10_000 });
       expect(await page.locator('#busiest-rows tr').count()).toBeGreaterThan(0);
       expect(await page.locator('#status').textContent()).toMatch(/^updated /);
+      // Legends name their series without hovering (a live legend shows "--" until the cursor is over a plot).
+      const legends = await page.locator('.u-legend').allTextContents();
+      expect(legends.length).toBeGreaterThanOrEqual(charts.length);
+      for (const text of legends) expect(text).not.toContain('--');
       // The batch chart has data once the group-commit engine reports batches.
       expect(Number(await page.locator('#chart-batches').getAttribute('data-points'))).toBeGreaterThan(0);
       // Let a few more refreshes land so the screenshot shows lines, not single points.

@@ -11,7 +11,8 @@ const OTHER_OUTCOMES = ['NOT_FOUND', 'KEY_CONFLICT', 'INVALID', 'UNAVAILABLE', '
 const charts = [
   { id: 'chart-requests', labels: ['req/s'], pick: (d) => [d.request_rate] },
   { id: 'chart-latency', labels: ['p50 ms', 'p99 ms'], pick: (d) => [d.latency_p50_ms, d.latency_p99_ms] },
-  { id: 'chart-errors', labels: ['5xx %', '4xx %'], pick: (d) => [d.error_5xx_percent, d.error_4xx_percent] },
+  // 4xx excludes business refusals (insufficient funds): those are answers, counted as REJECTED below.
+  { id: 'chart-errors', labels: ['5xx %', '4xx % (not refusals)'], pick: (d) => [d.error_5xx_percent, d.error_4xx_percent] },
   {
     id: 'chart-operations',
     labels: ['SUCCESS', 'REJECTED', 'FAILED', 'PENDING', 'other'],
@@ -32,7 +33,8 @@ function makePlot(chart) {
   const opts = {
     width,
     height: 190,
-    legend: { show: true },
+    // live: false shows the series names; the live legend shows "--" until the cursor is over the plot.
+    legend: { show: true, live: false },
     scales: { x: { time: true }, y: { range: (_u, _min, max) => [0, Math.max(1, (max || 0) * 1.1)] } },
     series: [{}].concat(chart.labels.map((label, i) => ({
       label, stroke: colors[i % colors.length], width: 1.5, spanGaps: false, points: { show: false },
@@ -90,7 +92,10 @@ async function refresh() {
     if (!response.ok) throw new Error(`HTTP ${response.status}`);
     const data = await response.json();
     render(data);
-    status.textContent = `updated ${new Date().toLocaleTimeString()} · ${data.t.length} points of ${data.interval_ms} ms · process ${data.pid}`;
+    const scope = data.worker
+      ? `worker ${data.worker.id} (one of ${data.worker.count}): this worker's numbers only; Prometheus has the sum`
+      : `process ${data.pid}`;
+    status.textContent = `updated ${new Date().toLocaleTimeString()} · ${data.t.length} points of ${data.interval_ms} ms · ${scope}`;
     status.className = 'status';
     document.body.dataset.refreshed = String(Number(document.body.dataset.refreshed || 0) + 1);
   } catch (error) {
