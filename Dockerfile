@@ -23,6 +23,7 @@ COPY tsconfig.json ./
 COPY docker/app/tsconfig.build.json ./docker/app/tsconfig.build.json
 COPY src ./src
 COPY scripts ./scripts
+COPY tools ./tools
 RUN npx tsc -p docker/app/tsconfig.build.json \
  && (cd src && find . -type f ! -name '*.ts' -exec cp --parents {} ../build/src/ \;)
 
@@ -51,6 +52,7 @@ WORKDIR /app
 COPY --from=deps-api /app/node_modules ./node_modules
 COPY --from=build /app/build/src ./src
 COPY --from=build /app/build/scripts ./scripts
+COPY --from=build /app/build/tools ./tools
 COPY package.json ./
 # /ready compares the applied changesets with the changelog it reads from db/changelog.
 COPY db ./db

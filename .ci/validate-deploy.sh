@@ -216,7 +216,7 @@ check_scripts() {
   expect_out 'password file' 'DATABASE_URL=postgres://wallet_app:from-a-file@pgbouncer:6432/wallet' \
     env APP_DB_PASSWORD_FILE="$t/pw" $app serve || s=1
   expect_out 'URL encoding' 'wallet_app:p%40ss%2Fw%3Ard@' env 'APP_DB_PASSWORD=p@ss/w:rd' $app serve || s=1
-  expect_out 'serve runs the cluster' 'exec: node src/topology/cluster.js' env APP_DB_PASSWORD=x $app || s=1
+  expect_out 'serve runs the cluster' 'exec: node src/cluster.js' env APP_DB_PASSWORD=x $app || s=1
   expect_out 'reconcile' 'exec: node scripts/reconcile.js --json' env APP_DB_PASSWORD=x $app reconcile --json || s=1
   expect_out 'pools' 'POSTGRES_ADMIN_URL=postgres://wallet_monitor:m@postgres:5432/wallet' \
     env PGBOUNCER_STATS_PASSWORD=s MONITOR_DB_PASSWORD=m $app pools || s=1

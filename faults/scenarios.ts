@@ -4,7 +4,7 @@
  * serve again within the recovery bound without being restarted.
  */
 import pg from 'pg';
-import { roles } from '../src/topology/roles.js';
+import { roles } from '../tools/roles/roles.js';
 import type { FaultStack } from './stack.js';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

@@ -12,7 +12,7 @@ import { promisify } from 'node:util';
 import pg from 'pg';
 import { type EmbeddedPostgres, startEmbeddedPostgres } from '../src/db/embedded-postgres.js';
 import { migrate, projectRoot } from '../src/db/migrations.js';
-import { type FrontBouncer, generateSecrets, startFrontBouncer } from '../src/topology/front-bouncer.js';
+import { type FrontBouncer, generateSecrets, startFrontBouncer } from '../tools/pgbouncer/front-bouncer.js';
 import { freePort } from '../src/lib/free-port.js';
 
 const execFileAsync = promisify(execFile);

@@ -5,8 +5,8 @@
  * (direct to PostgreSQL), e.g. for the Compose stack (see docs/operations.md).
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { endpointsFile, type StackEndpoints, stackSettings } from '../src/topology/local-stack.js';
-import { pgbouncerTables, postgresTables, renderTable } from '../src/topology/pool-report.js';
+import { endpointsFile, type StackEndpoints, stackSettings } from '../tools/stack/local-stack.js';
+import { pgbouncerTables, postgresTables, renderTable } from '../tools/pgbouncer/pool-report.js';
 
 function endpoints(): { consoleUrl: string; postgresUrl: string | undefined } {
   const consoleUrl = process.env.PGBOUNCER_CONSOLE_URL;

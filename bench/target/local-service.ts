@@ -14,7 +14,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startEmbeddedPostgres } from '../../src/db/embedded-postgres.js';
 import { migrate } from '../../src/db/migrations.js';
-import { generateSecrets, startFrontBouncer } from '../../src/topology/front-bouncer.js';
+import { generateSecrets, startFrontBouncer } from '../../tools/pgbouncer/front-bouncer.js';
 import { freePort } from '../../src/lib/free-port.js';
 
 const projectRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');

@@ -13,7 +13,7 @@ import type { TestProject } from 'vitest/node';
 import { startEmbeddedPostgres } from '../../src/db/embedded-postgres.js';
 import { freePort } from '../../src/lib/free-port.js';
 import { migrate } from '../../src/db/migrations.js';
-import { generateSecrets, startFrontBouncer } from '../../src/topology/front-bouncer.js';
+import { generateSecrets, startFrontBouncer } from '../../tools/pgbouncer/front-bouncer.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {

@@ -9,9 +9,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { inject } from 'vitest';
-import { PgBouncer, showCommand } from '../../src/topology/pgbouncer.js';
-import { createLoginRole, dropRole, roles } from '../../src/topology/roles.js';
-import { generatePassword } from '../../src/topology/scram.js';
+import { PgBouncer, showCommand } from '../../tools/pgbouncer/pgbouncer.js';
+import { createLoginRole, dropRole, roles } from '../../tools/roles/roles.js';
+import { generatePassword } from '../../tools/roles/scram.js';
 import { freePort } from '../../src/lib/free-port.js';
 
 export interface BouncerFixture {

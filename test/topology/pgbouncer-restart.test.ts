@@ -11,7 +11,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { formatCents } from '../../src/lib/cents.js';
 import { formatMoney } from '../../src/wallets/money.js';
-import { pgBouncerAvailable } from '../../src/topology/pgbouncer.js';
+import { pgBouncerAvailable } from '../../tools/pgbouncer/pgbouncer.js';
 import { createTestApp, createWallet, operate, type TestApp, waitFor } from '../support/test-app.js';
 import { type BouncerFixture, startBouncerFixture } from './bouncer-fixture.js';
 

@@ -8,8 +8,8 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
-import { createLoginRole, dropRole, roles } from '../../src/topology/roles.js';
-import { generatePassword } from '../../src/topology/scram.js';
+import { createLoginRole, dropRole, roles } from '../../tools/roles/roles.js';
+import { generatePassword } from '../../tools/roles/scram.js';
 
 const suffix = randomBytes(4).toString('hex');
 const appUser = `wallet_app_r${suffix}`;

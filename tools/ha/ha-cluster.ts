@@ -9,7 +9,7 @@ import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { chownSync, createWriteStream, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { unprivilegedUser, type RunAs } from '../../src/topology/run-as.js';
+import { serverUser as unprivilegedUser, type ServerUser as RunAs } from '../../src/db/server-user.js';
 import {
   etcdArgs, type HaLayout, haLayout, type HaNode, type HaPorts, type HaSecrets, haproxyConfig, nodeConfigPath,
   nodeDataDir, nodeSocketDir, patroniConfig, patroniTiming, pgBackRestConfig, pgBackRestStanza, postgresBinDir,

@@ -17,8 +17,8 @@ import { appendFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileS
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { migrate, projectRoot } from '../../src/db/migrations.js';
-import { type FrontBouncer, type FrontBouncerSecrets, generateSecrets, startFrontBouncer } from '../../src/topology/front-bouncer.js';
-import { generatePassword } from '../../src/topology/scram.js';
+import { type FrontBouncer, type FrontBouncerSecrets, generateSecrets, startFrontBouncer } from '../pgbouncer/front-bouncer.js';
+import { generatePassword } from '../roles/scram.js';
 import { HaCluster, type HaClusterInfo } from './ha-cluster.js';
 import type { HaPorts, HaSecrets } from './ha-config.js';
 import { ensureStanza } from './pgbackrest.js';
@@ -145,7 +145,7 @@ export async function runHaStack(env: NodeJS.ProcessEnv = process.env): Promise<
     });
     say(`PgBouncer: 127.0.0.1:${pgbouncerPort} → HAProxy :${cluster.layout.ports.haproxyPrimary}; log: ${logFile}`);
 
-    const child = spawn(process.execPath, ['--import', 'tsx', join(projectRoot, 'src', 'topology', 'cluster.ts')], {
+    const child = spawn(process.execPath, ['--import', 'tsx', join(projectRoot, 'src', 'cluster.ts')], {
       cwd: projectRoot, detached: true, stdio: ['ignore', 'pipe', 'pipe'],
       env: {
         ...env, DATABASE_URL: front.appUrl, MIGRATE_ON_START: 'false', HOST: host, PORT: String(port),

@@ -7,7 +7,7 @@
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { unprivilegedUser } from '../../src/topology/run-as.js';
+import { serverUser as unprivilegedUser } from '../../src/db/server-user.js';
 import type { HaClusterInfo } from './ha-cluster.js';
 
 const execFileAsync = promisify(execFile);

@@ -7,8 +7,8 @@
  * Entry point of `npm run stack` (as a child) and of the container image.
  */
 import cluster, { type Worker } from 'node:cluster';
-import { ConfigError, loadConfig, type Config } from '../config.js';
-import { type ClusterMetricsServer, serveClusterMetrics } from '../metrics/cluster-metrics.js';
+import { ConfigError, loadConfig, type Config } from './config.js';
+import { type ClusterMetricsServer, serveClusterMetrics } from './metrics/cluster-metrics.js';
 
 /** A worker dying more often than this is a crash loop: give up instead of spinning. */
 const restartsPerWindowMax = 5;
@@ -40,7 +40,7 @@ async function primary(): Promise<void> {
   }
   if (config.migrateOnStart && config.migrationDatabaseUrl) {
     // Once, here, not once per worker (they would only queue on Liquibase's lock).
-    const { migrate } = await import('../db/migrations.js');
+    const { migrate } = await import('./db/migrations.js');
     await migrate(config.migrationDatabaseUrl, { log: say });
   }
 
@@ -100,5 +100,5 @@ if (cluster.isPrimary) {
     process.exit(1);
   });
 } else {
-  await import('../server.js');
+  await import('./server.js');
 }

@@ -4,8 +4,8 @@
  * TEST_VIA_PGBOUNCER mode, so both run exactly the production auth path (auth_query + SCRAM).
  */
 import { PgBouncer, type PgBouncerOptions } from './pgbouncer.js';
-import { provisionLoginRoles, roles } from './roles.js';
-import { generatePassword } from './scram.js';
+import { provisionLoginRoles, roles } from '../roles/roles.js';
+import { generatePassword } from '../roles/scram.js';
 
 export interface FrontBouncerSecrets {
   appPassword: string;

@@ -4,7 +4,7 @@
  *        ↑
  *   PgBouncer (local binary, transaction pooling, docker/pgbouncer/pgbouncer.ini, unprivileged user)
  *        ↑
- *   WEB_CONCURRENCY app workers on one port (src/topology/cluster.ts), as wallet_app
+ *   WEB_CONCURRENCY app workers on one port (src/cluster.ts), as wallet_app
  * Secrets are generated on first run (or taken from the environment) and kept in STACK_DIR with
  * mode 0600. Ctrl-C stops the app first (it drains), then PgBouncer, then PostgreSQL.
  */
@@ -13,9 +13,9 @@ import { appendFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileS
 import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
-import { startEmbeddedPostgres } from '../db/embedded-postgres.js';
-import { migrate, projectRoot } from '../db/migrations.js';
-import { type FrontBouncer, type FrontBouncerSecrets, generateSecrets, startFrontBouncer } from './front-bouncer.js';
+import { startEmbeddedPostgres } from '../../src/db/embedded-postgres.js';
+import { migrate, projectRoot } from '../../src/db/migrations.js';
+import { type FrontBouncer, type FrontBouncerSecrets, generateSecrets, startFrontBouncer } from '../pgbouncer/front-bouncer.js';
 import { formatLogLine } from './log-format.js';
 
 export interface StackSettings {
@@ -217,7 +217,7 @@ export async function runStack(env: NodeJS.ProcessEnv = process.env): Promise<vo
       `default_pool_size=${s.default_pool_size}, max_db_connections=${s.max_db_connections}, max_client_conn=${s.max_client_conn}; log: ${logFile}`);
 
     // 4. The app: WEB_CONCURRENCY workers on one port, as wallet_app through PgBouncer.
-    const child = spawn(process.execPath, ['--import', 'tsx', join(projectRoot, 'src', 'topology', 'cluster.ts')], {
+    const child = spawn(process.execPath, ['--import', 'tsx', join(projectRoot, 'src', 'cluster.ts')], {
       cwd: projectRoot,
       detached: true, // our Ctrl-C is not theirs: we stop them in order
       stdio: ['ignore', 'pipe', 'pipe'],

@@ -8,8 +8,8 @@ import { accessSync, chmodSync, chownSync, constants, mkdirSync, writeFileSync }
 import { delimiter, join, resolve } from 'node:path';
 import pg from 'pg';
 import { type DatabaseEntry, type IniSettings, readPgBouncerSettings, renderIni, userlistLine } from './pgbouncer-ini.js';
-import { type RunAs, unprivilegedUser } from './run-as.js';
-import { isScramSafe, scramSecret } from './scram.js';
+import { type ServerUser, serverUser } from '../../src/db/server-user.js';
+import { isScramSafe, scramSecret } from '../roles/scram.js';
 
 export const consoleUsers = { admin: 'pgbouncer_admin', stats: 'pgbouncer_stats' } as const;
 
@@ -75,7 +75,7 @@ export class PgBouncer {
   private exited: Promise<void> = Promise.resolve();
   private expectingExit = false;
   private readonly logLines: string[] = [];
-  private readonly runAsPromise: Promise<RunAs | undefined>;
+  private readonly runAsPromise: Promise<ServerUser | undefined>;
   readonly host: string;
   readonly port: number;
   readonly databaseAlias: string;
@@ -85,7 +85,7 @@ export class PgBouncer {
     this.host = options.listenHost ?? '127.0.0.1';
     this.port = options.listenPort;
     this.databaseAlias = options.databaseAlias ?? 'wallet';
-    this.runAsPromise = unprivilegedUser();
+    this.runAsPromise = serverUser();
     const runDir = resolve(options.runDir);
     this.settings = {
       ...readPgBouncerSettings(),
