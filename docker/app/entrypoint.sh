@@ -89,7 +89,7 @@ run() {
   if [ -n "${WALLET_ENTRYPOINT_DRY_RUN:-}" ]; then
     # CI (.ci/validate-deploy.sh): show what would run, and with which URLs, instead of running it
     printf 'exec:'; printf ' %s' "$@"; printf '\n'
-    env | grep -E '^(DATABASE_URL|MIGRATION_DATABASE_URL|PGBOUNCER_CONSOLE_URL|POSTGRES_ADMIN_URL|NODE_OPTIONS)=' | sort
+    env | grep -E '^(DATABASE_URL|MIGRATION_DATABASE_URL|PGBOUNCER_CONSOLE_URL|POSTGRES_ADMIN_URL)(_FILE)?=|^NODE_OPTIONS=' | sort
     exit 0
   fi
   exec "$@"
@@ -103,7 +103,7 @@ case "$command" in
     app_url
     secrets_finish wallet-serve
     size_heap
-    run node src/topology/cluster.js "$@" ;;
+    run node src/cluster.js "$@" ;;
   migrate)
     need_tools migrate
     superuser_url
