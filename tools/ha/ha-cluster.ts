@@ -6,9 +6,10 @@
  * then etcd (Patroni stops its PostgreSQL slowly once etcd is gone).
  */
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
-import { chownSync, createWriteStream, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { chownSync, closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import pg from 'pg';
 import { serverUser as unprivilegedUser, type ServerUser as RunAs } from '../../src/db/server-user.js';
 import {
   etcdArgs, type HaLayout, haLayout, type HaNode, type HaPorts, type HaSecrets, haproxyConfig, nodeConfigPath,
@@ -134,16 +135,17 @@ export class HaCluster {
   }
 
   private spawnLogged(name: string, file: string, args: string[], logFile: string): ChildProcess {
-    const out = createWriteStream(logFile, { flags: 'a' });
+    // A file descriptor, not a pipe: Patroni's postmaster outlives a SIGKILLed Patroni and keeps
+    // writing to the output it inherited.
+    const out = openSync(logFile, 'a', 0o640);
     const child = spawn(file, args, {
       cwd: this.layout.home,
       detached: true, // our parent's Ctrl-C is not theirs: stop() stops them in order
-      stdio: ['ignore', 'pipe', 'pipe'],
+      stdio: ['ignore', out, out],
       ...(this.runAs ?? {}),
       env: { ...process.env, HOME: this.layout.home, LC_ALL: 'C.UTF-8', PATH: `${postgresBinDir}:${process.env.PATH ?? ''}` },
     });
-    child.stdout?.pipe(out);
-    child.stderr?.pipe(out);
+    closeSync(out);
     child.once('exit', (code, signal) => {
       if (!this.stopping) this.say(`${name} exited (${signal ?? `code ${code}`}); log: ${logFile}`);
     });
@@ -266,6 +268,25 @@ export class HaCluster {
       if (this.haproxy?.exitCode !== null) throw new Error(`HAProxy exited (see ${this.layout.home}/haproxy.log)`);
       if (Date.now() > deadline) throw new Error(`HAProxy routed to no primary within ${timeoutMs} ms`);
       await sleep(200);
+    }
+  }
+
+  /** Until a write commits through HAProxy (a transaction id is assigned, so COMMIT waits for the sync standby). */
+  async waitWritable(timeoutMs: number): Promise<number> {
+    const started = performance.now();
+    for (;;) {
+      const client = new pg.Client({ connectionString: this.primaryUrl(), connectionTimeoutMillis: 2000, statement_timeout: 0, query_timeout: 3000 });
+      client.on('error', () => undefined);
+      try {
+        await client.connect();
+        await client.query('SELECT txid_current()');
+        return performance.now() - started;
+      } catch {
+        if (performance.now() - started > timeoutMs) throw new Error(`no write committed through HAProxy within ${timeoutMs} ms`);
+        await sleep(200);
+      } finally {
+        await client.end().catch(() => undefined);
+      }
     }
   }
 

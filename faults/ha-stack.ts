@@ -1,0 +1,122 @@
+/**
+ * The stack the HA fault suite breaks: the HA cluster of tools/ha (etcd, three Patroni nodes,
+ * HAProxy on Patroni's /primary) on free ports in a temp dir, the Liquibase changelog applied
+ * through HAProxy, PgBouncer in front of HAProxy, and app processes (`src/server.ts`) serving
+ * through PgBouncer. The ledger check reads through HAProxy, i.e. from whichever node is primary.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { chmodSync, createWriteStream, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pg from 'pg';
+import { migrate, projectRoot } from '../src/db/migrations.js';
+import { freePort } from '../src/lib/free-port.js';
+import { type FrontBouncer, generateSecrets, startFrontBouncer } from '../tools/pgbouncer/front-bouncer.js';
+import { generatePassword } from '../tools/roles/scram.js';
+import { HaCluster } from '../tools/ha/ha-cluster.js';
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const appStartTimeoutMs = 60_000;
+
+export interface HaApp {
+  index: number;
+  url: string;
+  child: ChildProcess;
+  starts: number;
+  exited: boolean;
+}
+
+export class HaFaultStack {
+  readonly home: string;
+  cluster!: HaCluster;
+  private front!: FrontBouncer;
+  admin!: pg.Pool;
+  readonly apps: HaApp[] = [];
+
+  private constructor(private readonly log: (line: string) => void) {
+    this.home = mkdtempSync(join(tmpdir(), 'wallet-ha-faults-'));
+    chmodSync(this.home, 0o755); // Patroni, PostgreSQL and PgBouncer run as the postgres user when we are root
+  }
+
+  static async start(apps: number, log: (line: string) => void): Promise<HaFaultStack> {
+    const stack = new HaFaultStack(log);
+    try {
+      await stack.boot(apps);
+    } catch (error) {
+      await stack.stop();
+      throw error;
+    }
+    return stack;
+  }
+
+  private async boot(apps: number): Promise<void> {
+    const nodes: Array<{ pgPort: number; restPort: number }> = [];
+    for (let i = 0; i < 3; i++) nodes.push({ pgPort: await freePort(), restPort: await freePort() });
+    const ports = {
+      etcdClient: await freePort(), etcdPeer: await freePort(), haproxyPrimary: await freePort(), haproxyStats: await freePort(), nodes,
+    };
+    this.cluster = await HaCluster.start({
+      home: join(this.home, 'cluster'), ports,
+      secrets: { superuserPassword: generatePassword(), replicationPassword: generatePassword(), rewindPassword: generatePassword() },
+      log: this.log,
+    });
+    const adminUrl = this.cluster.primaryUrl();
+    await migrate(adminUrl, { forceUnlock: true });
+    this.admin = new pg.Pool({ connectionString: adminUrl, max: 6, connectionTimeoutMillis: 5000 });
+    this.admin.on('error', () => undefined); // failovers break idle admin connections; the next query reconnects
+    this.front = await startFrontBouncer({
+      adminUrl, listenPort: await freePort(), runDir: join(this.home, 'pgbouncer'), secrets: generateSecrets(),
+      settings: { log_connections: 0, log_disconnections: 0, stats_period: 3600 },
+    });
+    this.log(`PgBouncer on 127.0.0.1:${this.front.bouncer.port} → HAProxy :${ports.haproxyPrimary}`);
+    for (let i = 0; i < apps; i++) {
+      this.apps.push({ index: i, url: `http://127.0.0.1:${await freePort()}`, child: undefined as unknown as ChildProcess, starts: 0, exited: true });
+      await this.startApp(i);
+    }
+  }
+
+  private async startApp(index: number): Promise<void> {
+    const app = this.apps[index]!;
+    const logFile = createWriteStream(join(this.home, `app-${index}.log`), { flags: 'a' });
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
+      cwd: projectRoot, stdio: ['ignore', 'pipe', 'pipe'],
+      env: {
+        ...process.env, DATABASE_URL: this.front.appUrl, MIGRATE_ON_START: 'false', HOST: '127.0.0.1',
+        PORT: new URL(app.url).port, LOG_LEVEL: 'warn',
+      },
+    });
+    child.stdout?.pipe(logFile);
+    child.stderr?.pipe(logFile);
+    app.child = child;
+    app.exited = false;
+    app.starts++;
+    child.once('exit', () => { app.exited = true; });
+    const deadline = Date.now() + appStartTimeoutMs;
+    for (;;) {
+      if (app.exited) throw new Error(`app ${index} exited during start-up; see ${join(this.home, `app-${index}.log`)}`);
+      try {
+        if ((await fetch(`${app.url}/health`, { signal: AbortSignal.timeout(1000) })).ok) return;
+      } catch { /* not yet */ }
+      if (Date.now() > deadline) throw new Error(`app ${index} did not answer within ${appStartTimeoutMs} ms`);
+      await sleep(100);
+    }
+  }
+
+  liveApps(): HaApp[] {
+    return this.apps.filter((a) => !a.exited);
+  }
+
+  async stop(): Promise<void> {
+    for (const app of this.apps) {
+      if (app.exited) continue;
+      app.child.kill('SIGTERM');
+      const deadline = Date.now() + 15_000;
+      while (!app.exited && Date.now() < deadline) await sleep(50);
+      if (!app.exited) app.child.kill('SIGKILL');
+    }
+    await this.admin?.end().catch(() => undefined);
+    await this.front?.bouncer.stop().catch(() => undefined);
+    await this.cluster?.stop().catch((error: Error) => this.log(`stopping the cluster: ${error.message}`));
+    if (!process.env.FAULTS_KEEP) rmSync(this.home, { recursive: true, force: true });
+  }
+}

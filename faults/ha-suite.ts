@@ -1,0 +1,168 @@
+/**
+ * The HA fault suite (`npm run faults -- --ha`): each fault of faults/ha-scenarios.ts under load
+ * on the HA stack, judged by the same client record and ledger check as the single-node suite
+ * (faults/load.ts, faults/check.ts). Per fault it measures the write unavailability: from the
+ * first write that failed (FAILED, PENDING, 503, no answer) to the first SUCCESS of a write begun
+ * after it; and the longest gap between two SUCCESS answers.
+ */
+import { randomUUID } from 'node:crypto';
+import { checkAgainstLedger, type Verdict } from './check.js';
+import { type HaFault, haFaults } from './ha-scenarios.js';
+import { HaFaultStack } from './ha-stack.js';
+import { type Attempt, LoadDriver, type LoadOptions } from './load.js';
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const pendingResolveBoundMs = 60_000;
+
+export interface HaSuiteOptions {
+  quick: boolean;
+  only: string[];
+  log(line: string): void;
+}
+
+export interface HaFaultResult {
+  fault: HaFault;
+  verdict: Verdict;
+  /** First failed write to the first SUCCESS of a write begun after it (0: no write failed). */
+  unavailableMs: number;
+  /** Longest time without any SUCCESS answer, from 1 s before the fault to the end of the load. */
+  successGapMs: number;
+  notes: string[];
+}
+
+function loadOptions(quick: boolean, hot: string[], cold: string[]): LoadOptions {
+  return {
+    hotWallets: hot, coldWallets: cold, hotShare: 0.5, keyedShare: 0.5, depositShare: 0.6,
+    concurrency: 32, ratePerSecond: quick ? 100 : 200, requestTimeoutMs: 30_000, keyedAttemptsMax: 10, readShare: 0.1,
+  };
+}
+
+async function createWallets(url: string, n: number): Promise<string[]> {
+  const ids: string[] = [];
+  while (ids.length < n) {
+    const res = await fetch(`${url}/api/v1/wallets/`, { method: 'POST', signal: AbortSignal.timeout(10_000) });
+    if (res.status !== 200) throw new Error(`creating wallets: ${res.status} ${await res.text()}`);
+    ids.push(((await res.json()) as { id: string }).id);
+  }
+  return ids;
+}
+
+const failed = (a: Attempt) => a.kind === 'FAILED' || a.kind === 'PENDING' || a.kind === 'OVERLOADED_503' || a.kind === 'NO_RESPONSE' || a.kind === 'UNEXPECTED';
+
+export function unavailability(attempts: Attempt[], injectedAt: number): { unavailableMs: number; successGapMs: number } {
+  const after = attempts.filter((a) => a.endedAt >= injectedAt);
+  const firstFailure = Math.min(...after.filter(failed).map((a) => a.endedAt));
+  let unavailableMs = 0;
+  if (Number.isFinite(firstFailure)) {
+    const recovered = Math.min(...attempts.filter((a) => a.kind === 'SUCCESS' && a.startedAt >= firstFailure).map((a) => a.endedAt));
+    unavailableMs = Number.isFinite(recovered) ? recovered - firstFailure : Number.POSITIVE_INFINITY;
+  }
+  const successes = attempts.filter((a) => a.kind === 'SUCCESS' && a.endedAt >= injectedAt - 1000).map((a) => a.endedAt).sort((x, y) => x - y);
+  let successGapMs = 0;
+  for (let i = 1; i < successes.length; i++) successGapMs = Math.max(successGapMs, successes[i]! - successes[i - 1]!);
+  return { unavailableMs, successGapMs };
+}
+
+/** GET /operations/{id} for every PENDING answer until it says 200 (applied) or 404 (not). */
+async function resolvePending(stack: HaFaultStack, driver: LoadDriver): Promise<void> {
+  const deadline = performance.now() + pendingResolveBoundMs;
+  for (const r of driver.requests) {
+    for (const a of r.attempts.filter((x) => x.kind === 'PENDING')) {
+      a.resolved = 'UNRESOLVED';
+      while (a.resolved === 'UNRESOLVED' && performance.now() < deadline) {
+        try {
+          const res = await fetch(`${stack.liveApps()[0]!.url}/api/v1/wallets/${r.walletId}/operations/${a.operationId}`, { signal: AbortSignal.timeout(10_000) });
+          if (res.status === 404) a.resolved = 'ABSENT';
+          else if (res.status === 200) a.resolved = ((await res.json()) as { status: 'SUCCESS' | 'REJECTED' }).status;
+        } catch { /* retry */ }
+        if (a.resolved === 'UNRESOLVED') await sleep(200);
+      }
+    }
+  }
+}
+
+export async function runHaFault(stack: HaFaultStack, fault: HaFault, quick: boolean, log: (line: string) => void): Promise<HaFaultResult> {
+  const notes: string[] = [];
+  const ctx = { cluster: stack.cluster, note: (line: string) => { notes.push(line); log(`    ${line}`); } };
+  const [probe, ...wallets] = await createWallets(stack.liveApps()[0]!.url, quick ? 41 : 81);
+  const hot = wallets.slice(0, 3);
+  const driver = new LoadDriver({ apps: () => stack.liveApps().map((a) => ({ index: a.index, url: a.url })) }, loadOptions(quick, hot, wallets.slice(3)));
+  await driver.seed(hot, '100000.00');
+  const startsBefore = stack.apps.map((a) => a.starts);
+  driver.start();
+  await sleep(2000);
+  log(`  injecting ${fault.name}: ${fault.what}`);
+  const injectedAt = performance.now();
+  await fault.inject(ctx);
+  await fault.heal(ctx);
+  await sleep(quick ? 2000 : 4000);
+  await driver.stop();
+  log(`  load stopped: ${driver.requests.length} requests`);
+  await resolvePending(stack, driver);
+
+  const verdict = await checkAgainstLedger(stack.admin, driver.requests, wallets);
+  const measured = unavailability(driver.requests.flatMap((r) => r.attempts), injectedAt);
+  // The service recovers by itself: a new operation succeeds on every app, none was restarted.
+  for (const app of stack.liveApps()) {
+    const res = await fetch(`${app.url}/api/v1/wallets/${probe}/operation`, {
+      method: 'POST', signal: AbortSignal.timeout(30_000),
+      headers: { 'content-type': 'application/json', 'idempotency-key': `probe-${randomUUID()}` },
+      body: JSON.stringify({ operation_type: 'DEPOSIT', amount: '0.01' }),
+    }).then((r) => r.json() as Promise<{ status?: string }>).catch(() => ({ status: 'no answer' }));
+    if (res.status !== 'SUCCESS') verdict.violations.push(`app ${app.index} answered ${res.status} after the fault healed`);
+  }
+  stack.apps.forEach((app, i) => {
+    if (app.exited) verdict.violations.push(`app ${i} is not running after the fault`);
+    else if (app.starts !== startsBefore[i]) verdict.violations.push(`app ${i} had to be restarted`);
+  });
+  return { fault, verdict, ...measured, notes };
+}
+
+export async function runHaFaultSuite(options: HaSuiteOptions): Promise<HaFaultResult[]> {
+  const chosen = options.only.length > 0 ? haFaults.filter((f) => options.only.includes(f.name)) : haFaults;
+  const unknown = options.only.filter((n) => !haFaults.some((f) => f.name === n));
+  if (unknown.length > 0) throw new Error(`unknown HA fault(s): ${unknown.join(', ')}; known: ${haFaults.map((f) => f.name).join(', ')}`);
+  options.log('starting the HA stack (etcd, 3 Patroni nodes, HAProxy, PgBouncer, 2 app processes)');
+  const stack = await HaFaultStack.start(2, (l) => options.log(`  ${l}`));
+  const interrupted = (signal: NodeJS.Signals) => {
+    options.log(`${signal}: stopping the HA stack`);
+    void stack.stop().finally(() => process.exit(130));
+  };
+  process.once('SIGINT', interrupted).once('SIGTERM', interrupted);
+  const results: HaFaultResult[] = [];
+  try {
+    for (const fault of chosen) {
+      options.log(`fault ${fault.name}`);
+      const result = await runHaFault(stack, fault, options.quick, options.log);
+      results.push(result);
+      options.log(`  ${result.verdict.violations.length} violation(s), writes unavailable ${formatMs(result.unavailableMs)}, longest gap between successes ${formatMs(result.successGapMs)}`);
+    }
+  } finally {
+    process.off('SIGINT', interrupted).off('SIGTERM', interrupted);
+    await stack.stop();
+  }
+  return results;
+}
+
+export function formatMs(ms: number): string {
+  return Number.isFinite(ms) ? `${Math.round(ms)} ms` : 'never';
+}
+
+export function formatHaResults(results: HaFaultResult[]): string {
+  const lines = [
+    '| fault | requests | attempts | SUCCESS | FAILED | PENDING (applied / absent) | 503 | no answer (applied / absent) | other | keyed retried | writes unavailable | longest gap between successes | violations |',
+    '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+  ];
+  for (const { fault, verdict: v, unavailableMs, successGapMs } of results) {
+    const o = v.outcomes;
+    lines.push(`| ${fault.name} | ${v.requests} | ${v.attempts} | ${o.SUCCESS} | ${o.FAILED} | ${o.PENDING} (${v.pendingApplied} / ${v.pendingAbsent}) | ` +
+      `${o.OVERLOADED_503} | ${o.NO_RESPONSE} (${v.unknownApplied} / ${v.unknownAbsent}) | ${o.UNEXPECTED + o.REJECTED_400} | ${v.keyedRetried} | ` +
+      `${formatMs(unavailableMs)} | ${formatMs(successGapMs)} | ${v.violations.length} |`);
+  }
+  for (const { fault, verdict, notes } of results) {
+    if (notes.length > 0) lines.push('', `${fault.name}: ${notes.join('; ')}`);
+    for (const violation of verdict.violations.slice(0, 20)) lines.push(`  VIOLATION ${fault.name}: ${violation}`);
+    if (verdict.violations.length > 20) lines.push(`  ... and ${verdict.violations.length - 20} more`);
+  }
+  return lines.join('\n');
+}
