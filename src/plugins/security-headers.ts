@@ -1,16 +1,26 @@
 /**
  * Browser-facing hardening. Every answer: no MIME sniffing (a JSON error quoting user input must
  * never be rendered as HTML). The Swagger UI under /docs, the one HTML application we serve with
- * third-party code: no framing (clickjacking), no referrer, isolated from other origins, and a
- * content security policy if the UI plugin did not set its own stricter one for a file.
+ * third-party code: no framing (clickjacking), no referrer, isolated from other origins, and the
+ * content security policy below (the UI plugin's own static policy is off: see why below).
  */
 import type { FastifyInstance } from 'fastify';
 
 export const DOCS_PREFIX = '/docs';
 
-/** Swagger UI needs inline styles and its own scripts; everything else is refused. */
-const docsContentSecurityPolicy = "default-src 'self'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'; " +
-  "img-src 'self' data: validator.swagger.io; object-src 'none'; script-src 'self'; style-src 'self' https: 'unsafe-inline'";
+/**
+ * The one policy for /docs. Swagger UI needs its own scripts, inline styles and data: images;
+ * everything else is refused, including any third party (the spec validator's badge is off).
+ * No `upgrade-insecure-requests`: the service is reached over plain HTTP by names other than
+ * localhost (a load balancer, a container name, 127.0.0.2), where that directive makes the browser
+ * fetch the UI's scripts over https and the page stays blank. TLS, where there is any, ends in
+ * front of the service, which cannot know whether the client used it.
+ */
+export const docsContentSecurityPolicy = [
+  "default-src 'self'", "base-uri 'self'", "connect-src 'self'", "font-src 'self' data:", "form-action 'self'",
+  "frame-ancestors 'none'", "img-src 'self' data:", "object-src 'none'", "script-src 'self'", "script-src-attr 'none'",
+  "style-src 'self' 'unsafe-inline'",
+].join('; ');
 
 export function registerSecurityHeaders(app: FastifyInstance): void {
   app.addHook('onSend', async (request, reply, payload) => {
@@ -23,7 +33,7 @@ export function registerSecurityHeaders(app: FastifyInstance): void {
         .header('cross-origin-opener-policy', 'same-origin')
         .header('cross-origin-resource-policy', 'same-origin')
         .header('permissions-policy', 'camera=(), microphone=(), geolocation=()');
-      if (!reply.hasHeader('content-security-policy')) void reply.header('content-security-policy', docsContentSecurityPolicy);
+      void reply.header('content-security-policy', docsContentSecurityPolicy);
     }
     return payload;
   });

@@ -18,8 +18,11 @@ export async function registerSwagger(app: FastifyInstance): Promise<void> {
   });
   await app.register(swaggerUi, {
     routePrefix: '/docs',
-    staticCSP: true,
-    uiConfig: { deepLinking: true, docExpansion: 'list' },
+    // The plugin's static policy carries upgrade-insecure-requests, which blanks the page over
+    // plain HTTP by any name but localhost; security-headers.ts sets the policy for all of /docs.
+    staticCSP: false,
+    // No validator badge: it would send the spec's URL to validator.swagger.io.
+    uiConfig: { deepLinking: true, docExpansion: 'list', validatorUrl: null },
   });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 }
