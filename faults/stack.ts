@@ -1,22 +1,24 @@
 /**
- * The real stack the fault suite breaks: an embedded PostgreSQL in a temp dir (fsync on), the
- * Liquibase changelog applied directly, a local PgBouncer (the committed pgbouncer.ini, transaction
- * mode, auth_query) and app processes (`node --import tsx src/server.ts`) serving through it.
+ * The real stack the fault suite breaks, started by the one launcher (tools/stack/launcher.ts): an
+ * embedded PostgreSQL in a temp dir (fsync on), the Liquibase changelog applied directly, a local
+ * PgBouncer (the committed pgbouncer.ini, transaction mode, auth_query) and app processes
+ * (tools/stack/app-process.ts: `node --import tsx src/server.ts`) serving through it.
  * Every part can be killed, stopped, paused and restarted; nothing here is mocked.
  */
-import { type ChildProcess, execFile, spawn } from 'node:child_process';
-import { chmodSync, createWriteStream, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { type ChildProcess, execFile } from 'node:child_process';
+import { chmodSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import pg from 'pg';
 import { type EmbeddedPostgres, startEmbeddedPostgres } from '../src/db/embedded-postgres.js';
-import { migrate, projectRoot } from '../src/db/migrations.js';
-import { type FrontBouncer, generateSecrets, startFrontBouncer } from '../tools/pgbouncer/front-bouncer.js';
 import { freePort } from '../src/lib/free-port.js';
+import { sleep, waitFor } from '../src/lib/wait-for.js';
+import type { FrontBouncer } from '../tools/pgbouncer/front-bouncer.js';
+import { startAppProcess } from '../tools/stack/app-process.js';
+import { launchDatabase, pgbouncerRunDir } from '../tools/stack/launcher.js';
 
 const execFileAsync = promisify(execFile);
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 export interface StackOptions {
   apps: number;
@@ -40,10 +42,12 @@ export interface AppProcess {
 /** Bounds on start-up and restarts. */
 const appStartTimeoutMs = 60_000;
 const pgRestartTimeoutMs = 60_000;
+const postgresGoneTimeoutMs = 10_000;
+const appStopTimeoutMs = 15_000;
 
 export class FaultStack {
   readonly home: string;
-  private pg!: EmbeddedPostgres;
+  private pg: EmbeddedPostgres | undefined;
   private pgPort = 0;
   private front!: FrontBouncer;
   readonly apps: AppProcess[] = [];
@@ -78,25 +82,23 @@ export class FaultStack {
     return this.front.bouncer;
   }
 
-  private async startPostgres(): Promise<void> {
-    this.pg = await startEmbeddedPostgres({
-      dataDir: this.dataDir, port: this.pgPort,
-      settings: { max_connections: '200', fsync: 'on', synchronous_commit: 'on' },
-    });
-  }
+  private readonly pgSettings = { max_connections: '200', fsync: 'on', synchronous_commit: 'on' };
 
   private async boot(): Promise<void> {
     this.pgPort = await freePort();
-    await this.startPostgres();
-    this.say(`PostgreSQL on 127.0.0.1:${this.pgPort} (${this.dataDir})`);
-    await migrate(this.pg.url, { forceUnlock: true });
-    this.admin = new pg.Pool({ connectionString: this.pg.url, max: 6, connectionTimeoutMillis: 5000 });
-    this.admin.on('error', () => undefined); // restarts break idle admin connections; the next query reconnects
-    this.front = await startFrontBouncer({
-      adminUrl: this.pg.url, listenPort: await freePort(), runDir: join(this.home, 'pgbouncer'), secrets: generateSecrets(),
-      settings: { log_connections: 0, log_disconnections: 0, stats_period: 3600, max_client_conn: this.options.maxClientConn },
+    const launched = await launchDatabase({
+      postgres: { dataDir: this.dataDir, port: this.pgPort, settings: this.pgSettings },
+      pgbouncer: {
+        port: await freePort(), runDir: pgbouncerRunDir(this.home),
+        settings: { log_connections: 0, log_disconnections: 0, stats_period: 3600, max_client_conn: this.options.maxClientConn },
+      },
     });
-    this.appDatabaseUrl = this.front.appUrl;
+    this.pg = launched.postgres;
+    this.front = launched.front!;
+    this.say(`PostgreSQL on 127.0.0.1:${this.pgPort} (${this.dataDir})`);
+    this.admin = new pg.Pool({ connectionString: launched.adminUrl, max: 6, connectionTimeoutMillis: 5000 });
+    this.admin.on('error', () => undefined); // restarts break idle admin connections; the next query reconnects
+    this.appDatabaseUrl = launched.appUrl;
     this.say(`PgBouncer on 127.0.0.1:${this.bouncer.port} (max_client_conn ${this.options.maxClientConn})`);
     for (let i = 0; i < this.options.apps; i++) {
       this.apps.push({ index: i, port: await freePort(), url: '', child: undefined as unknown as ChildProcess, starts: 0, exited: true });
@@ -107,36 +109,20 @@ export class FaultStack {
   /** Starts (or restarts) app slot `index` and waits until it answers /health. */
   async startApp(index: number): Promise<AppProcess> {
     const app = this.apps[index]!;
-    const logFile = createWriteStream(join(this.home, `app-${index}.log`), { flags: 'a' });
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
-      cwd: projectRoot,
-      stdio: ['ignore', 'pipe', 'pipe'],
-      env: {
-        ...process.env,
-        DATABASE_URL: this.appDatabaseUrl,
-        MIGRATE_ON_START: 'false',
-        HOST: '127.0.0.1',
-        PORT: String(app.port),
-        LOG_LEVEL: 'warn',
-        ...this.options.appEnv,
-      },
-    });
-    child.stdout?.pipe(logFile);
-    child.stderr?.pipe(logFile);
-    app.child = child;
-    app.url = `http://127.0.0.1:${app.port}`;
-    app.exited = false;
     app.starts++;
-    child.once('exit', () => { app.exited = true; });
-    const deadline = Date.now() + appStartTimeoutMs;
-    for (;;) {
-      if (app.exited) throw new Error(`app ${index} exited during start-up; see ${join(this.home, `app-${index}.log`)}`);
-      try {
-        if ((await fetch(`${app.url}/health`, { signal: AbortSignal.timeout(1000) })).ok) return app;
-      } catch { /* not yet */ }
-      if (Date.now() > deadline) throw new Error(`app ${index} did not answer within ${appStartTimeoutMs} ms`);
-      await sleep(100);
-    }
+    app.exited = false;
+    const started = await startAppProcess({
+      entry: 'server', port: app.port, startTimeoutMs: appStartTimeoutMs,
+      output: { file: join(this.home, `app-${index}.log`) },
+      env: { DATABASE_URL: this.appDatabaseUrl, MIGRATE_ON_START: 'false', LOG_LEVEL: 'warn', ...this.options.appEnv },
+    }).catch((error: unknown) => {
+      app.exited = true;
+      throw error;
+    });
+    app.child = started.child;
+    app.url = started.url;
+    void started.exit.then(() => { if (app.child === started.child) app.exited = true; });
+    return app;
   }
 
   killApp(index: number): void {
@@ -161,7 +147,7 @@ export class FaultStack {
 
   /** `pg_ctl stop -m fast`: sessions are terminated, the server checkpoints and exits cleanly. */
   async stopPostgresFast(): Promise<void> {
-    await this.pg.stop();
+    await this.pg?.stop();
   }
 
   /** SIGKILL to the postmaster and all its children at once: a crash; the restart runs crash recovery. */
@@ -170,23 +156,22 @@ export class FaultStack {
     for (const pid of pids) {
       try { process.kill(pid, 'SIGKILL'); } catch { /* already gone */ }
     }
-    const deadline = Date.now() + 10_000;
-    while (pids.some(alive) && Date.now() < deadline) await sleep(50);
+    await waitFor(() => (pids.some(alive) ? undefined : true), { what: 'the killed PostgreSQL processes to go', timeoutMs: postgresGoneTimeoutMs, intervalMs: 50 })
+      .catch(() => undefined); // a zombie may linger until reaped: the restart copes
   }
 
   /** Restarts PostgreSQL on the same port and data dir (PgBouncer reconnects by itself). */
   async restartPostgres(): Promise<void> {
-    const deadline = Date.now() + pgRestartTimeoutMs;
-    for (;;) {
+    let lastError = '';
+    // Right after a crash the old shared memory may still be attached for a moment: retry.
+    this.pg = await waitFor(async () => {
       try {
-        await this.startPostgres();
-        return;
+        return await startEmbeddedPostgres({ dataDir: this.dataDir, port: this.pgPort, settings: this.pgSettings });
       } catch (error) {
-        // Right after a crash the old shared memory may still be attached for a moment.
-        if (Date.now() > deadline) throw error;
-        await sleep(500);
+        lastError = (error as Error).message;
+        return undefined;
       }
-    }
+    }, { what: 'PostgreSQL restarting', timeoutMs: pgRestartTimeoutMs, intervalMs: 500, detail: () => lastError });
   }
 
   /** SIGSTOP every PostgreSQL process for `pauseMs`, then SIGCONT: a frozen (not dead) database. */
@@ -203,14 +188,11 @@ export class FaultStack {
   }
 
   async stop(): Promise<void> {
-    for (const app of this.apps) {
-      if (!app.exited) {
-        app.child.kill('SIGTERM');
-        const deadline = Date.now() + 15_000;
-        while (!app.exited && Date.now() < deadline) await sleep(50);
-        if (!app.exited) app.child.kill('SIGKILL');
-      }
-    }
+    await Promise.all(this.apps.filter((app) => !app.exited).map(async (app) => {
+      app.child.kill('SIGTERM');
+      await waitFor(() => (app.exited ? true : undefined), { what: `app ${app.index} stopping`, timeoutMs: appStopTimeoutMs, intervalMs: 50 })
+        .catch(() => app.child.kill('SIGKILL'));
+    }));
     await this.admin?.end().catch(() => undefined);
     await this.front?.bouncer.stop().catch(() => undefined);
     // A paused server must be resumed to be stopped.

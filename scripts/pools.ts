@@ -5,7 +5,7 @@
  * (direct to PostgreSQL), e.g. for the Compose stack (see docs/operations.md).
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { endpointsFile, type StackEndpoints, stackSettings } from '../tools/stack/local-stack.js';
+import { endpointsFile, type StackEndpoints, stackSettings } from '../tools/stack/stack-settings.js';
 import { pgbouncerTables, postgresTables, renderTable } from '../tools/pgbouncer/pool-report.js';
 
 function endpoints(): { consoleUrl: string; postgresUrl: string | undefined } {

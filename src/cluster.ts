@@ -4,7 +4,8 @@
  * its own small pool; workers share nothing but PgBouncer, which is why the app may be stateless.
  * The primary runs the migrations once (when asked), restarts a worker that dies (a bounded number
  * of times), and on SIGTERM/SIGINT lets every worker drain before it exits.
- * Entry point of `npm run stack` (as a child) and of the container image.
+ * Entry point of the container image and of `npm run stack` (as a child): product runtime, so it
+ * stays in src/ while the local tooling lives in tools/.
  */
 import cluster, { type Worker } from 'node:cluster';
 import { ConfigError, loadConfig, type Config } from './config.js';
@@ -85,13 +86,21 @@ async function primary(): Promise<void> {
   process.on('SIGINT', () => void stop('SIGINT received'));
   process.on('SIGTERM', () => void stop('SIGTERM received'));
 
-  say(`starting ${config.webConcurrency} worker(s) on port ${config.port}`);
-  for (let i = 0; i < config.webConcurrency; i++) fork();
   if (config.clusterMetricsPort > 0) {
-    // A scrape of the shared port reaches one worker; this one sums them all.
-    metrics = await serveClusterMetrics(config.host, config.clusterMetricsPort);
+    // A scrape of the shared port reaches one worker; this one sums them all. Bound before any
+    // worker starts, so a taken port is one clear line, not workers failing on a closed channel.
+    try {
+      metrics = await serveClusterMetrics(config.host, config.clusterMetricsPort);
+    } catch (error) {
+      const inUse = (error as NodeJS.ErrnoException).code === 'EADDRINUSE';
+      console.error(`[cluster] cannot serve the workers' summed metrics on ${config.host}:${config.clusterMetricsPort}: ` +
+        (inUse ? 'the port is in use. Set CLUSTER_METRICS_PORT to a free port (0 turns this endpoint off).' : (error as Error).message));
+      process.exit(2);
+    }
     say(`metrics of all workers on http://${config.host}:${metrics.port}/metrics`);
   }
+  say(`starting ${config.webConcurrency} worker(s) on port ${config.port}`);
+  for (let i = 0; i < config.webConcurrency; i++) fork();
 }
 
 if (cluster.isPrimary) {

@@ -242,6 +242,26 @@ async function checkLogin(url: string, file: string): Promise<void> {
   }
 }
 
+/**
+ * Stops the cluster's server if no live process uses it (a harness cleaning up after a child it
+ * had to kill). Returns false when there is no cluster, or it is not running, or it is in use.
+ */
+export async function stopOrphanedPostgres(dataDirPath: string, log: (m: string) => void = () => {}): Promise<boolean> {
+  const dataDir = resolve(dataDirPath);
+  if (!existsSync(join(dataDir, 'PG_VERSION'))) return false;
+  const user = await serverUser();
+  const bin = await reachableBinaries(await loadBinaries(), user, log);
+  const leases = new ClusterLeases(metaDir(dataDir));
+  return leases.withLock(async () => {
+    const running = await run(user, bin.pg_ctl, ['status', '-D', dataDir], 10_000).then(() => true, () => false);
+    if (!running || leases.live().length > 0) return false;
+    log(`stopping the PostgreSQL in ${dataDir}: no live process uses it`);
+    await run(user, bin.pg_ctl, ['stop', '-D', dataDir, '-m', 'immediate', '-w', '-t', String(pgCtlWaitSeconds)], pgCtlTimeoutMs)
+      .catch((error) => log(`stopping embedded PostgreSQL failed: ${describe(error)}`));
+    return true;
+  });
+}
+
 /** Starts the embedded cluster (initialising it on first use), or joins the server a live process runs. */
 export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): Promise<EmbeddedPostgres> {
   const log = options.log ?? (() => {});

@@ -10,10 +10,9 @@ import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
-import { startEmbeddedPostgres } from '../../src/db/embedded-postgres.js';
 import { freePort } from '../../src/lib/free-port.js';
 import { migrate } from '../../src/db/migrations.js';
-import { generateSecrets, startFrontBouncer } from '../../tools/pgbouncer/front-bouncer.js';
+import { launchDatabase, pgbouncerRunDir } from '../../tools/stack/launcher.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -36,24 +35,18 @@ export default async function setup(project: TestProject): Promise<() => Promise
   }
   const home = mkdtempSync(join(tmpdir(), 'wallet-test-'));
   chmodSync(home, 0o755); // the server may run as the postgres user
-  const pg = await startEmbeddedPostgres({
-    dataDir: join(home, 'pgdata'),
-    port: await freePort(),
-    settings: { max_connections: '300', fsync: 'on' },
+  const viaPgbouncer = /^(1|true)$/i.test(process.env.TEST_VIA_PGBOUNCER ?? '');
+  const stack = await launchDatabase({
+    postgres: { dataDir: join(home, 'pgdata'), port: await freePort(), settings: { max_connections: '300', fsync: 'on' } },
+    pgbouncer: viaPgbouncer
+      ? { port: await freePort(), runDir: pgbouncerRunDir(home), settings: { log_connections: 0, log_disconnections: 0 } }
+      : undefined,
   });
-  await migrate(pg.url, { forceUnlock: true });
-  const front = /^(1|true)$/i.test(process.env.TEST_VIA_PGBOUNCER ?? '')
-    ? await startFrontBouncer({
-      adminUrl: pg.url, listenPort: await freePort(), runDir: join(home, 'pgbouncer'), secrets: generateSecrets(),
-      settings: { log_connections: 0, log_disconnections: 0 },
-    }).catch(async (error: unknown) => { await pg.stop(); throw error; })
-    : undefined;
-  project.provide('databaseUrl', front?.appUrl ?? pg.url);
-  project.provide('adminDatabaseUrl', pg.url);
-  project.provide('pgbouncerConsoleUrl', front?.bouncer.consoleUrl('stats') ?? '');
+  project.provide('databaseUrl', stack.appUrl);
+  project.provide('adminDatabaseUrl', stack.adminUrl);
+  project.provide('pgbouncerConsoleUrl', stack.front?.bouncer.consoleUrl('stats') ?? '');
   return async () => {
-    await front?.bouncer.stop();
-    await pg.stop();
+    await stack.stop();
     rmSync(home, { recursive: true, force: true });
   };
 }

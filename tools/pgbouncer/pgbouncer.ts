@@ -5,10 +5,11 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { accessSync, chmodSync, chownSync, constants, mkdirSync, writeFileSync } from 'node:fs';
-import { delimiter, join, resolve } from 'node:path';
+import { delimiter, dirname, join, resolve } from 'node:path';
 import pg from 'pg';
 import { type DatabaseEntry, type IniSettings, readPgBouncerSettings, renderIni, userlistLine } from './pgbouncer-ini.js';
-import { type ServerUser, serverUser } from '../../src/db/server-user.js';
+import { canReach, relocatedPath, type ServerUser, serverUser } from '../../src/db/server-user.js';
+import { waitFor } from '../../src/lib/wait-for.js';
 import { isScramSafe, scramSecret } from '../roles/scram.js';
 
 export const consoleUsers = { admin: 'pgbouncer_admin', stats: 'pgbouncer_stats' } as const;
@@ -122,9 +123,20 @@ export class PgBouncer {
     return this.logLines.slice(-lines).join('\n');
   }
 
+  /**
+   * The run directory as the server user can reach it: the one asked for, or (as root, with the
+   * project in a private directory) one of ours under the server files directory.
+   */
+  private async runDir(): Promise<string> {
+    const wanted = resolve(this.options.runDir);
+    mkdirSync(dirname(wanted), { recursive: true });
+    return (await canReach(await this.runAsPromise, dirname(wanted))) ? wanted : relocatedPath(wanted, 'pgbouncer');
+  }
+
   private async writeFiles(): Promise<string> {
     const runAs = await this.runAsPromise;
-    const runDir = resolve(this.options.runDir);
+    const runDir = await this.runDir();
+    this.settings.auth_file = join(runDir, 'userlist.txt');
     mkdirSync(runDir, { recursive: true, mode: 0o700 });
     const database: DatabaseEntry = { alias: this.databaseAlias, ...this.options.server };
     const iniPath = join(runDir, 'pgbouncer.ini');
@@ -176,18 +188,16 @@ export class PgBouncer {
         resolveExit();
       });
     });
-    const deadline = Date.now() + startTimeoutMs;
-    for (;;) {
-      if (!this.running) {
-        this.expectingExit = true;
-        throw new Error(`PgBouncer exited during start-up (port ${this.port}):\n${this.logTail(15)}`);
-      }
-      if (await this.consoleAnswers()) return;
-      if (Date.now() > deadline) {
-        await this.kill();
-        throw new Error(`PgBouncer did not answer on ${this.host}:${this.port} within ${startTimeoutMs} ms:\n${this.logTail(15)}`);
-      }
-      await new Promise((r) => setTimeout(r, 50));
+    try {
+      await waitFor(async () => ((await this.consoleAnswers()) ? true : undefined), {
+        what: `PgBouncer on ${this.host}:${this.port}`, timeoutMs: startTimeoutMs, intervalMs: 50,
+        failFast: () => (this.running ? undefined : 'exited during start-up'),
+        detail: () => this.logTail(15),
+      });
+    } catch (error) {
+      if (this.running) await this.kill();
+      this.expectingExit = true;
+      throw error;
     }
   }
 

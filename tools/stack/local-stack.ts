@@ -6,58 +6,17 @@
  *        ↑
  *   WEB_CONCURRENCY app workers on one port (src/cluster.ts), as wallet_app
  * Secrets are generated on first run (or taken from the environment) and kept in STACK_DIR with
- * mode 0600. Ctrl-C stops the app first (it drains), then PgBouncer, then PostgreSQL.
+ * mode 0600. Ctrl-C stops the app first (it drains), then PgBouncer, then PostgreSQL. Each part is
+ * started by the shared launcher (tools/stack/launcher.ts, tools/stack/app-process.ts).
  */
-import { type ChildProcess, spawn } from 'node:child_process';
 import { appendFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { join, resolve } from 'node:path';
-import { createInterface } from 'node:readline';
-import { startEmbeddedPostgres } from '../../src/db/embedded-postgres.js';
-import { migrate, projectRoot } from '../../src/db/migrations.js';
-import { type FrontBouncer, type FrontBouncerSecrets, generateSecrets, startFrontBouncer } from '../pgbouncer/front-bouncer.js';
-import { formatLogLine } from './log-format.js';
-
-export interface StackSettings {
-  stackDir: string;
-  /** Direct PostgreSQL URL of a role that may migrate and ALTER ROLE; empty: embedded. */
-  databaseUrl: string | undefined;
-  embeddedPort: number;
-  host: string;
-  port: number;
-  pgbouncerPort: number;
-  webConcurrency: number;
-  logLevel: string;
-}
-
-export function stackSettings(env: NodeJS.ProcessEnv): StackSettings {
-  const int = (name: string, fallback: number) => {
-    const raw = env[name];
-    if (raw === undefined || raw === '') return fallback;
-    if (!/^\d+$/.test(raw)) throw new Error(`${name} must be a whole number (got ${JSON.stringify(raw)})`);
-    return Number(raw);
-  };
-  return {
-    stackDir: resolve(projectRoot, env.STACK_DIR || '.data/stack'),
-    databaseUrl: env.DATABASE_URL || undefined,
-    embeddedPort: int('STACK_PG_PORT', 54339),
-    host: env.HOST || '0.0.0.0',
-    port: int('PORT', 8000),
-    pgbouncerPort: int('PGBOUNCER_PORT', 6432),
-    webConcurrency: int('WEB_CONCURRENCY', 2),
-    logLevel: env.LOG_LEVEL || 'info',
-  };
-}
-
-/** What `npm run pools` reads to find the running stack. Mode 0600: it holds the console password. */
-export interface StackEndpoints {
-  apiUrl: string;
-  pgbouncerConsoleUrl: string;
-  postgresUrl: string;
-  pids: { app?: number; pgbouncer?: number };
-}
-
-export const endpointsFile = (stackDir: string) => join(stackDir, 'stack.json');
+import { join } from 'node:path';
+import { prettyFactory } from 'pino-pretty';
+import { type FrontBouncer, type FrontBouncerSecrets, generateSecrets } from '../pgbouncer/front-bouncer.js';
+import { type AppProcess, startAppProcess } from './app-process.js';
+import { launchDatabase, type LaunchedDatabase } from './launcher.js';
+import { endpointsFile, type StackEndpoints, stackSettings } from './stack-settings.js';
 
 const say = (message: string) => console.log(`[stack] ${message}`);
 const appStartTimeoutMs = 60_000;
@@ -106,51 +65,45 @@ function stopLeftovers(stackDir: string): void {
   rmSync(file, { force: true });
 }
 
-async function waitForReady(url: string, app: ChildProcess): Promise<void> {
-  const deadline = Date.now() + appStartTimeoutMs;
-  for (;;) {
-    if (app.exitCode !== null || app.signalCode !== null) throw new Error('the app exited during start-up (see its output above)');
-    try {
-      const res = await fetch(url, { signal: AbortSignal.timeout(2000) });
-      if (res.status === 200) return;
-    } catch { /* not listening yet */ }
-    if (Date.now() > deadline) throw new Error(`the app did not answer ${url} within ${appStartTimeoutMs / 1000} s`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
-
 export async function runStack(env: NodeJS.ProcessEnv = process.env): Promise<void> {
   const settings = stackSettings(env);
   const startedAt = performance.now();
   mkdirSync(settings.stackDir, { recursive: true, mode: 0o755 });
   stopLeftovers(settings.stackDir);
-  await assertPortFree(settings.host, settings.port, 'the API', 'PORT');
-  await assertPortFree('127.0.0.1', settings.pgbouncerPort, 'PgBouncer', 'PGBOUNCER_PORT');
+  try {
+    await assertPortFree(settings.host, settings.port, 'the API', 'PORT');
+    await assertPortFree('127.0.0.1', settings.pgbouncerPort, 'PgBouncer', 'PGBOUNCER_PORT');
+    if (settings.clusterMetricsPort > 0) {
+      await assertPortFree(settings.host, settings.clusterMetricsPort, "the workers' summed metrics", 'CLUSTER_METRICS_PORT (0 turns it off)');
+    }
+  } catch (error) {
+    console.error(`[stack] ${(error as Error).message}`);
+    process.exit(2);
+  }
   const secrets = loadSecrets(settings.stackDir, env);
 
   // Everything started so far, stopped in reverse order.
-  let postgresStop: () => Promise<void> = async () => {};
+  let database: LaunchedDatabase | undefined;
   let front: FrontBouncer | undefined;
-  let app: ChildProcess | undefined;
-  let appExited: Promise<void> = Promise.resolve();
+  let app: AppProcess | undefined;
   let stopping = false;
 
   const shutdown = async (reason: string, exitCode: number) => {
     if (stopping) return;
     stopping = true;
     say(`${reason}: stopping the app, then PgBouncer, then PostgreSQL`);
-    if (app?.pid && app.exitCode === null && app.signalCode === null) {
-      process.kill(-app.pid, 'SIGTERM');
-      const timer = setTimeout(() => { if (app?.pid) process.kill(-app.pid, 'SIGKILL'); }, appStopTimeoutMs);
-      await appExited;
-      clearTimeout(timer);
+    if (app && !app.exited) {
+      await app.stop(appStopTimeoutMs);
       say('app stopped');
     }
     if (front) {
       await front.bouncer.stop();
       say('PgBouncer stopped');
     }
-    await postgresStop();
+    if (database?.postgres) {
+      await database.postgres.stop();
+      say('PostgreSQL stopped');
+    }
     rmSync(endpointsFile(settings.stackDir), { force: true });
     say('stopped');
     process.exit(exitCode);
@@ -173,81 +126,64 @@ export async function runStack(env: NodeJS.ProcessEnv = process.env): Promise<vo
   process.on('SIGHUP', () => onSignal('SIGHUP'));
 
   try {
-    // 1. PostgreSQL.
-    let adminUrl: string;
-    if (settings.databaseUrl) {
-      adminUrl = settings.databaseUrl;
-      const u = new URL(adminUrl);
-      say(`PostgreSQL: ${u.hostname}:${u.port || 5432}/${u.pathname.slice(1)} (DATABASE_URL)`);
-    } else {
-      const embedded = await startEmbeddedPostgres({
-        dataDir: join(settings.stackDir, 'postgres', 'data'), port: settings.embeddedPort,
-        log: (m) => say(`PostgreSQL: ${m}`),
-      });
-      postgresStop = async () => { await embedded.stop(); say('PostgreSQL stopped'); };
-      adminUrl = embedded.url;
-    }
-
-    // 2. Schema, directly against PostgreSQL (never through PgBouncer).
-    await migrate(adminUrl, { forceUnlock: !settings.databaseUrl, log: (m) => say(`migrations: ${m}`) });
-
-    // 3. PgBouncer, as an unprivileged user, logging to a file (warnings also here).
+    // 1-3. PostgreSQL, the schema (directly), PgBouncer as an unprivileged user logging to a file.
     const logFile = join(settings.stackDir, 'pgbouncer.log');
     let restarts = 0;
-    front = await startFrontBouncer({
-      adminUrl, listenPort: settings.pgbouncerPort, runDir: join(settings.stackDir, 'pgbouncer'), secrets,
-      detached: true,
-      onLog: (line) => {
-        appendFileSync(logFile, `${line}\n`);
-        if (/ (WARNING|ERROR|FATAL) /.test(line)) console.log(`[pgbouncer] ${line.replace(/^\S+ \S+ \S+ \[\d+\] /, '')}`);
+    database = await launchDatabase({
+      postgres: settings.databaseUrl
+        ? { url: settings.databaseUrl }
+        : { dataDir: join(settings.stackDir, 'postgres', 'data'), port: settings.embeddedPort },
+      pgbouncer: {
+        port: settings.pgbouncerPort, runDir: join(settings.stackDir, 'pgbouncer'), secrets, detached: true,
+        onLog: (line) => {
+          appendFileSync(logFile, `${line}\n`);
+          if (/ (WARNING|ERROR|FATAL) /.test(line)) console.log(`[pgbouncer] ${line.replace(/^\S+ \S+ \S+ \[\d+\] /, '')}`);
+        },
+        onUnexpectedExit: (code, signal) => {
+          if (stopping) return;
+          if (restarts >= pgbouncerRestartsMax) {
+            void shutdown(`PgBouncer exited (${signal ?? `code ${code}`}) ${restarts} times`, 1);
+            return;
+          }
+          restarts++;
+          say(`PgBouncer exited (${signal ?? `code ${code}`}): restarting it; the app reconnects by itself`);
+          void front?.bouncer.start().then(() => say('PgBouncer is back'), (error: Error) => void shutdown(error.message, 1));
+        },
       },
-      onUnexpectedExit: (code, signal) => {
-        if (stopping) return;
-        if (restarts >= pgbouncerRestartsMax) {
-          void shutdown(`PgBouncer exited (${signal ?? `code ${code}`}) ${restarts} times`, 1);
-          return;
-        }
-        restarts++;
-        say(`PgBouncer exited (${signal ?? `code ${code}`}): restarting it; the app reconnects by itself`);
-        void front?.bouncer.start().then(() => say('PgBouncer is back'), (error: Error) => void shutdown(error.message, 1));
-      },
+      log: say,
     });
+    front = database.front!;
     const s = front.bouncer.settings;
     say(`PgBouncer: 127.0.0.1:${settings.pgbouncerPort} (pid ${front.bouncer.pid}), pool_mode=${s.pool_mode}, ` +
       `default_pool_size=${s.default_pool_size}, max_db_connections=${s.max_db_connections}, max_client_conn=${s.max_client_conn}; log: ${logFile}`);
 
-    // 4. The app: WEB_CONCURRENCY workers on one port, as wallet_app through PgBouncer.
-    const child = spawn(process.execPath, ['--import', 'tsx', join(projectRoot, 'src', 'cluster.ts')], {
-      cwd: projectRoot,
-      detached: true, // our Ctrl-C is not theirs: we stop them in order
-      stdio: ['ignore', 'pipe', 'pipe'],
+    // 4. The app: WEB_CONCURRENCY workers on one port, as wallet_app through PgBouncer. Its pino
+    // JSON lines are shown by pino-pretty, one line each (an error keeps its stack below it).
+    const pretty = prettyFactory({ colorize: Boolean(process.stdout.isTTY), translateTime: 'SYS:HH:MM:ss', ignore: 'pid,hostname', singleLine: true });
+    app = await startAppProcess({
+      entry: 'cluster', host: settings.host, port: settings.port, detached: true, startTimeoutMs: appStartTimeoutMs,
       env: {
         ...env,
         DATABASE_URL: front.appUrl,
         MIGRATE_ON_START: 'false',
-        HOST: settings.host,
-        PORT: String(settings.port),
         WEB_CONCURRENCY: String(settings.webConcurrency),
+        CLUSTER_METRICS_PORT: String(settings.clusterMetricsPort),
         LOG_LEVEL: settings.logLevel,
       },
+      output: { lines: (line) => process.stdout.write(`[app] ${pretty(line)}`) },
     });
-    app = child;
-    appExited = new Promise((r) => child.once('exit', () => r()));
-    for (const stream of [child.stdout!, child.stderr!]) {
-      createInterface({ input: stream }).on('line', (line) => console.log(`[app] ${formatLogLine(line)}`));
-    }
-    child.once('exit', (code, signal) => {
-      if (!stopping) void shutdown(`the app exited (${signal ?? `code ${code}`})`, 1);
+    const started = app;
+    void started.exit.then(() => {
+      if (!stopping) void shutdown(`the app exited (${started.child.signalCode ?? `code ${started.child.exitCode}`})`, 1);
     });
     const shown = settings.host === '0.0.0.0' || settings.host === '::' ? 'localhost' : settings.host;
     const apiUrl = `http://${shown}:${settings.port}`;
-    await waitForReady(`http://127.0.0.1:${settings.port}/health`, child);
 
     const endpoints: StackEndpoints = {
       apiUrl,
       pgbouncerConsoleUrl: front.bouncer.consoleUrl('stats'),
-      postgresUrl: adminUrl,
-      pids: { app: child.pid, pgbouncer: front.bouncer.pid },
+      postgresUrl: database.adminUrl,
+      pids: { app: app.pid, pgbouncer: front.bouncer.pid },
     };
     writeFileSync(endpointsFile(settings.stackDir), JSON.stringify(endpoints, null, 2), { mode: 0o600 });
     const seconds = ((performance.now() - startedAt) / 1000).toFixed(1);
