@@ -204,6 +204,7 @@ check_scripts() {
   local t s=0
   t=$(mktemp -d)
   printf 'from-a-file\n' > "$t/pw"
+  mkdir -p "$t/keys-app/scripts" && touch "$t/keys-app/scripts/keys.js"   # dispatch only: nothing runs
   printf 'change-me-app\n' > "$t/example"
   export WALLET_LIB_DIR="$root/docker/lib" WALLET_APP_DIR="$root" WALLET_ENTRYPOINT_DRY_RUN=1
   local app="sh docker/app/entrypoint.sh"
@@ -228,6 +229,8 @@ check_scripts() {
   expect_out 'URL encoding' 'wallet_app:p%40ss%2Fw%3Ard@' env 'APP_DB_PASSWORD=p@ss/w:rd' $app serve || s=1
   expect_out 'serve runs the cluster' 'exec: node src/cluster.js' env APP_DB_PASSWORD=x $app || s=1
   expect_out 'reconcile' 'exec: node scripts/reconcile.js --json' env APP_DB_PASSWORD=x $app reconcile --json || s=1
+  expect_out 'keys as the schema owner' 'MIGRATION_DATABASE_URL=postgres://postgres:pw@postgres:5432/wallet' \
+    env POSTGRES_PASSWORD=pw WALLET_APP_DIR="$t/keys-app" $app keys list || s=1
   expect_out 'pools' 'POSTGRES_ADMIN_URL=postgres://wallet_monitor:m@postgres:5432/wallet' \
     env PGBOUNCER_STATS_PASSWORD=s MONITOR_DB_PASSWORD=m $app pools || s=1
   # migrate needs Java and Liquibase: here when this machine has them, else it must point at the tools image

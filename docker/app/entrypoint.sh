@@ -8,7 +8,8 @@
 #                    (status --verbose, history, rollback-count --count=1, release-locks)  [tools image]
 #   reconcile [...]  every balance against its ledger, read-only (exit 1: mismatches)
 #   pools [...]      PgBouncer SHOW POOLS/STATS/... and pg_stat_activity
-#   keys [...]       API key management (when the image has scripts/keys.js)
+#   keys [...]       API keys and tenants, as the schema owner (`migrations` service: it has the
+#                    superuser's password; KEYS_ACTOR names who did it in the audit trail)
 #   alert-log        a webhook receiver that prints Alertmanager's notifications (demo sink)
 #   help             this list
 #   anything else    run as a command (`sh`, `node -e ...`)
@@ -140,7 +141,8 @@ case "$command" in
     run node scripts/pools.js "$@" ;;
   keys)
     if [ ! -f scripts/keys.js ]; then say "this image has no 'keys' command (scripts/keys.js)"; exit 2; fi
-    app_url
+    # API keys and tenants are managed as the schema owner (scripts/keys.ts), never as the app
+    superuser_url
     secrets_finish wallet-keys
     run node scripts/keys.js "$@" ;;
   alert-log)
