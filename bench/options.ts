@@ -11,6 +11,8 @@ export interface BenchOptions {
   dbUrl: string | undefined;
   viaPgbouncer: boolean;
   pgbench: boolean;
+  /** Measure the HTTP ceiling (a trivial node:http server) at each connection count. */
+  ceiling: boolean;
   /** This run's results folder (default: bench/runs/<timestamp>, git-ignored). */
   outDir: string | undefined;
   /** Also replace the committed bench/results/latest.{json,md,svg}. */
@@ -38,6 +40,7 @@ to bench/runs/<timestamp>/ (git-ignored). Only --publish replaces bench/results/
   --db-url <url>          its PostgreSQL, reached directly (checks and pgbench)
   --via-pgbouncer         start the service behind the local PgBouncer stack
   --no-pgbench            skip the pgbench reference
+  --no-ceiling            skip the HTTP ceiling (a trivial node:http server under the same load)
   --request-timeout <s>   client-side timeout per request (default 30)
   --out <dir>             this run's results folder (default bench/runs/<timestamp>)
   --publish               also write bench/results/latest.{json,md,svg}, the published results
@@ -69,6 +72,7 @@ export function parseBenchOptions(argv: string[]): BenchOptions {
         'db-url': { type: 'string' },
         'via-pgbouncer': { type: 'boolean', default: false },
         'no-pgbench': { type: 'boolean', default: false },
+        'no-ceiling': { type: 'boolean', default: false },
         'request-timeout': { type: 'string' },
         out: { type: 'string' },
         publish: { type: 'boolean', default: false },
@@ -100,6 +104,7 @@ export function parseBenchOptions(argv: string[]): BenchOptions {
     dbUrl: values['db-url'],
     viaPgbouncer: values['via-pgbouncer'] === true,
     pgbench: values['no-pgbench'] !== true,
+    ceiling: values['no-ceiling'] !== true,
     outDir: values.out,
     publish: values.publish === true,
     requestTimeoutS: positive('--request-timeout', values['request-timeout'], 30),

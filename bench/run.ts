@@ -5,6 +5,8 @@
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
+import { measureCeiling } from './ceiling/ceiling.js';
+import { findPostmasterPid, startCpuMeter, type CpuGroups, type CpuSeconds } from './cpu/proc-cpu.js';
 import { runLoad } from './load/run-load.js';
 import { OptionsError, parseBenchOptions, usage, type BenchOptions } from './options.js';
 import { dropPgbenchTables, findPgbench, runPgbench, setUpPgbenchTables, type PgbenchResult } from './pgbench/run-pgbench.js';
@@ -13,7 +15,7 @@ import { machineInfo } from './report/machine-info.js';
 import { renderMarkdown } from './report/markdown.js';
 import { describeRunOutput, planRunOutput, writeRunOutput } from './report/run-output.js';
 import { renderSvgChart } from './report/svg-chart.js';
-import type { BenchReport, ScenarioResult } from './report/types.js';
+import type { BenchReport, CeilingResult, CpuPerOperation, ScenarioResult } from './report/types.js';
 import { scenarios as allScenarios } from './scenarios/index.js';
 import type { BenchContext, Scenario } from './scenarios/scenario.js';
 import { startTarget, type Target } from './target/target.js';
@@ -26,7 +28,9 @@ const connectionsReserved = 30;
 /** How long a check waits for the service to finish requests cut by the time limit. */
 const quietBoundMs = 30_000;
 
-async function runReference(options: BenchOptions, target: Target, db: pg.Pool, cores: number): Promise<{ results: PgbenchResult[]; note?: string }> {
+async function runReference(
+  options: BenchOptions, target: Target, db: pg.Pool, cores: number, postmasterPid: number | undefined,
+): Promise<{ results: PgbenchResult[]; note?: string }> {
   if (!options.pgbench) return { results: [], note: 'pgbench reference skipped (--no-pgbench).' };
   const pgbench = findPgbench();
   if (!pgbench) return { results: [], note: 'pgbench reference skipped: no pgbench found (set PGBENCH or install postgresql-client).' };
@@ -44,8 +48,12 @@ async function runReference(options: BenchOptions, target: Target, db: pg.Pool, 
           continue;
         }
         await settle(db, ['bench_wallets', 'bench_operations'], log);
+        const meter = startCpuMeter({ postgres: postmasterPid });
         const result = await runPgbench({ pgbench, databaseUrl: target.databaseUrl, workload, clients, durationS: options.durationS, cores });
-        log(`pgbench ${workload} ${clients} clients: ${Math.round(result.tps)} TPS`);
+        const cpuS = meter.stop().postgres;
+        if (cpuS !== undefined && result.transactions > 0) result.postgresCpuUs = (cpuS * 1e6) / result.transactions;
+        log(`pgbench ${workload} ${clients} clients: ${Math.round(result.tps)} TPS` +
+          `${result.postgresCpuUs !== undefined ? `, PostgreSQL ${Math.round(result.postgresCpuUs)} µs CPU per transaction` : ''}`);
         results.push(result);
       }
     }
@@ -58,15 +66,26 @@ async function runReference(options: BenchOptions, target: Target, db: pg.Pool, 
   return { results, note };
 }
 
+/** CPU per answered request and as shares of a core, for the groups that were measured. */
+function cpuPerOperation(cpu: CpuSeconds, responses: number, durationS: number): CpuPerOperation | undefined {
+  if (responses === 0 || (cpu.service === undefined && cpu.postgres === undefined)) return undefined;
+  const out: CpuPerOperation = {};
+  if (cpu.service !== undefined) Object.assign(out, { serviceUs: (cpu.service * 1e6) / responses, serviceCores: cpu.service / durationS });
+  if (cpu.postgres !== undefined) Object.assign(out, { postgresUs: (cpu.postgres * 1e6) / responses, postgresCores: cpu.postgres / durationS });
+  return out;
+}
+
 async function runScenario(
-  scenario: Scenario, connections: number, options: BenchOptions, ctx: BenchContext, target: Target, sampleMemory: boolean,
+  scenario: Scenario, connections: number, options: BenchOptions, ctx: BenchContext, measured: CpuGroups, sampleMemory: boolean,
 ): Promise<ScenarioResult> {
   const prepared = await scenario.prepare(ctx, connections);
   await settle(ctx.db, ['wallets', 'operations'], log);
-  const sampler = sampleMemory && target.pid ? sampleRss(target.pid) : undefined;
+  const sampler = sampleMemory && measured.service ? sampleRss(measured.service) : undefined;
+  const meter = startCpuMeter(measured);
   const outcome = await runLoad({
     baseUrl: ctx.baseUrl, connections, durationS: options.durationS, requestTimeoutS: options.requestTimeoutS, requests: prepared.requests,
   });
+  const cpu = meter.stop();
   const memory = sampler?.stop();
   const check = await prepared.check();
   const result = outcome.result;
@@ -75,6 +94,7 @@ async function runScenario(
   if (result['2xx'] === 0) check.problems.push('no request succeeded');
   check.ok = check.problems.length === 0;
   const requestsPerS = outcome.responses / Math.max(result.duration, 0.001);
+  const cpuPerRequest = cpuPerOperation(cpu, outcome.responses, Math.max(result.duration, 0.001));
   return {
     scenario: scenario.id,
     title: scenario.title,
@@ -90,12 +110,15 @@ async function runScenario(
     timeouts: result.timeouts,
     check,
     ...(memory ? { memory } : {}),
+    ...(cpuPerRequest ? { cpu: cpuPerRequest } : {}),
   };
 }
 
-function withComparisons(results: ScenarioResult[], scenarios: Scenario[], pgbench: PgbenchResult[]): void {
+function withComparisons(results: ScenarioResult[], scenarios: Scenario[], pgbench: PgbenchResult[], ceiling: CeilingResult[]): void {
   const best = bestHotRow(pgbench);
   for (const result of results) {
+    const http = ceiling.find((c) => c.connections === result.connections);
+    if (http && http.requestsPerS > 0) result.ceiling = { requestsPerS: http.requestsPerS, ratio: result.requestsPerS / http.requestsPerS };
     const workload = scenarios.find((s) => s.id === result.scenario)?.reference;
     if (!workload) continue;
     const reference = referenceFor(pgbench, workload, result.connections);
@@ -157,10 +180,16 @@ async function main(): Promise<number> {
   try {
     const machine = await machineInfo(db, options.pgbench ? findPgbench() : undefined);
     const ctx: BenchContext = { baseUrl: target.baseUrl, db, quietBoundMs };
-    const reference = await runReference(options, target, db, machine.cores);
+    const postmasterPid = await findPostmasterPid(db);
+    const measured: CpuGroups = { service: target.pid, postgres: postmasterPid };
+    const reference = await runReference(options, target, db, machine.cores, postmasterPid);
+    const ceiling = options.ceiling
+      ? await measureCeiling({ serviceUrl: target.baseUrl, connections: options.connections, durationS: options.durationS,
+        requestTimeoutS: options.requestTimeoutS, log, onCleanup: (cleanup) => cleanups.push(cleanup) })
+      : undefined;
     const problems: string[] = [];
     if (options.warmupS > 0) {
-      const warm = await runScenario(allScenarios[0]!, 10, { ...options, durationS: options.warmupS }, ctx, target, false);
+      const warm = await runScenario(allScenarios[0]!, 10, { ...options, durationS: options.warmupS }, ctx, measured, false);
       log(`warm-up: ${Math.round(warm.requestsPerS)} req/s`);
       if (!warm.check.ok) problems.push(`warm-up check failed: ${warm.check.problems.slice(0, 3).join('; ')}`);
     }
@@ -168,14 +197,14 @@ async function main(): Promise<number> {
     const connectionsMax = Math.max(...options.connections);
     for (const scenario of scenarios) {
       for (const connections of options.connections) {
-        const result = await runScenario(scenario, connections, options, ctx, target,
+        const result = await runScenario(scenario, connections, options, ctx, measured,
           scenario.id === 'hot-deposit' && connections === connectionsMax);
         log(`${scenario.id} x${connections}: ${Math.round(result.requestsPerS)} req/s, p99 ${result.latencyMs.p99} ms, ` +
           `check ${result.check.ok ? 'ok' : `FAILED: ${result.check.problems.slice(0, 3).join('; ')}`}`);
         results.push(result);
       }
     }
-    withComparisons(results, scenarios, reference.results);
+    withComparisons(results, scenarios, reference.results, ceiling ?? []);
     const report: BenchReport = {
       startedAt,
       finishedAt: new Date().toISOString(),
@@ -185,6 +214,7 @@ async function main(): Promise<number> {
       machine,
       pgbench: reference.results,
       ...(reference.note ? { pgbenchNote: reference.note } : {}),
+      ...(ceiling ? { ceiling } : {}),
       scenarios: results,
       ok: problems.length === 0 && results.every((r) => r.check.ok),
       problems,

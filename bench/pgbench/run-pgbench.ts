@@ -20,6 +20,8 @@ export interface PgbenchResult {
   latencyAvgMs: number;
   transactions: number;
   failed: number;
+  /** PostgreSQL's CPU per transaction (µs), from /proc, when it runs on this machine. */
+  postgresCpuUs?: number;
 }
 
 /** The pgbench binary: $PGBENCH, then the newest /usr/lib/postgresql/N/bin/pgbench, then PATH. */

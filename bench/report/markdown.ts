@@ -5,6 +5,8 @@ const integer = (n: number) => Math.round(n).toLocaleString('en-US');
 const ms = (n: number) => (n >= 100 || Number.isInteger(n) ? Math.round(n).toString() : n.toFixed(1));
 const mib = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(0)} MiB`;
 const ratio = (n: number) => `${n.toFixed(2)}x`;
+const percent = (n: number) => `${Math.round(n * 100)}%`;
+const micros = (n: number | undefined) => (n === undefined ? '—' : Math.round(n).toLocaleString('en-US'));
 
 function referenceCell(result: ScenarioResult): string {
   if (!result.reference) return '—';
@@ -24,6 +26,9 @@ export function scenarioRow(result: ScenarioResult): string {
     integer(result.errors + result.timeouts),
     referenceCell(result),
     result.hotBest ? ratio(result.hotBest.ratio) : '—',
+    result.ceiling ? percent(result.ceiling.ratio) : '—',
+    micros(result.cpu?.serviceUs),
+    micros(result.cpu?.postgresUs),
     result.check.ok ? 'ok' : '**FAILED**',
   ];
   return `| ${cells.join(' | ')} |`;
@@ -42,18 +47,35 @@ export function renderMarkdown(report: BenchReport): string {
   if (report.pgbench.length > 0) {
     lines.push('pgbench reference (one transaction per operation: UPDATE wallet RETURNING, INSERT ledger row, COMMIT):');
     lines.push('');
-    lines.push('| workload | clients | TPS | avg latency ms |');
-    lines.push('|---|--:|--:|--:|');
+    lines.push('| workload | clients | TPS | avg latency ms | PostgreSQL CPU µs/txn |');
+    lines.push('|---|--:|--:|--:|--:|');
     for (const r of report.pgbench) {
-      lines.push(`| ${r.workload === 'hot' ? 'one hot row' : '10,000 rows'} | ${r.clients} | ${integer(r.tps)} | ${ms(r.latencyAvgMs)} |`);
+      lines.push(`| ${r.workload === 'hot' ? 'one hot row' : '10,000 rows'} | ${r.clients} | ${integer(r.tps)} | ${ms(r.latencyAvgMs)} | ${micros(r.postgresCpuUs)} |`);
+    }
+    lines.push('');
+  }
+  if (report.ceiling && report.ceiling.length > 0) {
+    lines.push(`HTTP ceiling (a trivial node:http server answering the hot-deposit requests with the service's own status, headers and ` +
+      `${report.ceiling[0]!.responseBytes}-byte body, same load generator):`);
+    lines.push('');
+    lines.push('| conns | req/s | p50 ms | p99 ms | non-2xx | CPU µs/req |');
+    lines.push('|--:|--:|--:|--:|--:|--:|');
+    for (const c of report.ceiling) {
+      lines.push(`| ${c.connections} | ${integer(c.requestsPerS)} | ${ms(c.latencyMs.p50)} | ${ms(c.latencyMs.p99)} | ${integer(c.non2xx)} | ${micros(c.cpu?.usPerRequest)} |`);
     }
     lines.push('');
   }
   if (report.pgbenchNote) lines.push(`${report.pgbenchNote}`, '');
-  lines.push('| scenario | conns | req/s | p50 ms | p90 ms | p99 ms | max ms | non-2xx | errors | vs pgbench (same clients) | hot: vs pgbench best | check |');
-  lines.push('|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|---|');
+  lines.push('| scenario | conns | req/s | p50 ms | p90 ms | p99 ms | max ms | non-2xx | errors | vs pgbench (same clients) | hot: vs pgbench best ' +
+    '| of HTTP ceiling | CPU µs/req service | CPU µs/req PostgreSQL | check |');
+  lines.push('|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|---|');
   for (const result of report.scenarios) lines.push(scenarioRow(result));
   lines.push('');
+  if (report.scenarios.some((r) => r.cpu || r.ceiling)) {
+    lines.push('Of HTTP ceiling: req/s against the trivial server at the same connection count. CPU µs/req: CPU time (user + system, ' +
+      'from /proc) of the service\'s processes and of PostgreSQL (postmaster and all its children) during the run, per answered request.');
+    lines.push('');
+  }
   for (const result of report.scenarios.filter((r) => r.memory)) {
     const memory = result.memory!;
     lines.push(`Service memory during ${result.title} at ${result.connections} connections: peak RSS ${mib(memory.peakRssBytes)} ` +

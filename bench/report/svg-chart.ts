@@ -97,10 +97,21 @@ function panel(
   return out;
 }
 
+/** pgbench's best hot row, and the HTTP ceiling at the most connections measured. */
+function referenceLines(report: BenchReport): ReferenceLine[] {
+  const lines: ReferenceLine[] = [];
+  const best = bestHotRow(report.pgbench);
+  if (best) lines.push({ value: best.tps, label: `pgbench best hot row: ${compact(best.tps)} TPS (${clientsText(best.clients)})`, colour: '#c00' });
+  const ceiling = [...(report.ceiling ?? [])].sort((a, b) => b.connections - a.connections)[0];
+  if (ceiling) {
+    lines.push({ value: ceiling.requestsPerS, label: `HTTP ceiling: ${compact(ceiling.requestsPerS)} req/s (${ceiling.connections} connections)`, colour: '#555' });
+  }
+  return lines;
+}
+
 export function renderSvgChart(report: BenchReport): string {
   const scenarios = [...new Set(report.scenarios.map((r) => r.scenario))];
   const connections = [...new Set(report.scenarios.map((r) => r.connections))].sort((a, b) => a - b);
-  const best = bestHotRow(report.pgbench);
   const height = margin.top + 2 * panelHeight + margin.bottom;
   const parts: string[] = [];
   parts.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="sans-serif">`);
@@ -108,7 +119,7 @@ export function renderSvgChart(report: BenchReport): string {
   parts.push(`<text x="${width / 2}" y="22" font-size="15" text-anchor="middle">${escapeXml(
     `wallet-service benchmark ${report.startedAt} — ${report.machine.cores} cores, ${report.machine.cpuModel}`)}</text>`);
   parts.push(...panel(report.scenarios, scenarios, connections, margin.top + 20, 'Requests per second', (r) => r.requestsPerS,
-    best ? [{ value: best.tps, label: `pgbench best hot row: ${compact(best.tps)} TPS (${clientsText(best.clients)})`, colour: '#c00' }] : []));
+    referenceLines(report)));
   parts.push(...panel(report.scenarios, scenarios, connections, margin.top + 20 + panelHeight, 'p99 latency (ms)', (r) => r.latencyMs.p99));
   const legendY = height - 20;
   connections.forEach((c, k) => {

@@ -37,6 +37,30 @@ export interface ScenarioResult {
   hotBest?: Comparison;
   check: { ok: boolean; problems: string[]; summary: string };
   memory?: { peakRssBytes: number; lifetimeHwmBytes: number; samples: number };
+  /** CPU time during the run from /proc, per answered request, when the processes run on this machine. */
+  cpu?: CpuPerOperation;
+  /** Against the HTTP ceiling at the same connection count. */
+  ceiling?: { requestsPerS: number; ratio: number };
+}
+
+export interface CpuPerOperation {
+  /** The service's processes (their threads included), µs of CPU per answered request. */
+  serviceUs?: number;
+  /** PostgreSQL: the postmaster and its children (backends, auxiliary processes), µs per request. */
+  postgresUs?: number;
+  /** The same as shares of one core over the run (1 = one core busy all the time). */
+  serviceCores?: number;
+  postgresCores?: number;
+}
+
+/** The trivial node:http server answering the same requests with the service's bytes (bench/ceiling). */
+export interface CeilingResult {
+  connections: number;
+  requestsPerS: number;
+  latencyMs: LatencyMs;
+  non2xx: number;
+  responseBytes: number;
+  cpu?: { usPerRequest: number; cores: number };
 }
 
 export interface MachineInfo {
@@ -62,6 +86,8 @@ export interface BenchReport {
   machine: MachineInfo;
   pgbench: PgbenchResult[];
   pgbenchNote?: string;
+  /** The HTTP ceiling at each connection count (absent with --no-ceiling). */
+  ceiling?: CeilingResult[];
   scenarios: ScenarioResult[];
   ok: boolean;
   problems: string[];

@@ -70,15 +70,29 @@ describe('bench report', () => {
 
   it('renders the Markdown table with ratios and marks a failed check', () => {
     const hot = scenario({ reference: { workload: 'hot', clients: 100, tps: 1000, ratio: 10 }, hotBest: { clients: 10, tps: 2200, ratio: 10000 / 2200 },
-      memory: { peakRssBytes: 150 * 2 ** 20, lifetimeHwmBytes: 160 * 2 ** 20, samples: 10 } });
+      memory: { peakRssBytes: 150 * 2 ** 20, lifetimeHwmBytes: 160 * 2 ** 20, samples: 10 },
+      ceiling: { requestsPerS: 30000, ratio: 1 / 3 }, cpu: { serviceUs: 91.6, postgresUs: 1234.4, serviceCores: 0.9, postgresCores: 0.5 } });
     const failed = scenario({ connections: 500, status5xx: 3, status4xx: 1, check: { ok: false, problems: ['LOST UPDATE: op x'], summary: '' },
       reference: { workload: 'hot', clients: 100, tps: 1000, ratio: 10 } });
     const text = renderMarkdown(report([hot, failed]));
-    expect(text).toContain('| Deposits, one hot wallet | 100 | 10,000 | 8 | 12.5 | 31 | 140 | 0 | 0 | 10.00x of 1,000 | 4.55x | ok |');
-    expect(text).toContain('| 500 | 10,000 | 8 | 12.5 | 31 | 140 | 4 (5xx: 3) | 0 | 10.00x of 1,000 (100c) |');
+    expect(text).toContain('| Deposits, one hot wallet | 100 | 10,000 | 8 | 12.5 | 31 | 140 | 0 | 0 | 10.00x of 1,000 | 4.55x | 33% | 92 | 1,234 | ok |');
+    expect(text).toContain('| 500 | 10,000 | 8 | 12.5 | 31 | 140 | 4 (5xx: 3) | 0 | 10.00x of 1,000 (100c) | — | — | — | — | **FAILED** |');
+    expect(text).toContain('| one hot row | 10 | 2,200 | 4.5 | — |');
     expect(text).toContain('peak RSS 150 MiB');
     expect(text).toContain('**Run FAILED:**');
     expect(text).toContain('LOST UPDATE: op x');
+  });
+
+  it('shows the HTTP ceiling table and the ceiling line on the chart', () => {
+    const withCeiling: BenchReport = { ...report([scenario({})]), ceiling: [
+      { connections: 10, requestsPerS: 12000, latencyMs: { p50: 0.4, p90: 1, p99: 2, max: 9, mean: 0.5 }, non2xx: 0, responseBytes: 160, cpu: { usPerRequest: 41.2, cores: 0.49 } },
+      { connections: 100, requestsPerS: 29700, latencyMs: { p50: 3, p90: 4, p99: 6, max: 20, mean: 3.2 }, non2xx: 0, responseBytes: 160 },
+    ] };
+    const text = renderMarkdown(withCeiling);
+    expect(text).toContain("service's own status, headers and 160-byte body");
+    expect(text).toContain('| 10 | 12,000 | 0.4 | 2 | 0 | 41 |');
+    expect(text).toContain('| 100 | 29,700 | 3 | 6 | 0 | — |');
+    expect(renderSvgChart(withCeiling)).toContain('HTTP ceiling: 30k req/s (100 connections)');
   });
 
   it('draws an SVG chart with escaped text and one bar per run', () => {
