@@ -65,7 +65,7 @@ export const haFaults: HaFault[] = [
       const node = ctx.cluster.node(killed!);
       for (;;) {
         const pid = ctx.cluster.postmasterPid(node);
-        if (pid !== undefined && pid !== killedPid && (await ctx.cluster.primaryNode())) break;
+        if (pid !== undefined && pid > 0 && pid !== killedPid && (await ctx.cluster.primaryNode())) break;
         if (performance.now() > deadline) throw new Error('PostgreSQL was not restarted');
         await sleep(100);
       }

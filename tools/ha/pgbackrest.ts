@@ -7,6 +7,7 @@
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import pg from 'pg';
 import { serverUser as unprivilegedUser } from '../../src/db/server-user.js';
 import type { HaClusterInfo } from './ha-cluster.js';
 
@@ -51,4 +52,53 @@ export async function ensureStanza(info: HaClusterInfo, _superuserPassword: stri
   const started = Date.now();
   await pgBackRest(info, primary, ['stanza-create']);
   log(`stanza ${info.pgBackRest.stanza} ready (${Date.now() - started} ms), repository ${info.pgBackRest.repo}`);
+}
+
+export type BackupType = 'full' | 'diff' | 'incr';
+
+/** Names of the backups in the repository, oldest first (empty before the first backup). */
+export async function listBackups(info: HaClusterInfo): Promise<Array<{ label: string; type: string; stop: string }>> {
+  const out = await pgBackRest(info, undefined, ['--output=json', 'info']);
+  const stanzas = JSON.parse(out) as Array<{ backup?: Array<{ label: string; type: string; timestamp: { stop: number } }> }>;
+  return (stanzas[0]?.backup ?? []).map((b) => ({ label: b.label, type: b.type, stop: new Date(b.timestamp.stop * 1000).toISOString() }));
+}
+
+/**
+ * One backup of the current primary: full when the repository has none yet, else the type asked
+ * for (incremental by default). pgBackRest checks that WAL archiving works before it starts.
+ */
+export async function backup(info: HaClusterInfo, type: BackupType | undefined, log: (m: string) => void): Promise<string> {
+  const primary = await findPrimary(info);
+  const chosen: BackupType = (await listBackups(info)).length === 0 ? 'full' : type ?? 'incr';
+  const started = Date.now();
+  await pgBackRest(info, primary, [`--type=${chosen}`, 'backup']);
+  const label = (await listBackups(info)).at(-1)!.label;
+  log(`${chosen} backup ${label} of ${primary.name} in ${Date.now() - started} ms`);
+  return label;
+}
+
+const archiveWaitMs = 60_000;
+
+/**
+ * A named restore point on the primary. Its WAL segment is switched out and the call returns once
+ * that segment is in the archive, so a restore to the point can start right away.
+ */
+export async function createRestorePoint(primaryUrl: string, name: string): Promise<string> {
+  const client = new pg.Client({ connectionString: primaryUrl, connectionTimeoutMillis: 5000 });
+  await client.connect();
+  try {
+    const r = await client.query<{ lsn: string }>('SELECT pg_create_restore_point($1)::text AS lsn', [name]);
+    const w = await client.query<{ segment: string }>('SELECT pg_walfile_name(pg_switch_wal()) AS segment');
+    const segment = w.rows[0]!.segment;
+    const deadline = Date.now() + archiveWaitMs;
+    for (;;) {
+      const a = await client.query<{ last: string | null }>('SELECT last_archived_wal AS last FROM pg_stat_archiver');
+      if ((a.rows[0]!.last ?? '') >= segment) break;
+      if (Date.now() > deadline) throw new Error(`WAL segment ${segment} was not archived within ${archiveWaitMs} ms (see pg_stat_archiver)`);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    return r.rows[0]!.lsn;
+  } finally {
+    await client.end();
+  }
 }
