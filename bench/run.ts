@@ -2,10 +2,12 @@
  * `npm run bench`: starts what it measures, runs the pgbench reference and every scenario at
  * each connection count, checks correctness after each run, and reports. See options.ts for usage.
  */
-import { dirname, resolve } from 'node:path';
+import { writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { measureCeiling } from './ceiling/ceiling.js';
+import { summarizeProfiles, type Window } from './cpu/profile-summary.js';
 import { findPostmasterPid, startCpuMeter, type CpuGroups, type CpuSeconds } from './cpu/proc-cpu.js';
 import { runLoad } from './load/run-load.js';
 import { OptionsError, parseBenchOptions, usage, type BenchOptions } from './options.js';
@@ -13,7 +15,7 @@ import { dropPgbenchTables, findPgbench, runPgbench, setUpPgbenchTables, type Pg
 import { bestHotRow, compare, referenceFor } from './report/compare.js';
 import { machineInfo } from './report/machine-info.js';
 import { renderMarkdown } from './report/markdown.js';
-import { describeRunOutput, planRunOutput, writeRunOutput } from './report/run-output.js';
+import { describeRunOutput, planRunOutput, writeRunOutput, type RunOutput } from './report/run-output.js';
 import { renderSvgChart } from './report/svg-chart.js';
 import type { BenchReport, CeilingResult, CpuPerOperation, ScenarioResult } from './report/types.js';
 import { scenarios as allScenarios } from './scenarios/index.js';
@@ -75,17 +77,25 @@ function cpuPerOperation(cpu: CpuSeconds, responses: number, durationS: number):
   return out;
 }
 
+/** What every measured run records: the processes whose CPU is read, and (for --cpu-prof) when it ran. */
+interface Measuring {
+  groups: CpuGroups;
+  windows: Window[];
+}
+
 async function runScenario(
-  scenario: Scenario, connections: number, options: BenchOptions, ctx: BenchContext, measured: CpuGroups, sampleMemory: boolean,
+  scenario: Scenario, connections: number, options: BenchOptions, ctx: BenchContext, measured: Measuring, sampleMemory: boolean,
 ): Promise<ScenarioResult> {
   const prepared = await scenario.prepare(ctx, connections);
   await settle(ctx.db, ['wallets', 'operations'], log);
-  const sampler = sampleMemory && measured.service ? sampleRss(measured.service) : undefined;
-  const meter = startCpuMeter(measured);
+  const sampler = sampleMemory && measured.groups.service ? sampleRss(measured.groups.service) : undefined;
+  const meter = startCpuMeter(measured.groups);
+  const loadStartedAt = Date.now();
   const outcome = await runLoad({
     baseUrl: ctx.baseUrl, connections, durationS: options.durationS, requestTimeoutS: options.requestTimeoutS, requests: prepared.requests,
   });
   const cpu = meter.stop();
+  measured.windows.push([loadStartedAt, Date.now()]);
   const memory = sampler?.stop();
   const check = await prepared.check();
   const result = outcome.result;
@@ -131,10 +141,22 @@ function withComparisons(results: ScenarioResult[], scenarios: Scenario[], pgben
 const projectRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
 /** Writes this run's report.* (and, with --publish, bench/results/latest.*); says where on stdout. */
-function writeResults(report: BenchReport, markdown: string, options: BenchOptions): void {
-  const output = planRunOutput({ root: projectRoot, tool: 'bench', out: options.outDir, publish: options.publish, startedAt: report.startedAt });
+function writeResults(report: BenchReport, markdown: string, output: RunOutput): void {
   writeRunOutput(output, { json: `${JSON.stringify(report, null, 2)}\n`, md: `${markdown}\n`, svg: renderSvgChart(report) });
   console.log(`\n${describeRunOutput(output)}`);
+}
+
+/** --cpu-prof: the service wrote its profile when it stopped; its top goes to stdout and cpu-profile.md. */
+function reportProfile(options: BenchOptions, output: RunOutput, startedAtMs: number, measured: Measuring, requests: number): void {
+  if (!options.cpuProfDir) return;
+  const text = summarizeProfiles(resolve(options.cpuProfDir), { startedAtMs, windows: measured.windows, requests });
+  if (!text) {
+    log(`no CPU profile found in ${options.cpuProfDir}`);
+    return;
+  }
+  console.log(`\n${text}`);
+  writeFileSync(join(output.runDir, 'cpu-profile.md'), `${text}\n`);
+  console.log(`\nProfile summary: ${join(output.runDir, 'cpu-profile.md')}; the profiles themselves: ${resolve(options.cpuProfDir)}`);
 }
 
 async function main(): Promise<number> {
@@ -173,15 +195,19 @@ async function main(): Promise<number> {
   };
   process.on('SIGINT', () => onSignal('SIGINT'));
   process.on('SIGTERM', () => onSignal('SIGTERM'));
+  const output = planRunOutput({ root: projectRoot, tool: 'bench', out: options.outDir, publish: options.publish, startedAt });
+  const targetStartedAtMs = Date.now();
   const target = await startTarget(options, log, (cleanup) => cleanups.push(cleanup));
   // Checks and fixtures: a few direct connections (the reconciliation runs two passes side by side).
   const db = new pg.Pool({ connectionString: target.databaseUrl, max: 3 });
   cleanups.push(() => db.end());
+  const measured: Measuring = { groups: { service: target.pid }, windows: [] };
+  let requestsMeasured = 0;
   try {
     const machine = await machineInfo(db, options.pgbench ? findPgbench() : undefined);
     const ctx: BenchContext = { baseUrl: target.baseUrl, db, quietBoundMs };
     const postmasterPid = await findPostmasterPid(db);
-    const measured: CpuGroups = { service: target.pid, postgres: postmasterPid };
+    measured.groups.postgres = postmasterPid;
     const reference = await runReference(options, target, db, machine.cores, postmasterPid);
     const ceiling = options.ceiling
       ? await measureCeiling({ serviceUrl: target.baseUrl, connections: options.connections, durationS: options.durationS,
@@ -189,7 +215,7 @@ async function main(): Promise<number> {
       : undefined;
     const problems: string[] = [];
     if (options.warmupS > 0) {
-      const warm = await runScenario(allScenarios[0]!, 10, { ...options, durationS: options.warmupS }, ctx, measured, false);
+      const warm = await runScenario(allScenarios[0]!, 10, { ...options, durationS: options.warmupS }, ctx, { ...measured, windows: [] }, false);
       log(`warm-up: ${Math.round(warm.requestsPerS)} req/s`);
       if (!warm.check.ok) problems.push(`warm-up check failed: ${warm.check.problems.slice(0, 3).join('; ')}`);
     }
@@ -202,6 +228,8 @@ async function main(): Promise<number> {
         log(`${scenario.id} x${connections}: ${Math.round(result.requestsPerS)} req/s, p99 ${result.latencyMs.p99} ms, ` +
           `check ${result.check.ok ? 'ok' : `FAILED: ${result.check.problems.slice(0, 3).join('; ')}`}`);
         results.push(result);
+        requestsMeasured += result.responses;
+        requestsMeasured += result.responses;
       }
     }
     withComparisons(results, scenarios, reference.results, ceiling ?? []);
@@ -221,7 +249,7 @@ async function main(): Promise<number> {
     };
     const markdown = renderMarkdown(report);
     console.log(markdown);
-    writeResults(report, markdown, options);
+    writeResults(report, markdown, output);
     return report.ok ? 0 : 1;
   } catch (error) {
     const serviceLog = target.logTail();
@@ -230,6 +258,7 @@ async function main(): Promise<number> {
   } finally {
     await db.end().catch(() => undefined);
     await target.stop();
+    reportProfile(options, output, targetStartedAtMs, measured, requestsMeasured);
   }
 }
 
