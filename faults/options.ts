@@ -10,6 +10,8 @@ export interface FaultOptions {
   outDir: string | undefined;
   /** Also replace the committed faults/results/latest.{md,json}. */
   publish: boolean;
+  /** The HA fault suite (faults/ha-run.ts: Patroni, etcd, three PostgreSQL nodes) instead. */
+  ha: boolean;
   help: boolean;
 }
 
@@ -24,6 +26,7 @@ and the results folder on stdout, and writes report.md and report.json to faults
   --only <list>      fault names, comma-separated (also --only=a,b; default all)
   --out <dir>        this run's results folder (default faults/runs/<timestamp>)
   --publish          also write faults/results/latest.{md,json}, the published results
+  --ha               the HA fault suite instead (faults/ha-run.ts; --quick and --only apply)
   --help             this text
 Exit status: 0 when no fault has a violation, 1 when any has, 2 on bad options.`;
 
@@ -40,6 +43,7 @@ export function parseFaultOptions(argv: string[]): FaultOptions {
         only: { type: 'string', multiple: true },
         out: { type: 'string' },
         publish: { type: 'boolean', default: false },
+        ha: { type: 'boolean', default: false },
         help: { type: 'boolean', default: false },
       },
     }));
@@ -51,6 +55,7 @@ export function parseFaultOptions(argv: string[]): FaultOptions {
     only: (values.only ?? []).flatMap((list) => list.split(',')).map((name) => name.trim()).filter(Boolean),
     outDir: values.out,
     publish: values.publish === true,
+    ha: values.ha === true,
     help: values.help === true,
   };
 }

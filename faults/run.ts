@@ -22,6 +22,10 @@ if (options.help) {
   console.log(usage);
   process.exit(0);
 }
+if (options.ha) {
+  const { runHaFaultsCli } = await import('./ha-run.js');
+  process.exit(await runHaFaultsCli(args.filter((a) => a !== '--ha')));
+}
 
 const startedAt = new Date().toISOString();
 const started = Date.now();

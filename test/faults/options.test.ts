@@ -3,7 +3,8 @@ import { parseFaultOptions } from '../../faults/options.js';
 
 describe('npm run faults options', () => {
   it('writes to an ignored run folder by default and publishes only with --publish', () => {
-    expect(parseFaultOptions([])).toEqual({ quick: false, only: [], outDir: undefined, publish: false, help: false });
+    expect(parseFaultOptions([])).toEqual({ quick: false, only: [], outDir: undefined, publish: false, ha: false, help: false });
+    expect(parseFaultOptions(['--ha', '--quick']).ha).toBe(true);
     expect(parseFaultOptions(['--quick', '--publish', '--out', '/tmp/f'])).toMatchObject({ quick: true, publish: true, outDir: '/tmp/f' });
   });
 
