@@ -31,7 +31,8 @@ cp -al "$repo/node_modules" "$clone/node_modules" 2>/dev/null || cp -a "$repo/no
 port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
 start() {
-  (cd "$clone" && PORT=$port EMBEDDED_PG_PORT=$pg_port exec setsid npm start >>"$log" 2>&1) &
+  # AUTH_REQUIRED=false: this checks start-up and persistence, not API keys.
+  (cd "$clone" && AUTH_REQUIRED=false PORT=$port EMBEDDED_PG_PORT=$pg_port exec setsid npm start >>"$log" 2>&1) &
   group=$!
   for _ in $(seq 1 "$start_bound_s"); do
     curl -sf "http://127.0.0.1:$port/health" >/dev/null && return 0

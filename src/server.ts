@@ -1,4 +1,8 @@
-/** Starts the service: config → database (embedded or DATABASE_URL) → migrations → app → listen. */
+/**
+ * Starts the service: config → database (embedded or DATABASE_URL) → migrations → app → listen.
+ * This file owns the process (signals, exit codes); app.ts installs no signal handlers.
+ */
+import closeWithGrace from 'close-with-grace';
 import { buildApp } from './app.js';
 import { ConfigError, loadConfig } from './config.js';
 import { prepareDatabase } from './db/bootstrap.js';
@@ -6,6 +10,10 @@ import { createDatabase } from './db/database.js';
 
 /** After the grace period, how long closing the pool and PostgreSQL may take before we exit anyway. */
 const shutdownCleanupMs = 30_000;
+/** How often connections that fell idle during the close are cut. */
+const idleSweepIntervalMs = 100;
+
+const say = (message: string) => console.log(`[wallet-service] ${message}`);
 
 async function main(): Promise<void> {
   let config;
@@ -18,7 +26,6 @@ async function main(): Promise<void> {
     }
     throw error;
   }
-  const say = (message: string) => console.log(`[wallet-service] ${message}`);
   const database = await prepareDatabase(config, say);
   const db = createDatabase({
     url: database.url,
@@ -28,50 +35,41 @@ async function main(): Promise<void> {
     queryTimeoutMs: config.statementTimeoutMs + 1000,
   });
   const app = await buildApp({ config, db });
-  db.pool.on('error', (error) => app.log.warn({ err: error }, 'idle database connection lost'));
+  let shuttingDown = false;
+  db.pool.on('error', (error: Error & { code?: string }) => {
+    // An idle connection the server or PgBouncer closed: the pool opens another when needed.
+    // While we shut down that is expected; otherwise worth a warning, but a stack trace of
+    // pg's socket handling tells an operator nothing.
+    if (shuttingDown) app.log.info({ code: error.code }, 'idle database connection closed during shutdown');
+    else app.log.warn({ code: error.code, reason: error.message }, 'idle database connection lost');
+  });
 
-  // SIGTERM: stop accepting (Fastify answers 503 + Connection: close meanwhile, so /ready drains
-  // the instance), let in-flight requests finish within SHUTDOWN_GRACE_MS, then cut what is left,
-  // drain the group-commit queue (onClose), close the pool, and stop the embedded PostgreSQL.
+  // SIGTERM/SIGINT: stop accepting (Fastify answers 503 + Connection: close meanwhile, so /ready
+  // drains the instance), let in-flight requests finish within SHUTDOWN_GRACE_MS, then cut what
+  // is left, drain the group-commit queue (onClose), close the pool, and leave the embedded
+  // PostgreSQL (stopped unless another live process uses it). close-with-grace exits 0 after a
+  // signal, 1 after an uncaught error or when all this takes longer than the bound below; a
+  // second signal exits at once.
   const graceMs = config.shutdownGraceMs;
-  let stopping = false;
-  const stop = async (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    say(`${signal} received, shutting down`);
-    const force = setTimeout(() => {
-      console.error('[wallet-service] shutdown took too long, exiting');
-      process.exit(1);
-    }, graceMs + shutdownCleanupMs);
-    force.unref();
+  closeWithGrace({
+    delay: graceMs + shutdownCleanupMs,
+    logger: false,
+    onTimeout: () => console.error(`[wallet-service] shutdown took longer than ${graceMs + shutdownCleanupMs} ms: exiting`),
+    onSecondSignal: (signal) => console.error(`[wallet-service] second ${signal}: exiting now`),
+  }, async ({ signal, err }) => {
+    shuttingDown = true;
+    if (err) console.error(`[wallet-service] fatal: ${err.stack ?? err.message}`);
+    say(`${signal ?? (err ? 'error' : 'exit')} received, shutting down`);
     try {
-      let graceTimer: NodeJS.Timeout | undefined;
-      const closing = app.close();
-      // A keep-alive connection whose request finishes during the close would otherwise stay
-      // open until keepAliveTimeout: close connections as soon as they fall idle.
-      const idleSweep = setInterval(() => app.server.closeIdleConnections(), 100);
-      void closing.finally(() => clearInterval(idleSweep));
-      const closed = await Promise.race([
-        closing.then(() => true),
-        new Promise<boolean>((resolve) => { graceTimer = setTimeout(() => resolve(false), graceMs); }),
-      ]);
-      clearTimeout(graceTimer);
-      if (!closed) {
-        say(`requests still in flight after ${graceMs} ms: closing their connections`);
-        app.server.closeAllConnections();
-        await closing;
-      }
+      await closeApp(app, graceMs);
       await db.close();
     } catch (error) {
       console.error(`[wallet-service] error while shutting down: ${(error as Error)?.message ?? String(error)}`);
     } finally {
       await database.stop();
       say('stopped');
-      process.exit(0);
     }
-  };
-  process.on('SIGINT', () => void stop('SIGINT'));
-  process.on('SIGTERM', () => void stop('SIGTERM'));
+  });
 
   try {
     await app.listen({ host: config.host, port: config.port });
@@ -83,6 +81,26 @@ async function main(): Promise<void> {
   }
   const shownHost = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
   say(`serving on http://${shownHost}:${config.port} (docs: http://${shownHost}:${config.port}/docs)`);
+}
+
+/** app.close(), with in-flight requests given `graceMs` before their connections are cut. */
+async function closeApp(app: Awaited<ReturnType<typeof buildApp>>, graceMs: number): Promise<void> {
+  let graceTimer: NodeJS.Timeout | undefined;
+  const closing = app.close();
+  // A keep-alive connection whose request finishes during the close would otherwise stay
+  // open until keepAliveTimeout: close connections as soon as they fall idle.
+  const idleSweep = setInterval(() => app.server.closeIdleConnections(), idleSweepIntervalMs);
+  void closing.finally(() => clearInterval(idleSweep)).catch(() => undefined); // a failed close is reported by the caller
+  const closed = await Promise.race([
+    closing.then(() => true),
+    new Promise<boolean>((resolve) => { graceTimer = setTimeout(() => resolve(false), graceMs); }),
+  ]);
+  clearTimeout(graceTimer);
+  if (!closed) {
+    say(`requests still in flight after ${graceMs} ms: closing their connections`);
+    app.server.closeAllConnections();
+    await closing;
+  }
 }
 
 main().catch((error: unknown) => {

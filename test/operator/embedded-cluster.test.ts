@@ -1,0 +1,139 @@
+/**
+ * Issue 15, bugs 1 and 4, as an operator meets them with `npm start` on the embedded PostgreSQL:
+ * `npm run migrate` and a second `npm start` next to a running service must not stop its database,
+ * a connection the server ends is one warning line without a stack trace, and a Ctrl-C (SIGINT to
+ * the whole process group, as a terminal sends it) is a clean stop with no warning logged.
+ */
+import { spawn } from 'node:child_process';
+import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pg from 'pg';
+import { afterAll, describe, expect, it } from 'vitest';
+import { startEmbeddedPostgres } from '../../src/db/embedded-postgres.js';
+import { projectRoot } from '../../src/db/migrations.js';
+import { freePort } from '../../src/lib/free-port.js';
+import { waitFor } from '../../src/lib/wait-for.js';
+import { type AppProcess, startAppProcess } from '../../tools/stack/app-process.js';
+
+const home = mkdtempSync(join(tmpdir(), 'wallet-operator-'));
+chmodSync(home, 0o755); // PostgreSQL runs as the postgres user when we are root
+const started: AppProcess[] = [];
+afterAll(async () => {
+  await Promise.all(started.map((app) => app.stop(10_000)));
+  rmSync(home, { recursive: true, force: true });
+});
+
+/** `npm start` as the service runs it: src/server.ts on the embedded cluster in `dataDir`. */
+async function npmStart(dataDir: string, pgPort: number, name: string, detached = false): Promise<AppProcess> {
+  const app = await startAppProcess({
+    entry: 'server', port: await freePort(), startTimeoutMs: 120_000, detached,
+    output: { file: join(home, `${name}.log`) },
+    env: {
+      EMBEDDED_PG_DIR: dataDir, EMBEDDED_PG_PORT: String(pgPort), DATABASE_URL: undefined, MIGRATION_DATABASE_URL: undefined,
+      AUTH_REQUIRED: 'false', LOG_LEVEL: 'info',
+    },
+  });
+  started.push(app);
+  return app;
+}
+
+function runScript(script: string, env: Record<string, string>): Promise<{ code: number | null; output: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', script], {
+      cwd: projectRoot, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, DATABASE_URL: '', MIGRATION_DATABASE_URL: '', ...env },
+    });
+    let output = '';
+    child.stdout.on('data', (chunk: Buffer) => { output += chunk.toString(); });
+    child.stderr.on('data', (chunk: Buffer) => { output += chunk.toString(); });
+    child.once('exit', (code) => resolve({ code, output }));
+  });
+}
+
+async function deposit(baseUrl: string, walletId: string): Promise<string> {
+  const res = await fetch(`${baseUrl}/api/v1/wallets/${walletId}/operation`, {
+    method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ operation_type: 'DEPOSIT', amount: '1.00' }),
+  });
+  return `${res.status} ${((await res.json()) as { status?: string }).status}`;
+}
+
+async function withClient<T>(url: string, use: (client: pg.Client) => Promise<T>): Promise<T> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    return await use(client);
+  } finally {
+    await client.end();
+  }
+}
+
+async function portOpen(port: number): Promise<boolean> {
+  const client = new pg.Client({ host: '127.0.0.1', port, connectionTimeoutMillis: 2000 });
+  client.on('error', () => undefined);
+  try {
+    await client.connect();
+    return true;
+  } catch (error) {
+    return !/ECONNREFUSED/.test(String(error)); // refused: nothing listens; anything else: a server answered
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
+describe('the embedded cluster of a running service', () => {
+  it('survives `npm run migrate` and a second `npm start` next to it: the service keeps answering SUCCESS', async () => {
+    const dataDir = join(home, 'shared', 'postgres');
+    const pgPort = await freePort();
+    const service = await npmStart(dataDir, pgPort, 'first');
+    const wallet = (await (await fetch(`${service.url}/api/v1/wallets/`, { method: 'POST' })).json()) as { id: string };
+    expect(await deposit(service.url, wallet.id)).toBe('200 SUCCESS');
+
+    const migrate = await runScript('scripts/migrate.ts', { EMBEDDED_PG_DIR: dataDir, EMBEDDED_PG_PORT: String(pgPort) });
+    expect(migrate.code).toBe(0);
+    expect(migrate.output).not.toMatch(/stopping a PostgreSQL/);
+    expect(migrate.output).toMatch(/joining the embedded PostgreSQL/);
+    expect(await deposit(service.url, wallet.id)).toBe('200 SUCCESS');
+
+    const second = await npmStart(dataDir, await freePort(), 'second');
+    expect(await deposit(second.url, wallet.id)).toBe('200 SUCCESS');
+    await second.stop(30_000);
+    expect(second.logTail(50)).toMatch(/embedded PostgreSQL left running: pid \d+/);
+    expect(await deposit(service.url, wallet.id)).toBe('200 SUCCESS');
+
+    const balance = (await (await fetch(`${service.url}/api/v1/wallets/${wallet.id}`)).json()) as { balance: string };
+    expect(balance.balance).toBe('4.00');
+    await service.stop(30_000); // the last user: its database stops with it
+    expect(await portOpen(pgPort)).toBe(false);
+  });
+
+  it('stops cleanly on Ctrl-C (SIGINT to the process group): exit 0, no warning, PostgreSQL stopped', async () => {
+    const pgPort = await freePort();
+    const service = await npmStart(join(home, 'ctrl-c', 'postgres'), pgPort, 'ctrl-c', true);
+    const wallet = (await (await fetch(`${service.url}/api/v1/wallets/`, { method: 'POST' })).json()) as { id: string };
+    expect(await deposit(service.url, wallet.id)).toBe('200 SUCCESS'); // the pool now holds idle connections
+
+    // The server ending an idle connection (an operator's pg_terminate_backend, a restart) is one
+    // warning line with its SQLSTATE, not a stack trace of pg's socket handling.
+    const admin = await startEmbeddedPostgres({ dataDir: join(home, 'ctrl-c', 'postgres'), port: pgPort }); // joins
+    await withClient(admin.url, (c) => c.query(
+      `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE backend_type = 'client backend' AND pid <> pg_backend_pid()`));
+    await admin.stop();
+    const lost = await waitFor(() => service.logTail(200).split('\n').find((l) => l.includes('idle database connection lost')),
+      { what: 'the lost connection to be logged', timeoutMs: 10_000, detail: () => service.logTail(20) });
+    expect(lost).toContain('"code":"57P01"');
+    expect(lost).not.toContain('stack');
+    expect(await deposit(service.url, wallet.id)).toBe('200 SUCCESS'); // the pool opened new connections
+
+    const before = service.logTail(500).split('\n').length;
+    process.kill(-service.pid, 'SIGINT');
+    await service.exit;
+    expect(service.child.exitCode).toBe(0);
+    const log = service.logTail(500).split('\n').slice(before - 1).join('\n'); // what the stop logged
+    expect(log).toContain('SIGINT received, shutting down');
+    expect(log).not.toMatch(/"level":(40|50|60)/);
+    expect(log).not.toMatch(/terminating connection due to administrator command/);
+    // The server is stopped after the pool closed, not by the same Ctrl-C under the app's feet.
+    expect(log).not.toMatch(/idle database connection/);
+    expect(await portOpen(pgPort)).toBe(false);
+  });
+});
