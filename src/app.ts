@@ -2,6 +2,10 @@
 import cluster from 'node:cluster';
 import { randomUUID } from 'node:crypto';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import { registerAuth } from './auth/auth-plugin.js';
+import { Authenticator } from './auth/authenticator.js';
+import { lookupKey, touchKeys } from './auth/key-store.js';
+import { TokenBuckets } from './auth/token-bucket.js';
 import type { Config } from './config.js';
 import type { Db } from './db/database.js';
 import { registerDashboard } from './dashboard/dashboard-routes.js';
@@ -68,6 +72,29 @@ export async function buildApp({ config, db, logger }: AppOptions): Promise<Fast
   registerErrorHandler(app);
   registerSecurityHeaders(app);
   registerJsonBodyParser(app, config.bodyLimitBytes);
+
+  const readPolicy = {
+    attemptsMax: config.retryAttemptsMax,
+    baseDelayMs: config.retryBaseDelayMs,
+    maxDelayMs: config.retryMaxDelayMs,
+    budgetMs: config.readBudgetMs,
+  };
+  // Before any route: its onRoute hook gives every route its access rule (and OpenAPI security).
+  registerAuth(app, {
+    authenticator: config.auth.required
+      ? new Authenticator({ lookup: (id) => lookupKey(db.pool, id), touch: (ids) => touchKeys(db.pool, ids) }, {
+        ttlMs: config.auth.keyCacheTtlMs,
+        entriesMax: config.auth.keyCacheEntriesMax,
+        lookupsInFlightMax: config.auth.keyLookupsInFlightMax,
+        lastUsedFlushMs: config.auth.lastUsedFlushMs,
+      }, readPolicy, app.log)
+      : null,
+    rateLimit: new TokenBuckets({ ratePerSecond: config.auth.rateLimitPerSecond, burst: config.auth.rateLimitBurst }),
+  });
+  if (!config.auth.required) {
+    app.log.warn('AUTH_REQUIRED=false: no API keys are checked; every request acts as tenant "default" with ' +
+      'wallets:read and wallets:write, and /metrics and /dashboard are open. Run this only behind a gateway that authenticates.');
+  }
   // Before any route, so that every route's requests are measured.
   const { metrics, executorHooks } = registerMetrics(app, {
     pool: db.pool,
@@ -78,12 +105,6 @@ export async function buildApp({ config, db, logger }: AppOptions): Promise<Fast
   });
   await registerSwagger(app);
 
-  const readPolicy = {
-    attemptsMax: config.retryAttemptsMax,
-    baseDelayMs: config.retryBaseDelayMs,
-    maxDelayMs: config.retryMaxDelayMs,
-    budgetMs: config.readBudgetMs,
-  };
   const executor = new OperationExecutor(db.pool,
     { lockTimeoutMs: config.lockTimeoutMs, statementTimeoutMs: config.statementTimeoutMs },
     { ...readPolicy, budgetMs: config.operationBudgetMs },
@@ -99,7 +120,7 @@ export async function buildApp({ config, db, logger }: AppOptions): Promise<Fast
   app.addHook('onClose', async () => batcher.close());
   const service = new WalletService(db.kysely, batcher, readPolicy, app.log, config.readCoalescing);
 
-  app.get('/health', { schema: { tags: ['service'], summary: 'Liveness: the process is up' } },
+  app.get('/health', { config: { auth: 'public' }, schema: { tags: ['service'], summary: 'Liveness: the process is up' } },
     async () => ({ status: 'ok' }));
   registerReadiness(app, new ReadinessCheck(db.pool, expectedChangesets(), config.readyTimeoutMs));
   await app.register(walletRoutes(service));

@@ -74,6 +74,24 @@ export interface Config {
    * comma-separated addresses/CIDRs (Fastify's trustProxy). Behind HAProxy: its network.
    */
   trustProxy: boolean | number | string;
+  /** Access control (docs/access-control.md). */
+  auth: {
+    /** false: no keys; every request acts as tenant `default` with wallets:read and wallets:write. */
+    required: boolean;
+    /** Where the first `npm start` on a fresh embedded database saves the key it creates (mode 0600). */
+    firstRunKeyFile: string;
+    /** A key is re-read from the database at least this often: the bound on revocation and expiry changes. */
+    keyCacheTtlMs: number;
+    /** Keys (known or unknown ids) remembered per process; the oldest is forgotten beyond it. */
+    keyCacheEntriesMax: number;
+    /** Key lookups running at once; beyond it a request with an uncached key is answered 503. */
+    keyLookupsInFlightMax: number;
+    /** last_used_at is written at most this often per process (once per key per flush). */
+    lastUsedFlushMs: number;
+    /** Token bucket per key and per process: sustained requests per second (0: no limit) and burst. */
+    rateLimitPerSecond: number;
+    rateLimitBurst: number;
+  };
   /** Group commit: see src/wallets/operation-batcher.ts for what each bound does and why. */
   groupCommit: {
     batchSizeMax: number;
@@ -211,6 +229,16 @@ export function loadConfig(env: Env = process.env): Config {
       waitersMax: read.int('READ_WAITERS_MAX', 10000, 1, 1000000),
     },
     trustProxy: read.trustProxy('TRUST_PROXY'),
+    auth: {
+      required: read.bool('AUTH_REQUIRED', true),
+      firstRunKeyFile: read.string('API_KEY_FILE', '.data/api-key'),
+      keyCacheTtlMs: read.int('KEY_CACHE_TTL_MS', 5000, 100, 60000),
+      keyCacheEntriesMax: read.int('KEY_CACHE_ENTRIES_MAX', 10000, 10, 1000000),
+      keyLookupsInFlightMax: read.int('KEY_LOOKUPS_IN_FLIGHT_MAX', 4, 1, 1000),
+      lastUsedFlushMs: read.int('KEY_LAST_USED_FLUSH_MS', 60000, 1000, 3600000),
+      rateLimitPerSecond: read.int('RATE_LIMIT_PER_SECOND', 50000, 0, 10000000),
+      rateLimitBurst: read.int('RATE_LIMIT_BURST', 100000, 1, 100000000),
+    },
     groupCommit: {
       batchSizeMax: read.int('GROUP_COMMIT_BATCH_SIZE_MAX', 500, 1, 10000),
       batchesInFlightMax: read.int('GROUP_COMMIT_BATCHES_IN_FLIGHT_MAX', 0, 0, 1000), // 0: the pool size

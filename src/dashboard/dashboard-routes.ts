@@ -36,7 +36,8 @@ const contentSecurityPolicy = "default-src 'none'; script-src 'self'; style-src 
 export function registerDashboard(app: FastifyInstance, live: LiveStats): void {
   const files = loadFiles();
   for (const [url, file] of Object.entries(files)) {
-    app.get(url, { schema: { hide: true } }, async (_request, reply) => {
+    // The page and its scripts hold no data: open, so a browser can load them and ask for a key.
+    app.get(url, { config: { auth: 'public' }, schema: { hide: true } }, async (_request, reply) => {
       void reply.header('content-type', file.type)
         .header('cache-control', 'no-cache')
         .header('content-security-policy', contentSecurityPolicy)
@@ -45,6 +46,7 @@ export function registerDashboard(app: FastifyInstance, live: LiveStats): void {
     });
   }
   app.get('/dashboard/data', {
+    config: { auth: 'admin' },
     schema: {
       tags: ['service'],
       summary: 'Data behind the /dashboard page',

@@ -4,6 +4,7 @@
  * changelog is applied first (MIGRATE_ON_START).
  */
 import type { Config } from '../config.js';
+import { ensureFirstRunKey } from '../auth/first-run-key.js';
 import { startEmbeddedPostgres } from './embedded-postgres.js';
 import { migrate } from './migrations.js';
 
@@ -26,6 +27,7 @@ export async function prepareDatabase(config: Config, log: (message: string) => 
   try {
     // A changelog lock can be stale only on a server we started (a joined one may be migrating).
     if (config.migrateOnStart) await migrate(embedded.url, { forceUnlock: embedded.startedHere, log });
+    if (config.auth.required) await ensureFirstRunKey(embedded.url, config.auth.firstRunKeyFile, log);
   } catch (error) {
     await embedded.stop();
     throw error;

@@ -4,6 +4,7 @@ import type { OperationType, StoredStatus } from '../wallets/operation-names.js'
 
 export interface WalletTable {
   id: string;
+  tenant: string;
   balance: ColumnType<string, string | undefined, string>;
   last_seq: ColumnType<string, string | undefined, string>;
   created_at: ColumnType<Date, string | undefined, never>;
@@ -20,6 +21,8 @@ export interface OperationTable {
   status: StoredStatus;
   idempotency_key: string | null;
   request_hash: string | null;
+  /** The key id that wrote the row (NULL before access control and under AUTH_REQUIRED=false). */
+  actor: string | null;
   created_at: Generated<Date>;
 }
 

@@ -1,10 +1,12 @@
 /** SQL only: one keyset page of a wallet's ledger, newest first. */
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import type { Database } from '../db/schema.js';
 import type { OperationType, StoredStatus } from '../wallets/operation-names.js';
 
 export interface HistoryQuery {
   walletId: string;
+  /** The caller's tenant: another tenant's wallet reads as empty (the service then answers 404). */
+  tenant: string;
   /** Only items with a smaller seq (the cursor's position). */
   beforeSeq: string | undefined;
   operationType: OperationType | undefined;
@@ -24,6 +26,7 @@ export interface HistoryRow {
   amount: string;
   balance_after: string;
   status: StoredStatus;
+  actor: string | null;
   created_at: Date;
 }
 
@@ -33,8 +36,11 @@ export interface HistoryRow {
  */
 export async function findOperationsPage(db: Kysely<Database>, q: HistoryQuery): Promise<HistoryRow[]> {
   let query = db.selectFrom('operations')
-    .select(['id', 'wallet_id', 'seq', 'operation_type', 'amount', 'balance_after', 'status', 'created_at'])
-    .where('wallet_id', '=', q.walletId);
+    .select(['id', 'wallet_id', 'seq', 'operation_type', 'amount', 'balance_after', 'status', 'actor', 'created_at'])
+    .where('wallet_id', '=', q.walletId)
+    // Evaluated once (a constant subquery), not per row.
+    .where(({ exists, selectFrom }) => exists(selectFrom('wallets').select(sql`1`.as('one'))
+      .where('id', '=', q.walletId).where('tenant', '=', q.tenant)));
   if (q.beforeSeq !== undefined) query = query.where('seq', '<', q.beforeSeq);
   if (q.operationType !== undefined) query = query.where('operation_type', '=', q.operationType);
   if (q.createdFrom !== undefined) query = query.where('created_at', '>=', q.createdFrom);

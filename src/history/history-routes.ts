@@ -1,5 +1,6 @@
 /** GET /api/v1/wallets/{wallet_id}/operations: HTTP only, the page comes from HistoryService. */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { callerOf } from '../auth/auth-plugin.js';
 import { NotFoundWallet, Unavailable, ValidationErrorBody, WalletIdParams } from '../wallets/wallet-schemas.js';
 import { HistoryPage, HistoryQuerystring } from './history-schemas.js';
 import type { HistoryService } from './history-service.js';
@@ -7,6 +8,7 @@ import type { HistoryService } from './history-service.js';
 export function historyRoutes(history: HistoryService): FastifyPluginAsyncTypebox {
   return async (app) => {
     app.get('/api/v1/wallets/:wallet_id/operations', {
+      config: { auth: 'wallets:read' },
       schema: {
         tags: ['wallets'],
         summary: "List a wallet's operations, newest first",
@@ -18,6 +20,7 @@ export function historyRoutes(history: HistoryService): FastifyPluginAsyncTypebo
         response: { 200: HistoryPage, 404: NotFoundWallet, 422: ValidationErrorBody, 503: Unavailable },
       },
     }, async (request) => history.listOperations({
+      caller: callerOf(request),
       walletId: request.params.wallet_id,
       limit: request.query.limit,
       cursor: request.query.cursor,

@@ -32,6 +32,9 @@ export const HistoryItem = Type.Object({
   status: Type.Unsafe<StoredStatus>({ type: 'string', enum: [...STORED_STATUSES],
     description: 'SUCCESS: applied. REJECTED: refused but kept because it carried an Idempotency-Key (balance unchanged).' }),
   balance: Money,
+  actor: Type.Union([Type.String({ pattern: '^[0-9a-f]{16}$' }), Type.Null()], {
+    description: 'Id of the API key that caused the operation; null for operations written without a key ' +
+      '(before access control, or under AUTH_REQUIRED=false)', examples: ['4f1c9a0b2d3e5f60'] }),
   created_at: Type.String({ format: 'date-time' }),
   detail: Type.Optional(Type.String({ description: 'Why a REJECTED operation was refused' })),
 });
@@ -43,9 +46,9 @@ export const HistoryPage = Type.Object({
   examples: [{
     items: [
       { id: '9b2e7c4d-1f3a-4e6b-8c9d-0a1b2c3d4e5f', wallet_id: walletIdExample, seq: 51, operation_type: 'WITHDRAW',
-        amount: '25.00', status: 'SUCCESS', balance: '75.00', created_at: '2026-11-25T12:00:01.000Z' },
+        amount: '25.00', status: 'SUCCESS', balance: '75.00', actor: '4f1c9a0b2d3e5f60', created_at: '2026-11-25T12:00:01.000Z' },
       { id: '1c4f2a9e-7b3d-4f1a-9e2c-5d6b7a8c9d0e', wallet_id: walletIdExample, seq: 50, operation_type: 'DEPOSIT',
-        amount: '100.00', status: 'SUCCESS', balance: '100.00', created_at: '2026-11-25T12:00:00.000Z' },
+        amount: '100.00', status: 'SUCCESS', balance: '100.00', actor: '4f1c9a0b2d3e5f60', created_at: '2026-11-25T12:00:00.000Z' },
     ],
     next_cursor: cursorExample,
   }],

@@ -9,6 +9,7 @@ import type { Logger } from '../lib/logger.js';
 import type { RetryPolicy } from '../lib/retry.js';
 import { formatMoney, MONEY_MAX } from '../wallets/money.js';
 import { readWithRetry } from '../wallets/read-retry.js';
+import type { Caller } from '../wallets/caller.js';
 import type { OperationType } from '../wallets/operation-names.js';
 import { InvalidInput, refusalFor, WalletNotFound } from '../wallets/wallet-errors.js';
 import { walletExists } from '../wallets/wallet-repository.js';
@@ -17,6 +18,7 @@ import type { HistoryItem, HistoryPage } from './history-schemas.js';
 import { findOperationsPage, type HistoryRow } from './history-repository.js';
 
 export interface HistoryRequest {
+  caller: Caller;
   walletId: string;
   limit: number;
   cursor: string | undefined;
@@ -34,6 +36,7 @@ function item(row: HistoryRow): HistoryItem {
     amount: formatMoney(row.amount),
     status: row.status,
     balance: formatMoney(row.balance_after),
+    actor: row.actor,
     created_at: row.created_at.toISOString(),
   };
   // A stored refusal says why, as GET of the single operation does.
@@ -58,13 +61,14 @@ export class HistoryService {
     }
     const rows = await this.read(() => findOperationsPage(this.db, {
       walletId: request.walletId,
+      tenant: request.caller.tenant,
       beforeSeq,
       operationType: request.operationType,
       createdFrom,
       createdTo,
       rows: request.limit + 1,
     }));
-    if (rows.length === 0 && !(await this.read(() => walletExists(this.db, request.walletId)))) throw new WalletNotFound();
+    if (rows.length === 0 && !(await this.read(() => walletExists(this.db, request.walletId, request.caller.tenant)))) throw new WalletNotFound();
     const page = rows.slice(0, request.limit);
     const last = page[page.length - 1];
     return {

@@ -5,6 +5,7 @@
  * answered without internals.
  */
 import type { FastifyError, FastifyInstance } from 'fastify';
+import { AuthError, type AuthErrorCode, RateLimited, Unauthenticated } from '../auth/auth-errors.js';
 import { DomainError, type DomainErrorCode, InvalidInput } from '../wallets/wallet-errors.js';
 import { toInputProblems } from './validation.js';
 
@@ -20,6 +21,12 @@ const STATUS: Record<DomainErrorCode, number> = {
   invalid_input: 422,
   database_unavailable: 503,
   overloaded: 503,
+};
+
+const AUTH_STATUS: Record<AuthErrorCode, number> = {
+  unauthenticated: 401,
+  forbidden: 403,
+  rate_limited: 429,
 };
 
 /** Fastify's own client-error messages are safe to show; these are reworded for clarity. */
@@ -42,6 +49,15 @@ export function registerErrorHandler(app: FastifyInstance): void {
     if (fastifyError.validation) {
       const problems = toInputProblems(fastifyError.validation as never, fastifyError.validationContext ?? 'body');
       return reply.code(422).send({ detail: problems });
+    }
+    if (error instanceof AuthError) {
+      if (error instanceof Unauthenticated) {
+        // RFC 6750 §3: error="invalid_token" only when a token was presented.
+        void reply.header('www-authenticate', error.presented
+          ? 'Bearer realm="wallet-service", error="invalid_token"' : 'Bearer realm="wallet-service"');
+      }
+      if (error instanceof RateLimited) void reply.header('retry-after', String(error.retryAfterSeconds));
+      return reply.code(AUTH_STATUS[error.code]).send({ detail: error.message });
     }
     if (error instanceof DomainError) {
       const status = STATUS[error.code];

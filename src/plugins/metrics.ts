@@ -89,6 +89,7 @@ export function registerMetrics(app: FastifyInstance, options: MetricsPluginOpti
   app.addHook('onClose', async () => metrics.stop());
 
   app.get('/metrics', {
+    config: { auth: 'admin' }, // lists wallet ids (busiest wallets): an operator's view
     schema: {
       tags: ['service'],
       summary: 'Prometheus metrics',

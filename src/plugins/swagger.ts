@@ -2,6 +2,7 @@
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { FastifyInstance } from 'fastify';
+import { SECURITY_SCHEME } from '../auth/auth-plugin.js';
 
 export async function registerSwagger(app: FastifyInstance): Promise<void> {
   await app.register(swagger, {
@@ -14,6 +15,15 @@ export async function registerSwagger(app: FastifyInstance): Promise<void> {
           'decimals. Errors are `{"detail": ...}`; validation errors follow FastAPI\'s 422 shape.',
       },
       tags: [{ name: 'wallets', description: 'Wallets and their operations' }, { name: 'service', description: 'Health' }],
+      // Routes that need a key say so (security, 401/403/429) through src/auth/auth-plugin.ts.
+      components: {
+        securitySchemes: {
+          [SECURITY_SCHEME]: {
+            type: 'http', scheme: 'bearer', bearerFormat: 'wsk_<key id>_<secret>',
+            description: 'API key: `Authorization: Bearer wsk_...` (`npm run keys -- create`; see docs/access-control.md)',
+          },
+        },
+      },
     },
   });
   await app.register(swaggerUi, {
@@ -22,7 +32,7 @@ export async function registerSwagger(app: FastifyInstance): Promise<void> {
     // plain HTTP by any name but localhost; security-headers.ts sets the policy for all of /docs.
     staticCSP: false,
     // No validator badge: it would send the spec's URL to validator.swagger.io.
-    uiConfig: { deepLinking: true, docExpansion: 'list', validatorUrl: null },
+    uiConfig: { deepLinking: true, docExpansion: 'list', validatorUrl: null, persistAuthorization: false },
   });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 }

@@ -7,6 +7,7 @@ import type { ApplyOutcome, OperationType, StoredStatus } from './operation-name
 
 export interface WalletRow {
   id: string;
+  tenant: string;
   balance: string;
   created_at: Date;
   updated_at: Date;
@@ -25,6 +26,10 @@ export interface OperationRow {
 export interface OperationInput {
   id: string;
   walletId: string;
+  /** The caller's tenant: a wallet of another tenant is NOT_FOUND (checked by apply_operations). */
+  tenant: string;
+  /** The caller's key id, stored as the row's actor (null under AUTH_REQUIRED=false). */
+  actor: string | null;
   type: OperationType;
   /** Normalised decimal text, e.g. "100.00". */
   amount: string;
@@ -38,30 +43,32 @@ export interface AppliedOperation {
   row: OperationRow | undefined;
 }
 
-export async function insertWallet(db: Kysely<Database>, id: string): Promise<WalletRow | undefined> {
-  return db.insertInto('wallets').values({ id }).onConflict((oc) => oc.column('id').doNothing())
-    .returning(['id', 'balance', 'created_at', 'updated_at']).executeTakeFirst();
+export async function insertWallet(db: Kysely<Database>, id: string, tenant: string): Promise<WalletRow | undefined> {
+  return db.insertInto('wallets').values({ id, tenant }).onConflict((oc) => oc.column('id').doNothing())
+    .returning(['id', 'tenant', 'balance', 'created_at', 'updated_at']).executeTakeFirst();
 }
 
-export async function findWallet(db: Kysely<Database>, id: string): Promise<WalletRow | undefined> {
-  return db.selectFrom('wallets').select(['id', 'balance', 'created_at', 'updated_at'])
-    .where('id', '=', id).executeTakeFirst();
+/** The wallet if it exists and belongs to `tenant`: another tenant's wallet is not found. */
+export async function findWallet(db: Kysely<Database>, id: string, tenant: string): Promise<WalletRow | undefined> {
+  return db.selectFrom('wallets').select(['id', 'tenant', 'balance', 'created_at', 'updated_at'])
+    .where('id', '=', id).where('tenant', '=', tenant).executeTakeFirst();
 }
 
-/** Many wallets in one query (coalesced balance reads). */
+/** Many wallets in one query (coalesced balance reads, of any tenants: the caller checks each row's). */
 export async function findWallets(db: Kysely<Database>, ids: readonly string[]): Promise<WalletRow[]> {
-  const result = await sql<WalletRow>`SELECT id, balance, created_at, updated_at FROM wallets WHERE id = ANY (${ids}::uuid[])`.execute(db);
+  const result = await sql<WalletRow>`SELECT id, tenant, balance, created_at, updated_at FROM wallets WHERE id = ANY (${ids}::uuid[])`.execute(db);
   return result.rows;
 }
 
-export async function findOperation(db: Kysely<Database>, walletId: string, id: string): Promise<OperationRow | undefined> {
-  return db.selectFrom('operations')
-    .select(['id', 'wallet_id', 'operation_type', 'amount', 'balance_after', 'status', 'created_at'])
-    .where('wallet_id', '=', walletId).where('id', '=', id).executeTakeFirst();
+/** The operation if its wallet belongs to `tenant`. */
+export async function findOperation(db: Kysely<Database>, walletId: string, id: string, tenant: string): Promise<OperationRow | undefined> {
+  return db.selectFrom('operations as o').innerJoin('wallets as w', 'w.id', 'o.wallet_id')
+    .select(['o.id', 'o.wallet_id', 'o.operation_type', 'o.amount', 'o.balance_after', 'o.status', 'o.created_at'])
+    .where('o.wallet_id', '=', walletId).where('o.id', '=', id).where('w.tenant', '=', tenant).executeTakeFirst();
 }
 
-export async function walletExists(db: Kysely<Database>, id: string): Promise<boolean> {
-  const row = await sql<{ found: boolean }>`SELECT EXISTS (SELECT 1 FROM wallets WHERE id = ${id}) AS found`.execute(db);
+export async function walletExists(db: Kysely<Database>, id: string, tenant: string): Promise<boolean> {
+  const row = await sql<{ found: boolean }>`SELECT EXISTS (SELECT 1 FROM wallets WHERE id = ${id} AND tenant = ${tenant}) AS found`.execute(db);
   return row.rows[0]?.found === true;
 }
 
@@ -89,7 +96,7 @@ const array = (values: (string | null)[], type: string) => `ARRAY[${values.map(l
 /**
  * The whole transaction for one batch as a single script: BEGIN, per-transaction limits
  * (SET LOCAL, never session state: safe behind PgBouncer), the apply_operations call (see
- * db/changelog/changes/003) and COMMIT. Sent in one round trip. Every value is escaped as a
+ * db/changelog/changes/003 and 010: it refuses another tenant's wallet as NOT_FOUND) and COMMIT. Sent in one round trip. Every value is escaped as a
  * literal; the inputs are already validated (uuids, decimal amounts, enum types, printable keys).
  * `checkExisting` makes a retry find what an earlier attempt with the same ids committed.
  * The COMMIT runs without statement_timeout: PostgreSQL applies the timeout to each statement of
@@ -101,7 +108,8 @@ export function applyOperationsScript(ops: readonly OperationInput[], checkExist
   return `BEGIN; SET LOCAL lock_timeout = '${Math.trunc(limits.lockTimeoutMs)}ms'; ` +
     `SET LOCAL statement_timeout = '${Math.trunc(limits.statementTimeoutMs)}ms'; ` +
     'SELECT * FROM apply_operations(' +
-    `${array(ops.map((o) => o.walletId), 'uuid')}, ${array(ops.map((o) => o.id), 'uuid')}, ` +
+    `${array(ops.map((o) => o.walletId), 'uuid')}, ${array(ops.map((o) => o.tenant), 'text')}, ` +
+    `${array(ops.map((o) => o.actor), 'text')}, ${array(ops.map((o) => o.id), 'uuid')}, ` +
     `${array(ops.map((o) => o.type), 'text')}, ${array(ops.map((o) => o.amount), 'numeric')}, ` +
     `${array(ops.map((o) => o.idempotencyKey), 'text')}, ${array(ops.map((o) => o.requestHash), 'text')}, ` +
     `${checkExisting ? 'true' : 'false'}); SET LOCAL statement_timeout = 0; COMMIT`;

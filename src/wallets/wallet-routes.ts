@@ -1,5 +1,6 @@
 /** HTTP only: parse, call the service, answer. No SQL and no business rules here. */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { callerOf } from '../auth/auth-plugin.js';
 import type { WalletService } from './wallet-service.js';
 import {
   ErrorDetail, NotFoundWallet, Operation, OperationBody, OperationHeaders, OperationParams, Unavailable,
@@ -9,6 +10,7 @@ import {
 export function walletRoutes(service: WalletService): FastifyPluginAsyncTypebox {
   return async (app) => {
     app.post('/api/v1/wallets', {
+      config: { auth: 'wallets:write' },
       schema: {
         tags: ['wallets'],
         summary: 'Create a wallet',
@@ -16,18 +18,20 @@ export function walletRoutes(service: WalletService): FastifyPluginAsyncTypebox 
           'Also served at /api/v1/wallets/.',
         response: { 200: Wallet, 503: Unavailable },
       },
-    }, async () => service.createWallet());
+    }, async (request) => service.createWallet(callerOf(request)));
 
     app.get('/api/v1/wallets/:wallet_id', {
+      config: { auth: 'wallets:read' },
       schema: {
         tags: ['wallets'],
         summary: 'Get a wallet and its balance',
         params: WalletIdParams,
         response: { 200: Wallet, 404: NotFoundWallet, 422: ValidationErrorBody, 503: Unavailable },
       },
-    }, async (request) => service.getWallet(request.params.wallet_id));
+    }, async (request) => service.getWallet(callerOf(request), request.params.wallet_id));
 
     app.post('/api/v1/wallets/:wallet_id/operation', {
+      config: { auth: 'wallets:write' },
       schema: {
         tags: ['wallets'],
         summary: 'Deposit to or withdraw from a wallet',
@@ -48,6 +52,7 @@ export function walletRoutes(service: WalletService): FastifyPluginAsyncTypebox 
       },
     }, async (request, reply) => {
       const outcome = await service.submitOperation({
+        caller: callerOf(request),
         walletId: request.params.wallet_id,
         type: request.body.operation_type,
         amount: request.body.amount,
@@ -60,6 +65,7 @@ export function walletRoutes(service: WalletService): FastifyPluginAsyncTypebox 
     });
 
     app.get('/api/v1/wallets/:wallet_id/operations/:operation_id', {
+      config: { auth: 'wallets:read' },
       schema: {
         tags: ['wallets'],
         summary: 'Get one operation',
@@ -72,6 +78,6 @@ export function walletRoutes(service: WalletService): FastifyPluginAsyncTypebox 
           503: Unavailable,
         },
       },
-    }, async (request) => service.getOperation(request.params.wallet_id, request.params.operation_id));
+    }, async (request) => service.getOperation(callerOf(request), request.params.wallet_id, request.params.operation_id));
   };
 }

@@ -11,6 +11,7 @@ import type { RetryPolicy } from '../lib/retry.js';
 import { MONEY_MAX, formatMoney, normalizeAmount } from './money.js';
 import type { ExecutionResult } from './operation-executor.js';
 import type { OperationBatcher } from './operation-batcher.js';
+import type { Caller } from './caller.js';
 import type { OperationType, RequestOutcome } from './operation-names.js';
 import {
   type DomainError, IdempotencyConflict, OperationNotFound, Overloaded, refusalFor, WalletNotFound,
@@ -22,6 +23,7 @@ import type { OperationRow } from './wallet-repository.js';
 import type { Operation as OperationView, Wallet as WalletView } from './wallet-schemas.js';
 
 export interface OperationRequest {
+  caller: Caller;
   walletId: string;
   type: OperationType;
   /** Decimal text that passed the money format ("1.5" is fine: normalised here). */
@@ -73,39 +75,45 @@ export class WalletService {
     readCoalescing: WalletReaderLimits,
   ) {
     if (readCoalescing.batchesInFlightMax > 0) {
+      // Batches mix tenants; each waiter checks its own row's tenant (same query, no extra trip).
       const reader = new WalletReader((ids) => repo.findWallets(db, ids), readCoalescing);
-      this.findWallet = (id) => reader.get(id);
+      this.findWallet = async (id, tenant) => {
+        const row = await reader.get(id);
+        return row?.tenant === tenant ? row : undefined;
+      };
     } else {
-      this.findWallet = (id) => repo.findWallet(db, id);
+      this.findWallet = (id, tenant) => repo.findWallet(db, id, tenant);
     }
   }
 
-  private readonly findWallet: (id: string) => Promise<repo.WalletRow | undefined>;
+  /** The wallet if it belongs to `tenant`: another tenant's wallet is not found (404, no existence leak). */
+  private readonly findWallet: (id: string, tenant: string) => Promise<repo.WalletRow | undefined>;
 
-  async createWallet(): Promise<WalletView> {
+  async createWallet(caller: Caller): Promise<WalletView> {
     const id = randomUUID();
     // Retry-safe: the id is fixed, and a retry after an unheard commit finds the row.
-    const row = await this.read(async () => (await repo.insertWallet(this.db, id)) ?? repo.findWallet(this.db, id));
+    const row = await this.read(async () => (await repo.insertWallet(this.db, id, caller.tenant)) ??
+      repo.findWallet(this.db, id, caller.tenant));
     assert(row, 'wallet insert returned nothing');
     return walletView(row);
   }
 
-  async getWallet(id: string): Promise<WalletView> {
+  async getWallet(caller: Caller, id: string): Promise<WalletView> {
     // Coalesced with concurrent reads; a failed batch fails its waiters, and each retries on its own.
-    const row = await this.read(() => this.findWallet(id));
+    const row = await this.read(() => this.findWallet(id, caller.tenant));
     if (!row) throw new WalletNotFound();
     return walletView(row);
   }
 
-  async getOperation(walletId: string, operationId: string): Promise<OperationView> {
-    const row = await this.read(() => repo.findOperation(this.db, walletId, operationId));
+  async getOperation(caller: Caller, walletId: string, operationId: string): Promise<OperationView> {
+    const row = await this.read(() => repo.findOperation(this.db, walletId, operationId, caller.tenant));
     if (row) {
       const view = operationView(row);
       if (row.status === 'REJECTED') view.detail = refusal(row).message;
       return view;
     }
     // Tell an unknown wallet from an unknown operation, as the other endpoints do.
-    if (!(await this.read(() => repo.walletExists(this.db, walletId)))) throw new WalletNotFound();
+    if (!(await this.read(() => repo.walletExists(this.db, walletId, caller.tenant)))) throw new WalletNotFound();
     throw new OperationNotFound();
   }
 
@@ -114,6 +122,8 @@ export class WalletService {
     const input: repo.OperationInput = {
       id: randomUUID(), // fixed before the first attempt: retries look for it
       walletId: request.walletId,
+      tenant: request.caller.tenant,
+      actor: request.caller.actor,
       type: request.type,
       amount,
       idempotencyKey: request.idempotencyKey ?? null,
@@ -130,7 +140,7 @@ export class WalletService {
     const { result, attempts, transactionMs, batchSize, queuedMs } = submitted;
     const outcome = this.outcome(input, result);
     this.log.info({
-      walletId: input.walletId, operationId: outcome.kind === 'answered' ? outcome.view.id : input.id,
+      walletId: input.walletId, operationId: outcome.kind === 'answered' ? outcome.view.id : input.id, actor: input.actor,
       type: input.type, amount: input.amount,
       outcome: outcome.kind === 'answered' ? outcome.view.status : outcome.error.name,
       replayed: outcome.replayed, attempts, transactionMs: Math.round(transactionMs * 100) / 100,

@@ -66,7 +66,7 @@ afterAll(async () => {
 describe('a COMMIT whose synchronous-replication wait is cut short', () => {
   it('is never answered SUCCESS when the wait outlives the statement timeout; the GET later tells the truth', async () => {
     // 300 ms statement timeout; the client's query timeout is 1.3 s (statement timeout + 1 s).
-    const t = await createTestApp({ statementTimeoutMs: 300, operationBudgetMs: 4000 }, server.url);
+    const t = await createTestApp({ statementTimeoutMs: 300, operationBudgetMs: 4000 }, server.url, server.url);
     try {
       const walletId = await createWallet(t.app);
       await requireGhostStandby(true);
@@ -95,7 +95,7 @@ describe('a COMMIT whose synchronous-replication wait is cut short', () => {
   });
 
   it('is answered PENDING when the wait is cancelled (PostgreSQL WARNING "canceling wait for synchronous replication")', async () => {
-    const t = await createTestApp({ statementTimeoutMs: 5000, operationBudgetMs: 8000 }, server.url);
+    const t = await createTestApp({ statementTimeoutMs: 5000, operationBudgetMs: 8000 }, server.url, server.url);
     try {
       const walletId = await createWallet(t.app);
       await requireGhostStandby(true);

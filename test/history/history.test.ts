@@ -1,9 +1,9 @@
 /** GET /api/v1/wallets/{id}/operations: keyset pages, filters, and every way to ask wrongly. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodeCursor } from '../../src/history/history-cursor.js';
-import { createTestApp, createWallet, operate, type TestApp } from '../support/test-app.js';
+import { authRequired, createTestApp, createWallet, operate, type TestApp } from '../support/test-app.js';
 
-interface Item { id: string; seq: number; operation_type: string; amount: string; status: string; balance: string; created_at: string; detail?: string }
+interface Item { id: string; actor: string | null; seq: number; operation_type: string; amount: string; status: string; balance: string; created_at: string; detail?: string }
 interface Page { items: Item[]; next_cursor: string | null }
 
 let t: TestApp;
@@ -35,7 +35,9 @@ describe('history pages', () => {
       [2, 'DEPOSIT', '0.10', 'SUCCESS', '10.10'],
       [1, 'DEPOSIT', '10.00', 'SUCCESS', '10.00'],
     ]);
-    expect(Object.keys(items[0]!).sort()).toEqual(['amount', 'balance', 'created_at', 'id', 'operation_type', 'seq', 'status', 'wallet_id']);
+    expect(Object.keys(items[0]!).sort()).toEqual(['actor', 'amount', 'balance', 'created_at', 'id', 'operation_type', 'seq', 'status', 'wallet_id']);
+    // The key that caused each operation (the fixture's key; none in the open mode).
+    expect(new Set(items.map((i) => i.actor))).toEqual(new Set([t.key?.key_id ?? null]));
   });
 
   it('an empty wallet has an empty last page', async () => {
@@ -205,7 +207,9 @@ describe('history in OpenAPI', () => {
     const op = spec.paths['/api/v1/wallets/{wallet_id}/operations'].get;
     expect(op.parameters.map((p: { name: string }) => p.name).sort())
       .toEqual(['created_from', 'created_to', 'cursor', 'limit', 'operation_type', 'wallet_id']);
-    expect(Object.keys(op.responses).sort()).toEqual(['200', '404', '422', '503']);
+    expect(Object.keys(op.responses).sort()).toEqual(authRequired
+      ? ['200', '401', '403', '404', '422', '429', '503'] : ['200', '404', '422', '503']);
+    if (authRequired) expect(op.security).toEqual([{ bearerAuth: [] }]);
     expect(JSON.stringify(op.responses['200'])).toContain('next_cursor');
     expect(JSON.stringify(op.responses['200'])).toContain('example');
   });

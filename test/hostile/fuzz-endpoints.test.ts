@@ -8,9 +8,9 @@
 import fc from 'fast-check';
 import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { adminPool, createTestApp, createWallet, operate, type TestApp } from '../support/test-app.js';
+import { adminPool, authRequired, createTestApp, createWallet, makeKey, newTenant, operate, type TestApp } from '../support/test-app.js';
 import {
-  type Answer, answerProblems, fuzzRuns, hostileBodyText, hostileContentType, hostileIdSegment, hostileIdempotencyKey,
+  type Answer, answerProblems, fuzzRuns, hostileAuthorization, hostileBodyText, hostileContentType, hostileIdSegment, hostileIdempotencyKey,
   hostileOperationObject,
 } from './hostile-input.js';
 
@@ -18,6 +18,8 @@ let t: TestApp;
 let admin: pg.Pool;
 let walletId: string;
 let knownOperation: string;
+/** Real keys: another tenant's (its requests must be 404s here) and one without wallets:write. */
+let otherKeys: string[] = [];
 /** How many requests the properties below sent, by family (reported at the end). */
 const sent: Record<string, number> = {};
 
@@ -44,6 +46,9 @@ beforeAll(async () => {
   walletId = await createWallet(t.app);
   const seed = await operate(t.app, walletId, { operation_type: 'DEPOSIT', amount: '1000.00' });
   knownOperation = (seed.json() as { id: string }).id;
+  if (authRequired) {
+    otherKeys = [(await makeKey(newTenant('fuzz'))).key, (await makeKey(t.tenant, ['wallets:read'])).key];
+  }
 });
 
 afterAll(async () => {
@@ -56,10 +61,12 @@ const count = (family: string) => { sent[family] = (sent[family] ?? 0) + 1; };
 
 describe('POST /operation with hostile bodies, content types and Idempotency-Keys', () => {
   it('never 5xx, errors carry detail, and only a SUCCESS changes the ledger', async () => {
-    await fc.assert(fc.asyncProperty(hostileBodyText, hostileContentType, hostileIdempotencyKey, async (body, contentType, key) => {
+    await fc.assert(fc.asyncProperty(hostileBodyText, hostileContentType, hostileIdempotencyKey, hostileAuthorization(otherKeys),
+      async (body, contentType, key, authorization) => {
       count('operation');
       const before = await ledgerState(walletId);
       const headers: Record<string, string> = {};
+      if (authorization !== undefined) headers.authorization = authorization;
       if (contentType !== undefined) headers['content-type'] = contentType;
       if (key !== undefined) headers['idempotency-key'] = key;
       let res;
@@ -70,7 +77,7 @@ describe('POST /operation with hostile bodies, content types and Idempotency-Key
         if ((error as { code?: string }).code === 'ERR_INVALID_CHAR') return;
         throw error;
       }
-      expectSound(res, 'POST', { body, contentType, key });
+      expectSound(res, 'POST', { body, contentType, key, authorization });
       const after = await ledgerState(walletId);
       const answer = res.statusCode === 200 ? (res.json() as { status: string; balance: string }) : undefined;
       if (answer?.status === 'SUCCESS' && res.headers['idempotency-replayed'] !== 'true') {
@@ -123,8 +130,9 @@ describe('every endpoint with hostile paths, methods, query strings and headers'
     await fc.assert(fc.asyncProperty(
       fc.constantFrom('GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS'),
       hostileIdSegment(walletIds), hostileIdSegment([knownOperation]), fc.nat(17), query, header,
-      fc.option(hostileOperationObject.map((o) => JSON.stringify(o)), { nil: undefined }),
-      async (method, w, o, routeIndex, qs, headers, body) => {
+      fc.option(hostileOperationObject.map((o) => JSON.stringify(o)), { nil: undefined }), hostileAuthorization(otherKeys),
+      async (method, w, o, routeIndex, qs, fuzzedHeaders, body, authorization) => {
+        const headers = authorization === undefined ? fuzzedHeaders : { ...fuzzedHeaders, authorization };
         count('endpoints');
         const before = await ledgerState(walletId);
         const url = routes(w, o)[routeIndex]! + qs;

@@ -82,6 +82,32 @@ export const hostileIdempotencyKey: fc.Arbitrary<string | undefined> = fc.oneof(
   fc.constantFrom(' ', '\t', 'a\tb', 'ключ', '🔑', '%00', 'a,b', ''),
 );
 
+/**
+ * An Authorization header value: undefined (the test app's own key), or a hostile one: other
+ * schemes, Bearer with nothing or garbage, keys of the right shape that do not exist, a real key
+ * with one character changed, truncated or extended, another tenant's real key, huge and unicode values.
+ */
+export function hostileAuthorization(realKeys: string[]): fc.Arbitrary<string | undefined> {
+  const hex = fc.stringMatching(/^[0-9a-f]{16}$/);
+  const secret = fc.stringMatching(/^[A-Za-z0-9_-]{43}$/);
+  const mutate = (key: string) => fc.nat(key.length - 1).map((i) => `${key.slice(0, i)}${key[i] === 'A' ? 'B' : 'A'}${key.slice(i + 1)}`);
+  return fc.oneof(
+    fc.constant(undefined),
+    fc.constantFrom('', 'Bearer', 'Bearer ', 'bearer  ', 'Basic dXNlcjpwYXNz', 'Token abc', 'Bearer wsk_', 'Bearer wsk__',
+      'Bearer null', 'Bearer 🔑', 'Bearer wsk_0123456789abcdef_', 'Bearer a b c'),
+    fc.tuple(hex, secret).map(([id, s]) => `Bearer wsk_${id}_${s}`),
+    ...realKeys.map((key) => fc.oneof(
+      fc.constant(`Bearer ${key}`),
+      mutate(key).map((k) => `Bearer ${k}`),
+      fc.nat(key.length).map((n) => `Bearer ${key.slice(0, n)}`),
+      fc.string({ maxLength: 20 }).map((tail) => `Bearer ${key}${tail}`),
+      fc.constant(`${key}`),
+    )),
+    fc.integer({ min: 100, max: 8000 }).map((n) => `Bearer wsk_${'a'.repeat(n)}`),
+    fc.string({ unit: 'grapheme', maxLength: 40 }).map((s) => `Bearer ${s}`),
+  );
+}
+
 /** A path segment where a uuid belongs. */
 export function hostileIdSegment(validIds: string[]): fc.Arbitrary<string> {
   return fc.oneof(

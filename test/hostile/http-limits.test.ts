@@ -77,11 +77,13 @@ function expectDetailAnswer(exchange: RawExchange, status: number): void {
 }
 
 async function stillServes(): Promise<void> {
-  const res = await fetch(`http://127.0.0.1:${port}/api/v1/wallets/${walletId}`);
+  const res = await fetch(`http://127.0.0.1:${port}/api/v1/wallets/${walletId}`, { headers: t.authHeaders });
   expect(res.status).toBe(200);
 }
 
-const operationHead = (extra = '') => `POST /api/v1/wallets/${walletId}/operation HTTP/1.1\r\nHost: x\r\n${extra}`;
+// Tables of requests are built before the app exists; those are refused by the HTTP parser before any route.
+const authLine = () => Object.entries(t?.authHeaders ?? {}).map(([name, value]) => `${name}: ${value}\r\n`).join('');
+const operationHead = (extra = '') => `POST /api/v1/wallets/${walletId}/operation HTTP/1.1\r\nHost: x\r\n${authLine()}${extra}`;
 
 describe('header limits', () => {
   it('headers over HTTP_MAX_HEADER_SIZE_BYTES: 431 with detail, connection closed', async () => {
@@ -108,7 +110,7 @@ describe('header limits', () => {
       `Idempotency-Key: ${'k'.repeat(256)}\r\nConnection: close\r\n\r\n${body}`]);
     expectDetailAnswer(exchange, 422);
     expect(JSON.parse(parse(exchange).body).detail[0].loc).toEqual(['header', 'idempotency-key']);
-    const wallet = await (await fetch(`http://127.0.0.1:${port}/api/v1/wallets/${walletId}`)).json() as { balance: string };
+    const wallet = await (await fetch(`http://127.0.0.1:${port}/api/v1/wallets/${walletId}`, { headers: t.authHeaders })).json() as { balance: string };
     expect(wallet.balance).toBe('0.00');
   });
 });
@@ -125,7 +127,7 @@ describe('slow and idle clients', () => {
     const exchange = await raw([`${operationHead('Content-Type: application/json\r\nContent-Length: 200\r\n')}\r\n{"operation_type":`]);
     expect(exchange.closed).toBe(true);
     if (exchange.text !== '') expectDetailAnswer(exchange, 408);
-    const wallet = await (await fetch(`http://127.0.0.1:${port}/api/v1/wallets/${walletId}`)).json() as { balance: string };
+    const wallet = await (await fetch(`http://127.0.0.1:${port}/api/v1/wallets/${walletId}`, { headers: t.authHeaders })).json() as { balance: string };
     expect(wallet.balance).toBe('0.00');
   });
 

@@ -15,7 +15,9 @@ describe('database unreachable', () => {
   beforeAll(async () => {
     // A port where nothing listens: every connect fails with ECONNREFUSED 127.0.0.1:<port>.
     const url = `postgres://wallet_app:secret@127.0.0.1:${await freePort()}/wallet`;
-    t = await createTestApp({ readBudgetMs: 300, operationBudgetMs: 300, retryMaxDelayMs: 20, poolConnectTimeoutMs: 200 }, url);
+    // Without access control: a key could not be verified either (503, test/auth/access-control.test.ts).
+    t = await createTestApp({ readBudgetMs: 300, operationBudgetMs: 300, retryMaxDelayMs: 20, poolConnectTimeoutMs: 200,
+      auth: { ...testConfig().auth, required: false } }, url);
   });
   afterAll(async () => { await t?.close(); });
 
@@ -48,7 +50,7 @@ describe('an unexpected exception', () => {
     const config = testConfig();
     const db = createDatabase({ url: config.databaseUrl!, poolSizeMax: 1, connectTimeoutMs: 1000, idleTimeoutMs: 1000, queryTimeoutMs: 1000 });
     const app = await buildApp({ config, db, logger: false });
-    app.get('/boom', async () => {
+    app.get('/boom', { config: { auth: 'public' } }, async () => {
       const error = new Error('syntax error at or near "FROM" in SELECT * FROM wallets WHERE id = $1 (host 127.0.0.1:5432)');
       Object.assign(error, { code: '42601', detail: 'Failing row contains (...)', hint: 'see /work/main/src/db/database.ts:42' });
       throw error;

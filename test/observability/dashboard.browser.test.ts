@@ -40,7 +40,7 @@ afterAll(async () => {
 async function post(path: string, body?: unknown, headers: Record<string, string> = {}): Promise<{ status: number; json: unknown }> {
   const res = await fetch(`${base}${path}`, {
     method: 'POST',
-    headers: body === undefined ? headers : { 'content-type': 'application/json', ...headers },
+    headers: body === undefined ? { ...t.authHeaders, ...headers } : { 'content-type': 'application/json', ...t.authHeaders, ...headers },
     body: body === undefined ? undefined : JSON.stringify(body),
   });
   return { status: res.status, json: await res.json() };
@@ -60,7 +60,7 @@ async function load(stop: { done: boolean }): Promise<void> {
       return post(`/api/v1/wallets/${wallet}/operation`, { operation_type: n % 4 === 1 ? 'WITHDRAW' : 'DEPOSIT', amount: '1.00' });
     });
     await Promise.all(batch);
-    await fetch(`${base}/api/v1/wallets/${wallets[n % wallets.length]}/operations?limit=20`);
+    await fetch(`${base}/api/v1/wallets/${wallets[n % wallets.length]}/operations?limit=20`, { headers: t.authHeaders });
   }
 }
 
@@ -81,6 +81,13 @@ describe.skipIf(!existsSync(chromiumPath) && !process.env.CI)('/dashboard in Chr
       page.on('pageerror', (error) => failures.push(error.message));
       page.on('requestfailed', (request) => failures.push(`${request.url()} ${request.failure()?.errorText ?? ''}`));
       await page.goto(`${base}/dashboard`);
+      if (t.key) {
+        // Without a key the page loads but its data is refused: it asks for one.
+        await page.waitForFunction(() => !(document.getElementById('key-form') as HTMLFormElement).hidden, undefined, { timeout: 10_000 });
+        expect(await page.locator('#status').textContent()).toContain('API key');
+        await page.fill('#key-input', t.key.key);
+        await page.click('#key-form button');
+      }
       const charts = ['chart-requests', 'chart-latency', 'chart-errors', 'chart-operations', 'chart-retries', 'chart-pool'];
       for (const id of charts) {
         // data-points counts the non-null values the page handed to uPlot.

@@ -3,11 +3,12 @@ import { spawn } from 'node:child_process';
 import { describe, expect, inject, it } from 'vitest';
 import { projectRoot } from '../../src/db/migrations.js';
 import { freePort } from '../../src/lib/free-port.js';
-import { adminPool, waitFor } from '../support/test-app.js';
+import { adminPool, authRequired, bearer, makeKey, newTenant, waitFor } from '../support/test-app.js';
 
 describe('graceful shutdown', () => {
   it('refuses new connections, completes the in-flight operation, closes the pool and exits 0', async () => {
     const port = await freePort();
+    const auth = authRequired ? bearer((await makeKey(newTenant())).key) : {};
     const base = `http://127.0.0.1:${port}`;
     const server = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
       cwd: projectRoot,
@@ -23,11 +24,11 @@ describe('graceful shutdown', () => {
     const holder = await admin.connect();
     try {
       await waitFor(async () => (await fetch(`${base}/health`).then((r) => r.ok, () => false)) || undefined, 30_000, 'the server');
-      const wallet = (await (await fetch(`${base}/api/v1/wallets`, { method: 'POST' })).json()) as { id: string };
+      const wallet = (await (await fetch(`${base}/api/v1/wallets`, { method: 'POST', headers: auth })).json()) as { id: string };
       await holder.query('BEGIN');
       await holder.query('SELECT 1 FROM wallets WHERE id = $1 FOR UPDATE', [wallet.id]);
       const inFlight = fetch(`${base}/api/v1/wallets/${wallet.id}/operation`, {
-        method: 'POST', headers: { 'content-type': 'application/json' },
+        method: 'POST', headers: { 'content-type': 'application/json', ...auth },
         body: JSON.stringify({ operation_type: 'DEPOSIT', amount: '7.00' }),
       });
       // In flight: its transaction waits for the row lock we hold.

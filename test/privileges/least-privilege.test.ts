@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
 import { createLoginRole, dropRole, roles } from '../../tools/roles/roles.js';
 import { generatePassword } from '../../tools/roles/scram.js';
-import { createTestApp, createWallet, operate, type TestApp } from '../support/test-app.js';
+import { createTestApp, createWallet, makeKey, newTenant, operate, type TestApp } from '../support/test-app.js';
 
 const appUser = `wallet_app_p${randomBytes(4).toString('hex')}`;
 const password = generatePassword();
@@ -89,7 +89,7 @@ describe('wallet_app cannot', () => {
     ['create a temporary table (also breaks transaction pooling)', 'CREATE TEMP TABLE scratch (x int)'],
     ['create a schema', 'CREATE SCHEMA app_owned'],
     ['create a function', 'CREATE FUNCTION public.f() RETURNS int LANGUAGE sql AS $$ SELECT 1 $$'],
-    ['replace apply_operations', `CREATE OR REPLACE FUNCTION apply_operations(uuid[], uuid[], text[], numeric[], text[], text[], boolean)
+    ['replace apply_operations', `CREATE OR REPLACE FUNCTION apply_operations(uuid[], text[], text[], uuid[], text[], numeric[], text[], text[], boolean)
       RETURNS TABLE (o_idx int) LANGUAGE sql AS $$ SELECT 1 $$`],
     ['create a view', 'CREATE VIEW public.v AS SELECT 1 AS x'],
     ['create an index', 'CREATE INDEX ON operations (amount)'],
@@ -132,13 +132,14 @@ describe('roles and ownership', () => {
     expect(member.rows[0]!.m).toBe(false);
   });
 
-  it('no SECURITY DEFINER function is callable by wallet_app', async () => {
+  it('the only SECURITY DEFINER functions wallet_app may call are the two key functions (changeset 009)', async () => {
     const r = await client.query<{ fn: string }>(`
       SELECT p.oid::regprocedure::text AS fn FROM pg_proc p
        WHERE p.prosecdef AND p.pronamespace NOT IN ('pg_catalog'::regnamespace, 'information_schema'::regnamespace)
          AND has_function_privilege(current_user, p.oid, 'EXECUTE')
-         AND has_schema_privilege(current_user, p.pronamespace, 'USAGE')`);
-    expect(r.rows).toEqual([]);
+         AND has_schema_privilege(current_user, p.pronamespace, 'USAGE')
+       ORDER BY 1`);
+    expect(r.rows.map((row) => row.fn)).toEqual(['api_key_lookup(text)', 'api_keys_touch(text[])']);
   });
 
   it('a GRANT by wallet_app gives nobody anything (it holds no grant option)', async () => {
@@ -165,5 +166,45 @@ describe('roles and ownership', () => {
     const id = randomUUID();
     await client.query('INSERT INTO wallets (id) VALUES ($1)', [id]);
     expect(await attempt(`DELETE FROM wallets WHERE id = '${id}'`)).toBe('42501');
+  });
+});
+
+describe('API keys', () => {
+  let keyId: string;
+  beforeAll(async () => {
+    const key = await makeKey(newTenant('priv'), ['wallets:read']);
+    keyId = key.key_id;
+  });
+
+  it.each([
+    ['read key hashes', 'SELECT secret_sha256 FROM api_keys'],
+    ['count keys', 'SELECT count(*) FROM api_keys'],
+    ['read the audit', 'SELECT * FROM api_key_audit'],
+    ['list tenants', 'SELECT * FROM tenants'],
+    ['create a key', `INSERT INTO api_keys (id, tenant, scopes, secret_sha256) VALUES ('0123456789abcdef', 'default', '{admin}', '${'0'.repeat(64)}')`],
+    ['widen a key', "UPDATE api_keys SET scopes = '{admin}'"],
+    ['un-revoke a key', 'UPDATE api_keys SET revoked_at = NULL'],
+    ['delete a key', 'DELETE FROM api_keys'],
+    ['forge the audit', "INSERT INTO api_key_audit (actor, action) VALUES ('x', 'create')"],
+    ['create a tenant', "INSERT INTO tenants (name) VALUES ('evil')"],
+  ])('wallet_app cannot %s', async (_what, sql) => {
+    expect(await attempt(sql)).toBe('42501');
+  });
+
+  it('wallet_app reads one key by its id (what it needs to verify it), never a list', async () => {
+    const one = await client.query('SELECT * FROM api_key_lookup($1)', [keyId]);
+    expect(one.rows).toHaveLength(1);
+    expect(Object.keys(one.rows[0]).sort()).toEqual(['expires_at', 'revoked_at', 'scopes', 'secret_sha256', 'tenant']);
+    expect((await client.query("SELECT * FROM api_key_lookup('%')")).rows).toEqual([]);
+    expect((await client.query('SELECT * FROM api_key_lookup(NULL)')).rows).toEqual([]);
+  });
+
+  it('api_keys_touch only moves last_used_at, coarsely', async () => {
+    await client.query('SELECT api_keys_touch($1::text[])', [[keyId]]);
+    const first = (await admin.query('SELECT last_used_at, scopes, revoked_at FROM api_keys WHERE id = $1', [keyId])).rows[0];
+    expect(first.last_used_at).toBeInstanceOf(Date);
+    await client.query('SELECT api_keys_touch($1::text[])', [[keyId]]);
+    const second = (await admin.query('SELECT last_used_at, scopes, revoked_at FROM api_keys WHERE id = $1', [keyId])).rows[0];
+    expect(second).toEqual(first); // within a minute: not rewritten
   });
 });

@@ -1,8 +1,17 @@
-/** Builds the real app against the test PostgreSQL; each test file gets its own app and pool. */
-import type { FastifyInstance } from 'fastify';
+/**
+ * Builds the real app against the test PostgreSQL; each test file gets its own app and pool.
+ * With access control on (the default) each app gets its own tenant and a key with every scope,
+ * and `t.app.inject` sends that key unless the request names its own `authorization` header
+ * (tests of access control itself; `authorization: undefined` sends none). AUTH_REQUIRED=false in
+ * the environment runs the suite in the open mode instead (tenant `default`, no key sent).
+ */
+import { randomBytes } from 'node:crypto';
+import type { FastifyInstance, InjectOptions } from 'fastify';
 import pg from 'pg';
 import { inject } from 'vitest';
 import { buildApp } from '../../src/app.js';
+import { SCOPES, type Scope } from '../../src/auth/scopes.js';
+import { createKey, type CreatedKey } from '../../src/auth/key-store.js';
 import { loadConfig, type Config } from '../../src/config.js';
 import { createDatabase, type Db } from '../../src/db/database.js';
 
@@ -10,22 +19,74 @@ export interface TestApp {
   app: FastifyInstance;
   db: Db;
   config: Config;
+  /** The tenant this app's default key belongs to (`default` in the open mode). */
+  tenant: string;
+  /** The default key (null in the open mode). */
+  key: CreatedKey | null;
+  /** Headers that carry the default key, for real HTTP requests ({} in the open mode). */
+  authHeaders: Record<string, string>;
   close(): Promise<void>;
 }
 
+/** False when the suite runs with AUTH_REQUIRED=false (the open contract). */
+export const authRequired = !/^(0|false|no|off)$/i.test(process.env.AUTH_REQUIRED ?? '');
+
+/** A fresh tenant name, unique per call. */
+export function newTenant(prefix = 't'): string {
+  return `${prefix}-${randomBytes(6).toString('hex')}`;
+}
+
+/** A key made the way `npm run keys -- create` makes it (as the schema owner). */
+export async function makeKey(tenant: string, scopes: readonly Scope[] = SCOPES, expiresAt: Date | null = null,
+  ownerUrl?: string): Promise<CreatedKey> {
+  const pool = ownerUrl ? new pg.Pool({ connectionString: ownerUrl, max: 1 }) : adminPool();
+  try {
+    return await createKey(pool, { tenant, scopes: [...scopes], expiresAt, actor: 'test' });
+  } finally {
+    await pool.end();
+  }
+}
+
+export function bearer(key: string): Record<string, string> {
+  return { authorization: `Bearer ${key}` };
+}
+
+/** Makes app.inject send `headers` unless a request names its own authorization header. */
+export function injectWithHeaders(app: FastifyInstance, headers: Record<string, string>): void {
+  const original = app.inject.bind(app) as (options: InjectOptions) => ReturnType<FastifyInstance['inject']>;
+  const wrapped = (options: InjectOptions | string) => {
+    const given = typeof options === 'string' ? { url: options } : options;
+    const own = Object.entries(given.headers ?? {});
+    const named = own.some(([name]) => name.toLowerCase() === 'authorization');
+    const merged = Object.fromEntries([...(named ? [] : Object.entries(headers)), ...own].filter(([, v]) => v !== undefined));
+    return original({ ...given, headers: merged });
+  };
+  app.inject = wrapped as FastifyInstance['inject'];
+}
+
 export function testConfig(overrides: Partial<Config> = {}): Config {
+  const base = loadConfig({});
   return {
-    ...loadConfig({}),
+    ...base,
     databaseUrl: inject('databaseUrl'),
     logLevel: 'silent',
     poolSizeMax: 10,
     retryBaseDelayMs: 5,
     retryMaxDelayMs: 100,
     ...overrides,
+    auth: { ...base.auth, required: authRequired, ...overrides.auth },
   };
 }
 
-export async function createTestApp(overrides: Partial<Config> = {}, url?: string): Promise<TestApp> {
+/** For an app built without createTestApp: a new tenant's all-scope key, sent by app.inject from now on. */
+export async function withTestKey(app: FastifyInstance): Promise<Record<string, string>> {
+  const headers = authRequired ? bearer((await makeKey(newTenant())).key) : {};
+  injectWithHeaders(app, headers);
+  return headers;
+}
+
+/** `url`: another database for the app; `ownerUrl`: where to create its key (default: the test database). */
+export async function createTestApp(overrides: Partial<Config> = {}, url?: string, ownerUrl?: string): Promise<TestApp> {
   const config = testConfig(overrides);
   const db = createDatabase({
     url: url ?? config.databaseUrl!,
@@ -34,10 +95,14 @@ export async function createTestApp(overrides: Partial<Config> = {}, url?: strin
     idleTimeoutMs: config.poolIdleTimeoutMs,
     queryTimeoutMs: config.statementTimeoutMs + 1000,
   });
-  const app = await buildApp({ config, db, logger: false });
+  const tenant = config.auth.required ? newTenant() : 'default';
+  const key = config.auth.required ? await makeKey(tenant, SCOPES, null, ownerUrl) : null;
+  const app = await buildApp({ config, db, logger: config.logLevel === 'silent' ? false : { level: config.logLevel } });
   await app.ready();
+  const authHeaders = key ? bearer(key.key) : {};
+  injectWithHeaders(app, authHeaders);
   return {
-    app, db, config,
+    app, db, config, tenant, key, authHeaders,
     async close() {
       await app.close();
       await db.close();

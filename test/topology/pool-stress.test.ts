@@ -58,6 +58,8 @@ describe.skipIf(!pgBouncerAvailable() && !process.env.CI)('pool stress through P
 
   it(`${clients} clients, at most ${serverConnectionsMax} server connections: all answered, balances exact`, async () => {
     const first = apps[0]!.app;
+    // Every instance is asked with the first one's key: the wallets are its tenant's.
+    const authHeaders = apps[0]!.authHeaders;
     const wallets = await Promise.all(Array.from({ length: walletCount }, () => createWallet(first)));
     for (const id of wallets) {
       expect((await operate(first, id, { operation_type: 'DEPOSIT', amount: formatCents(openingBalanceCents) })).statusCode).toBe(200);
@@ -100,7 +102,7 @@ describe.skipIf(!pgBouncerAvailable() && !process.env.CI)('pool stress through P
         let outcome: string;
         try {
           const res = await fetch(`${base}/api/v1/wallets/${wallet}/operation`, {
-            method: 'POST', headers: { 'content-type': 'application/json' },
+            method: 'POST', headers: { 'content-type': 'application/json', ...authHeaders },
             body: JSON.stringify({ operation_type: type, amount: formatCents(amount) }),
           });
           const body = await res.json() as { status?: string };

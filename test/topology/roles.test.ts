@@ -71,8 +71,8 @@ describe('wallet_app', () => {
   it('creates wallets and applies operations through apply_operations', async () => {
     const wallet = randomUUID();
     await app.query('INSERT INTO wallets (id) VALUES ($1)', [wallet]);
-    const r = await app.query(`SELECT o_outcome, o_balance_after::text AS balance FROM apply_operations($1::uuid[], $2::uuid[], $3::text[], $4::numeric[], $5::text[], $6::text[], false)`,
-      [[wallet], [randomUUID()], ['DEPOSIT'], ['12.34'], [null], [null]]);
+    const r = await app.query(`SELECT o_outcome, o_balance_after::text AS balance FROM apply_operations($1::uuid[], $2::text[], $3::text[], $4::uuid[], $5::text[], $6::numeric[], $7::text[], $8::text[], false)`,
+      [[wallet], ['default'], [null], [randomUUID()], ['DEPOSIT'], ['12.34'], [null], [null]]);
     expect(r.rows[0]).toMatchObject({ o_outcome: 'APPLIED', balance: '12.34' });
     expect((await app.query('SELECT balance::text AS b FROM wallets WHERE id = $1', [wallet])).rows[0].b).toBe('12.34');
   });

@@ -19,7 +19,7 @@ afterAll(async () => {
 
 async function post(walletId: string, body: unknown): Promise<{ status: number; json: Record<string, unknown> }> {
   const res = await fetch(`${base}/api/v1/wallets/${walletId}/operation`, {
-    method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body),
+    method: 'POST', headers: { 'content-type': 'application/json', ...t.authHeaders }, body: JSON.stringify(body),
   });
   return { status: res.status, json: await res.json() as Record<string, unknown> };
 }

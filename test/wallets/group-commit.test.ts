@@ -35,7 +35,7 @@ afterAll(async () => {
 
 function op(walletId: string, type: OperationType, amount: string, key?: string): OperationInput {
   return {
-    id: randomUUID(), walletId, type, amount,
+    id: randomUUID(), walletId, tenant: t.tenant, actor: t.key?.key_id ?? null, type, amount,
     idempotencyKey: key ?? null, requestHash: key === undefined ? null : requestHash(type, amount),
   };
 }

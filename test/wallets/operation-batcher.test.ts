@@ -15,7 +15,7 @@ const limits: BatcherLimits = {
 
 let nextId = 0;
 const op = (walletId: string): OperationInput => ({
-  id: `op-${++nextId}`, walletId, type: 'DEPOSIT', amount: '1.00', idempotencyKey: null, requestHash: null,
+  id: `op-${++nextId}`, walletId, tenant: 'default', actor: null, type: 'DEPOSIT', amount: '1.00', idempotencyKey: null, requestHash: null,
 });
 
 /** An executor whose batches finish only when the test says so. */

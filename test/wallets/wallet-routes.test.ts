@@ -39,7 +39,7 @@ describe('wallets', () => {
 
   it('POST /api/v1/wallets/ over real HTTP with Content-Type: application/json and no body is 200', async () => {
     const address = await t.app.listen({ host: '127.0.0.1', port: 0 });
-    const res = await fetch(`${address}/api/v1/wallets/`, { method: 'POST', headers: { 'content-type': 'application/json' } });
+    const res = await fetch(`${address}/api/v1/wallets/`, { method: 'POST', headers: { 'content-type': 'application/json', ...t.authHeaders } });
     expect(res.status).toBe(200);
     expect(((await res.json()) as { balance: string }).balance).toBe('0.00');
   });

@@ -1,4 +1,4 @@
-/* global document, window, fetch, setTimeout, uPlot */
+/* global document, window, fetch, setTimeout, sessionStorage, history, uPlot */
 // The /dashboard page: polls /dashboard/data and draws it with uPlot. No build step, no framework.
 'use strict';
 
@@ -85,10 +85,33 @@ function render(data) {
   renderBusiest(data.busiest_wallets);
 }
 
+// The data needs an API key with the admin scope. It is kept in this tab only (sessionStorage),
+// taken from the form or from the fragment (/dashboard#key=wsk_...; a fragment is never sent to
+// the server), and sent as Authorization: Bearer.
+const KEY_ITEM = 'wallet-service.dashboard.key';
+const fragmentKey = /^#key=(wsk_[A-Za-z0-9_-]+)$/.exec(window.location.hash);
+if (fragmentKey) {
+  sessionStorage.setItem(KEY_ITEM, fragmentKey[1]);
+  history.replaceState(null, '', window.location.pathname);
+}
+const keyForm = document.getElementById('key-form');
+keyForm.addEventListener('submit', (event) => {
+  event.preventDefault();
+  const input = document.getElementById('key-input');
+  sessionStorage.setItem(KEY_ITEM, input.value.trim());
+  input.value = '';
+  keyForm.hidden = true;
+});
+
 async function refresh() {
   const status = document.getElementById('status');
   try {
-    const response = await fetch('/dashboard/data', { cache: 'no-store' });
+    const key = sessionStorage.getItem(KEY_ITEM);
+    const response = await fetch('/dashboard/data', { cache: 'no-store', headers: key ? { authorization: `Bearer ${key}` } : {} });
+    if (response.status === 401 || response.status === 403) {
+      keyForm.hidden = false;
+      throw new Error(response.status === 401 ? 'enter an API key with the admin scope' : 'this API key lacks the admin scope');
+    }
     if (!response.ok) throw new Error(`HTTP ${response.status}`);
     const data = await response.json();
     render(data);

@@ -1,0 +1,104 @@
+/**
+ * Access control for every route, in one onRequest hook (before the body is read):
+ *   no or bad key → 401, key without the route's scope → 403, key over its rate → 429,
+ *   otherwise request.principal = the key's tenant, id and scopes.
+ * Each route says what it needs in `config.auth` (a scope, or 'public'); a route that says nothing
+ * needs `admin`, unless it is one of the documented open ones (health, readiness, docs), so a new
+ * route is closed until someone opens it. The same onRoute hook adds the bearer scheme and the
+ * 401/403/429 answers to the route's OpenAPI schema.
+ * AUTH_REQUIRED=false: no checks at all; every request acts as OPEN_PRINCIPAL (tenant `default`,
+ * wallets:read and wallets:write), and the operational endpoints are open as before: the
+ * deployment's gateway must authenticate (docs/access-control.md).
+ */
+import type { FastifyInstance, FastifyRequest, RouteOptions } from 'fastify';
+import { Type } from 'typebox';
+import { assert } from '../lib/assert.js';
+import type { Caller } from '../wallets/caller.js';
+import { Forbidden, RateLimited } from './auth-errors.js';
+import type { Authenticator, Principal } from './authenticator.js';
+import type { Scope } from './scopes.js';
+import type { TokenBuckets } from './token-bucket.js';
+
+export type AuthRequirement = Scope | 'public';
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** What a caller needs for this route (src/auth/auth-plugin.ts); unset: admin, or open for health/docs. */
+    auth?: AuthRequirement;
+  }
+  interface FastifyRequest {
+    /** Set by the auth hook on every non-public route; null on public ones. */
+    principal: Principal | null;
+  }
+}
+
+export const OPEN_TENANT = 'default';
+export const OPEN_PRINCIPAL: Principal = Object.freeze({
+  tenant: OPEN_TENANT, actor: null, scopes: new Set<Scope>(['wallets:read', 'wallets:write']),
+});
+
+/** Open without a key: orchestrators' probes and the API's own documentation. */
+const PUBLIC_URLS = new Set(['/health', '/ready', '/openapi.json']);
+const PUBLIC_PREFIXES = ['/docs'];
+
+export const SECURITY_SCHEME = 'bearerAuth';
+
+const detail = (description: string, example: string) =>
+  Type.Object({ detail: Type.String() }, { description, examples: [{ detail: example }] });
+const authResponses = {
+  401: detail('Missing, malformed, unknown, expired or revoked API key (WWW-Authenticate: Bearer)', 'Invalid or expired API key'),
+  403: detail('The API key lacks the scope this endpoint needs', 'This API key lacks the scope wallets:write'),
+  429: detail('Rate limit of this API key exceeded (retry after Retry-After seconds)',
+    'Rate limit exceeded for this API key, retry after Retry-After seconds'),
+};
+
+function requirementOf(route: RouteOptions): AuthRequirement {
+  const declared = route.config?.auth;
+  if (declared) return declared;
+  if (PUBLIC_URLS.has(route.url) || PUBLIC_PREFIXES.some((p) => route.url === p || route.url.startsWith(`${p}/`))) return 'public';
+  return 'admin';
+}
+
+export interface AuthPluginOptions {
+  /** null: AUTH_REQUIRED=false. */
+  authenticator: Authenticator | null;
+  rateLimit: TokenBuckets;
+}
+
+/** Register before any route (and before swagger, which reads the schemas added here). */
+export function registerAuth(app: FastifyInstance, { authenticator, rateLimit }: AuthPluginOptions): void {
+  app.decorateRequest('principal', null);
+
+  app.addHook('onRoute', (route) => {
+    const auth = requirementOf(route);
+    route.config = { ...route.config, auth };
+    if (auth === 'public' || !authenticator) return;
+    const schema = (route.schema ??= {});
+    schema.security = [{ [SECURITY_SCHEME]: [] }];
+    // In status order, so OpenAPI lists 200, 401, 403, 404, 422, 429, 503.
+    const responses: Record<string, unknown> = { ...authResponses, ...(schema.response as object | undefined) };
+    schema.response = Object.fromEntries(Object.entries(responses).sort(([a], [b]) => a.localeCompare(b)));
+  });
+
+  app.addHook('onRequest', async (request) => {
+    const auth = request.routeOptions.config?.auth;
+    if (auth === undefined || auth === 'public') return; // public, or no route (404)
+    if (!authenticator) {
+      request.principal = OPEN_PRINCIPAL;
+      return;
+    }
+    const principal = await authenticator.authenticate(request.headers.authorization);
+    if (!principal.scopes.has(auth)) throw new Forbidden(auth);
+    const taken = rateLimit.take(principal.actor ?? principal.tenant);
+    if (!taken.ok) throw new RateLimited(taken.retryAfterSeconds);
+    request.principal = principal;
+  });
+
+  app.addHook('onClose', async () => authenticator?.close());
+}
+
+/** The caller of a route that requires a scope (the hook ran, so there is one). */
+export function callerOf(request: FastifyRequest): Caller {
+  assert(request.principal, `no principal on ${request.method} ${request.url}: does the route declare config.auth?`);
+  return request.principal;
+}

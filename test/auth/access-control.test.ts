@@ -1,0 +1,236 @@
+/**
+ * The access-control contract on every endpoint: 401 (with WWW-Authenticate: Bearer) for a missing,
+ * malformed, unknown, wrong, expired or revoked key; 403 for a key without the scope; public
+ * endpoints open; another tenant's wallet is 404 everywhere, exactly like a wallet that does not exist.
+ */
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { generateKey } from '../../src/auth/api-key.js';
+import type { Scope } from '../../src/auth/scopes.js';
+import { revokeKey } from '../../src/auth/key-store.js';
+import {
+  adminPool, authRequired, balanceOf, bearer, createTestApp, createWallet, makeKey, newTenant, operate, type TestApp,
+} from '../support/test-app.js';
+
+interface Endpoint {
+  name: string;
+  scope: Scope;
+  method: 'GET' | 'POST';
+  url: (wallet: string, operation: string) => string;
+  body?: unknown;
+}
+
+const endpoints: Endpoint[] = [
+  { name: 'create wallet', scope: 'wallets:write', method: 'POST', url: () => '/api/v1/wallets' },
+  { name: 'get wallet', scope: 'wallets:read', method: 'GET', url: (w) => `/api/v1/wallets/${w}` },
+  { name: 'post operation', scope: 'wallets:write', method: 'POST', url: (w) => `/api/v1/wallets/${w}/operation`,
+    body: { operation_type: 'DEPOSIT', amount: '1.00' } },
+  { name: 'get operation', scope: 'wallets:read', method: 'GET', url: (w, o) => `/api/v1/wallets/${w}/operations/${o}` },
+  { name: 'history', scope: 'wallets:read', method: 'GET', url: (w) => `/api/v1/wallets/${w}/operations` },
+  { name: 'metrics', scope: 'admin', method: 'GET', url: () => '/metrics' },
+  { name: 'dashboard data', scope: 'admin', method: 'GET', url: () => '/dashboard/data' },
+];
+
+describe.skipIf(!authRequired)('access control', () => {
+  let t: TestApp;
+  let wallet: string;
+  let operation: string;
+  const keys: Partial<Record<Scope | 'expired' | 'revoked' | 'other', string>> = {};
+
+  beforeAll(async () => {
+    t = await createTestApp();
+    wallet = await createWallet(t.app);
+    operation = (await operate(t.app, wallet, { operation_type: 'DEPOSIT', amount: '10.00' })).json().id;
+    for (const scope of ['wallets:read', 'wallets:write', 'admin'] as const) keys[scope] = (await makeKey(t.tenant, [scope])).key;
+    keys.expired = (await makeKey(t.tenant, ['wallets:read', 'wallets:write', 'admin'], new Date(Date.now() - 1000))).key;
+    const revoked = await makeKey(t.tenant, ['wallets:read', 'wallets:write', 'admin']);
+    const admin = adminPool();
+    await revokeKey(admin, revoked.key_id, 'test');
+    await admin.end();
+    keys.revoked = revoked.key;
+  });
+  afterAll(async () => t.close());
+
+  const call = (e: Endpoint, headers: Record<string, string | undefined>) => t.app.inject({
+    method: e.method, url: e.url(wallet, operation),
+    headers: { ...(e.body ? { 'content-type': 'application/json' } : {}), ...headers },
+    payload: e.body ? JSON.stringify(e.body) : undefined,
+  });
+
+  const fresh = generateKey();
+  const badHeaders: [string, string | undefined][] = [
+    ['no header', undefined],
+    ['empty', ''],
+    ['Basic scheme', 'Basic dXNlcjpwYXNz'],
+    ['Bearer without a key', 'Bearer '],
+    ['not a wsk_ key', 'Bearer abc.def.ghi'],
+    ['truncated key', `Bearer ${fresh.key.slice(0, -1)}`],
+    ['unknown key id', `Bearer ${fresh.key}`],
+  ];
+
+  for (const e of endpoints) {
+    describe(e.name, () => {
+      it.each(badHeaders)('401 with WWW-Authenticate for %s', async (_what, value) => {
+        const res = await call(e, { authorization: value });
+        expect(res.statusCode).toBe(401);
+        expect(res.headers['www-authenticate']).toMatch(/^Bearer realm="wallet-service"/);
+        expect(res.json().detail).toMatch(/^(Invalid or expired API key|Missing API key: send Authorization: Bearer <key>)$/);
+      });
+
+      it('401 for a wrong secret, an expired key and a revoked key, all with the same detail', async () => {
+        const known = keys[e.scope]!;
+        const wrongSecret = `${known.slice(0, 21)}${'A'.repeat(43)}`;
+        for (const key of [wrongSecret, keys.expired!, keys.revoked!]) {
+          const res = await call(e, bearer(key));
+          expect(res.statusCode).toBe(401);
+          expect(res.json()).toEqual({ detail: 'Invalid or expired API key' });
+          expect(res.headers['www-authenticate']).toBe('Bearer realm="wallet-service", error="invalid_token"');
+        }
+      });
+
+      it(`403 for a key without ${e.scope}`, async () => {
+        for (const scope of ['wallets:read', 'wallets:write', 'admin'] as const) {
+          if (scope === e.scope) continue;
+          const res = await call(e, bearer(keys[scope]!));
+          expect(res.statusCode).toBe(403);
+          expect(res.json()).toEqual({ detail: `This API key lacks the scope ${e.scope}` });
+        }
+      });
+
+      it(`answers a key holding only ${e.scope}`, async () => {
+        const res = await call(e, bearer(keys[e.scope]!));
+        expect(res.statusCode).toBe(200);
+      });
+    });
+  }
+
+  it('checks the key before reading the body: an unauthenticated bad body is 401, not 422', async () => {
+    const res = await t.app.inject({ method: 'POST', url: `/api/v1/wallets/${wallet}/operation`,
+      headers: { 'content-type': 'application/json', authorization: undefined }, payload: '{"amount": -1' });
+    expect(res.statusCode).toBe(401);
+  });
+
+  it.each(['/health', '/ready', '/openapi.json', '/docs/', '/dashboard'])('%s is open', async (url) => {
+    const res = await t.app.inject({ method: 'GET', url, headers: { authorization: undefined } });
+    expect(res.statusCode).toBe(200);
+  });
+
+  it('an unknown path is 404 with or without a key', async () => {
+    expect((await t.app.inject({ method: 'GET', url: '/nope', headers: { authorization: undefined } })).statusCode).toBe(404);
+    expect((await t.app.inject({ method: 'GET', url: '/nope' })).statusCode).toBe(404);
+  });
+
+  it('declares the bearer scheme and the 401/403/429 answers in OpenAPI', async () => {
+    const spec = (await t.app.inject({ method: 'GET', url: '/openapi.json' })).json();
+    expect(spec.components.securitySchemes.bearerAuth).toMatchObject({ type: 'http', scheme: 'bearer' });
+    for (const [path, method] of [['/api/v1/wallets', 'post'], ['/api/v1/wallets/{wallet_id}', 'get'],
+      ['/api/v1/wallets/{wallet_id}/operation', 'post'], ['/api/v1/wallets/{wallet_id}/operations/{operation_id}', 'get'],
+      ['/api/v1/wallets/{wallet_id}/operations', 'get']] as const) {
+      const op = spec.paths[path][method];
+      expect(op.security, path).toEqual([{ bearerAuth: [] }]);
+      expect(Object.keys(op.responses), path).toEqual(expect.arrayContaining(['401', '403', '429']));
+    }
+    expect(spec.paths['/health'].get.security).toBeUndefined();
+    expect(spec.paths['/health'].get.responses['401']).toBeUndefined();
+  });
+});
+
+describe.skipIf(!authRequired)('tenants', () => {
+  let t: TestApp;
+  let mine: string;
+  let theirs: string;
+  let theirOperation: string;
+  let theirCursor: string;
+  let otherTenantKey: string;
+  beforeAll(async () => {
+    t = await createTestApp();
+    otherTenantKey = (await makeKey(newTenant('other'))).key;
+    mine = await createWallet(t.app);
+    // A wallet of the other tenant, with a ledger and a history cursor.
+    const asOther = bearer(otherTenantKey);
+    theirs = (await t.app.inject({ method: 'POST', url: '/api/v1/wallets', headers: asOther })).json().id;
+    for (let i = 0; i < 3; i++) {
+      theirOperation = (await operate(t.app, theirs, { operation_type: 'DEPOSIT', amount: '5.00' }, asOther)).json().id;
+    }
+    theirCursor = (await t.app.inject({ method: 'GET', url: `/api/v1/wallets/${theirs}/operations?limit=1`, headers: asOther }))
+      .json().next_cursor;
+    expect(theirCursor).toEqual(expect.any(String));
+  });
+  afterAll(async () => t.close());
+
+  const notFound = { detail: 'Wallet not found' };
+
+  it('another tenant\'s wallet is 404 on every endpoint, exactly like a wallet that does not exist', async () => {
+    for (const id of [theirs, randomUUID()]) {
+      const get = await t.app.inject({ method: 'GET', url: `/api/v1/wallets/${id}` });
+      expect([get.statusCode, get.json()]).toEqual([404, notFound]);
+      const history = await t.app.inject({ method: 'GET', url: `/api/v1/wallets/${id}/operations` });
+      expect([history.statusCode, history.json()]).toEqual([404, notFound]);
+      const op = await t.app.inject({ method: 'GET', url: `/api/v1/wallets/${id}/operations/${theirOperation}` });
+      expect([op.statusCode, op.json()]).toEqual([404, notFound]);
+      for (const type of ['DEPOSIT', 'WITHDRAW']) {
+        const post = await operate(t.app, id, { operation_type: type, amount: '1.00' });
+        expect([post.statusCode, post.json()]).toEqual([404, notFound]);
+        const keyed = await operate(t.app, id, { operation_type: type, amount: '1.00' }, { 'idempotency-key': `x-${type}` });
+        expect([keyed.statusCode, keyed.json()]).toEqual([404, notFound]);
+      }
+    }
+    // Their cursor on their wallet: still 404, never a page.
+    const paged = await t.app.inject({ method: 'GET', url: `/api/v1/wallets/${theirs}/operations?cursor=${theirCursor}` });
+    expect([paged.statusCode, paged.json()]).toEqual([404, notFound]);
+    // Nothing changed for them.
+    expect(await balanceOf(t.app, theirs).catch(() => undefined)).toBeUndefined();
+    const theirView = await t.app.inject({ method: 'GET', url: `/api/v1/wallets/${theirs}`, headers: bearer(otherTenantKey) });
+    expect(theirView.json().balance).toBe('15.00');
+    const admin = adminPool();
+    const rows = await admin.query('SELECT count(*)::int AS n FROM operations WHERE wallet_id = $1', [theirs]);
+    await admin.end();
+    expect(rows.rows[0].n).toBe(3);
+  });
+
+  it('their cursor on my wallet is refused as a cursor of another wallet (422), telling nothing about theirs', async () => {
+    const res = await t.app.inject({ method: 'GET', url: `/api/v1/wallets/${mine}/operations?cursor=${theirCursor}` });
+    expect(res.statusCode).toBe(422);
+  });
+
+  it('a group-commit batch mixing both tenants on one wallet applies only the owner\'s operations', async () => {
+    const asOther = bearer(otherTenantKey);
+    const answers = await Promise.all(Array.from({ length: 40 }, (_, i) => operate(t.app, theirs,
+      { operation_type: 'DEPOSIT', amount: '1.00' }, i % 2 === 0 ? asOther : {})));
+    expect(answers.filter((a) => a.statusCode === 200)).toHaveLength(20);
+    expect(answers.filter((a) => a.statusCode === 404)).toHaveLength(20);
+    const view = await t.app.inject({ method: 'GET', url: `/api/v1/wallets/${theirs}`, headers: asOther });
+    expect(view.json().balance).toBe('35.00');
+  });
+
+  it('records the key id as the actor of each ledger row', async () => {
+    const other = await makeKey(t.tenant, ['wallets:write', 'wallets:read']);
+    await operate(t.app, mine, { operation_type: 'DEPOSIT', amount: '2.00' });
+    await operate(t.app, mine, { operation_type: 'DEPOSIT', amount: '3.00' }, bearer(other.key));
+    const page = (await t.app.inject({ method: 'GET', url: `/api/v1/wallets/${mine}/operations` })).json();
+    expect(page.items.map((i: { actor: string; amount: string }) => [i.amount, i.actor]))
+      .toEqual([['3.00', other.key_id], ['2.00', t.key!.key_id]]);
+  });
+});
+
+describe.skipIf(authRequired)('AUTH_REQUIRED=false', () => {
+  let t: TestApp;
+  beforeAll(async () => { t = await createTestApp(); });
+  afterAll(async () => t.close());
+
+  it('serves every endpoint without a key as tenant default, and ignores any Authorization header', async () => {
+    const id = await createWallet(t.app);
+    for (const authorization of [undefined, 'Bearer not-ours', `Bearer ${generateKey().key}`]) {
+      const res = await operate(t.app, id, { operation_type: 'DEPOSIT', amount: '1.00' }, authorization ? { authorization } : {});
+      expect(res.statusCode).toBe(200);
+    }
+    expect(await balanceOf(t.app, id)).toBe('3.00');
+    expect((await t.app.inject({ method: 'GET', url: '/metrics' })).statusCode).toBe(200);
+    const admin = adminPool();
+    const { rows } = await admin.query('SELECT tenant FROM wallets WHERE id = $1', [id]);
+    const actors = await admin.query('SELECT DISTINCT actor FROM operations WHERE wallet_id = $1', [id]);
+    await admin.end();
+    expect(rows[0].tenant).toBe('default');
+    expect(actors.rows).toEqual([{ actor: null }]);
+  });
+});
