@@ -18,6 +18,12 @@ BEGIN
         EXECUTE format('ALTER TABLE bench_operations ADD CONSTRAINT %I %s', 'bench_' || fk.conname,
                        regexp_replace(fk.def, 'REFERENCES (public\.)?wallets\(', 'REFERENCES bench_wallets('));
     END LOOP;
+    -- wallets' own (the tenant), unchanged
+    FOR fk IN SELECT conname, pg_get_constraintdef(oid) AS def FROM pg_constraint
+               WHERE conrelid = 'wallets'::regclass AND contype = 'f' ORDER BY conname
+    LOOP
+        EXECUTE format('ALTER TABLE bench_wallets ADD CONSTRAINT %I %s', 'bench_' || fk.conname, fk.def);
+    END LOOP;
 END $$;
 INSERT INTO bench_wallets (id) SELECT md5(n::text)::uuid FROM generate_series(1, 10000) AS n;
 ANALYZE bench_wallets;
