@@ -4,13 +4,18 @@
  * PgBouncer) on the stack of tools/stack/launcher.ts (embedded PostgreSQL, migrations, the local
  * PgBouncer in transaction mode, wallet_app via auth_query), as in production.
  */
-import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type EmbeddedPostgres, startEmbeddedPostgres, stopOrphanedPostgres } from '../../src/db/embedded-postgres.js';
 import { freePort } from '../../src/lib/free-port.js';
 import { type AppProcess, startAppProcess } from '../../tools/stack/app-process.js';
 import { launchDatabase, pgbouncerRunDir } from '../../tools/stack/launcher.js';
+import pg from 'pg';
+import { createKey } from '../../src/auth/key-store.js';
+import { SCOPES } from '../../src/auth/scopes.js';
+import { loadConfig } from '../../src/config.js';
+import { useBenchKey } from './bench-auth.js';
 
 const startBoundMs = 180_000;
 const stopBoundMs = 30_000;
@@ -49,7 +54,9 @@ async function startService(home: string, env: Record<string, string | undefined
   options.log(`starting the service on http://127.0.0.1:${port}`);
   const app = await startAppProcess({
     entry: 'server', port, nodeArgs: options.nodeArgs, startTimeoutMs: startBoundMs,
-    env: { LOG_LEVEL: 'warn', DATABASE_URL: undefined, MIGRATION_DATABASE_URL: undefined, ...env },
+    // API_KEY_FILE: a first run on a fresh database saves its key there, inside the temporary
+    // home, never in the project's .data/ (where a developer's own key lives).
+    env: { LOG_LEVEL: 'warn', DATABASE_URL: undefined, MIGRATION_DATABASE_URL: undefined, API_KEY_FILE: join(home, 'api-key'), ...env },
     output: { file: join(home, 'service.log') },
   });
   options.onCleanup(() => app.stop(stopBoundMs));
@@ -74,6 +81,9 @@ export async function startLocalService(options: StartOptions): Promise<LocalSer
   try {
     server = await startService(home, { EMBEDDED_PG_DIR: dataDir, EMBEDDED_PG_PORT: String(pgPort) }, options);
     joined = await startEmbeddedPostgres({ dataDir, port: pgPort }); // joins the service's server
+    // The key its first start created (tenant default, every scope); none with AUTH_REQUIRED=false.
+    const keyFile = join(home, 'api-key');
+    useBenchKey(existsSync(keyFile) ? readFileSync(keyFile, 'utf8').trim() : undefined);
   } catch (error) {
     await cleanUp();
     throw error;
@@ -110,10 +120,21 @@ export async function startServiceViaPgbouncer(options: StartOptions): Promise<L
     stops.push(() => stack.stop());
     options.log(`PgBouncer on port ${stack.front!.bouncer.port} in front of PostgreSQL (transaction mode)`);
     const server = await startService(home, { DATABASE_URL: stack.appUrl, MIGRATE_ON_START: 'false' }, options);
+    useBenchKey(loadConfig().auth.required ? await benchKey(stack.adminUrl) : undefined);
     stops.push(() => server.stop(stopBoundMs));
     return { baseUrl: server.url, databaseUrl: stack.adminUrl, pid: server.pid, logTail: () => server.logTail(), stop: stopAll };
   } catch (error) {
     await stopAll();
     throw error;
+  }
+}
+
+/** A key for tenant default (the tenant of the wallets the scenarios insert), made as the schema owner. */
+async function benchKey(adminUrl: string): Promise<string> {
+  const pool = new pg.Pool({ connectionString: adminUrl, max: 1 });
+  try {
+    return (await createKey(pool, { tenant: 'default', scopes: [...SCOPES], actor: 'bench' })).key;
+  } finally {
+    await pool.end();
   }
 }
