@@ -74,6 +74,29 @@ async function releaseStaleLock(url: string, force: boolean, log: (m: string) =>
   }
 }
 
+/** Changesets DATABASECHANGELOG records as applied, as `file::id` (empty before the first run). */
+async function appliedChangesets(url: string): Promise<string[]> {
+  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 10_000 });
+  await client.connect();
+  try {
+    const table = await client.query<{ exists: boolean }>(`SELECT to_regclass('databasechangelog') IS NOT NULL AS exists`);
+    if (!table.rows[0]?.exists) return [];
+    const rows = await client.query<{ filename: string; id: string }>(
+      'SELECT filename, id FROM databasechangelog ORDER BY orderexecuted');
+    return rows.rows.map((r) => `${r.filename.replace(/^.*\//, '')}::${r.id}`);
+  } finally {
+    await client.end();
+  }
+}
+
+/** What a run did, in one line: the changesets it applied, or that there was nothing to apply. */
+export function describeMigration(before: string[], after: string[], tookMs: number): string {
+  const known = new Set(before);
+  const applied = after.filter((c) => !known.has(c));
+  if (applied.length === 0) return `schema up to date: nothing to apply (${after.length} changesets applied earlier; Liquibase ${tookMs} ms)`;
+  return `applied ${applied.length} changeset${applied.length === 1 ? '' : 's'} (Liquibase ${tookMs} ms): ${applied.join(', ')}`;
+}
+
 export interface MigrateOptions {
   /** The lock cannot belong to a live migration (embedded database started by this process). */
   forceUnlock?: boolean;
@@ -84,6 +107,7 @@ export async function migrate(url: string, options: MigrateOptions = {}): Promis
   const log = options.log ?? (() => {});
   await assertJavaAvailable();
   await releaseStaleLock(url, options.forceUnlock ?? false, log);
+  const before = await appliedChangesets(url);
   const { jdbcUrl, user, password } = jdbc(url);
   const env: NodeJS.ProcessEnv = {
     ...process.env,
@@ -108,5 +132,5 @@ export async function migrate(url: string, options: MigrateOptions = {}): Promis
       .slice(0, 20).join('\n');
     throw new Error(`Liquibase update failed:\n${(summary || output || e.message).replaceAll(password, '***').trim()}`);
   }
-  log(`schema up to date (Liquibase, ${Date.now() - started} ms)`);
+  log(describeMigration(before, await appliedChangesets(url), Date.now() - started));
 }

@@ -1,0 +1,55 @@
+/**
+ * Issue 15, bug 7: `npm run migrate` says what it applied (not "schema up to date" right after
+ * applying changesets), and `.env`, which the README has users create with secrets, is git-ignored.
+ */
+import { execFileSync } from 'node:child_process';
+import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { startEmbeddedPostgres } from '../../src/db/embedded-postgres.js';
+import { describeMigration, migrate, projectRoot } from '../../src/db/migrations.js';
+import { freePort } from '../../src/lib/free-port.js';
+
+const home = mkdtempSync(join(tmpdir(), 'wallet-migrate-'));
+chmodSync(home, 0o755);
+afterAll(() => rmSync(home, { recursive: true, force: true }));
+
+describe('npm run migrate', () => {
+  it('lists the changesets it applied, then says there is nothing to apply', async () => {
+    const postgres = await startEmbeddedPostgres({ dataDir: join(home, 'postgres'), port: await freePort() });
+    try {
+      const first: string[] = [];
+      await migrate(postgres.url, { forceUnlock: true, log: (m) => first.push(m) });
+      expect(first.at(-1)).toMatch(/^applied \d+ changesets \(Liquibase \d+ ms\): 001-wallets\.sql::/);
+      expect(first.join('\n')).not.toMatch(/up to date/);
+      const second: string[] = [];
+      await migrate(postgres.url, { forceUnlock: true, log: (m) => second.push(m) });
+      const count = /^applied (\d+)/.exec(first.at(-1)!)![1];
+      expect(second.at(-1)).toMatch(new RegExp(`^schema up to date: nothing to apply \\(${count} changesets applied earlier; Liquibase \\d+ ms\\)$`));
+    } finally {
+      await postgres.stop();
+    }
+  });
+
+  it('words one new changeset in the singular', () => {
+    expect(describeMigration(['a.sql::1'], ['a.sql::1', 'b.sql::2'], 5)).toBe('applied 1 changeset (Liquibase 5 ms): b.sql::2');
+  });
+});
+
+describe('.gitignore', () => {
+  const ignored = (path: string) => {
+    try {
+      execFileSync('git', ['check-ignore', '-q', '--no-index', path], { cwd: projectRoot, stdio: 'ignore' });
+      return true;
+    } catch {
+      return false;
+    }
+  };
+
+  it('ignores .env (secrets) but not .env.example', () => {
+    expect(ignored('.env')).toBe(true);
+    expect(ignored('.env.local')).toBe(true);
+    expect(ignored('.env.example')).toBe(false);
+  });
+});
