@@ -3,6 +3,7 @@
  * deployment fails fast with every problem listed instead of one at a time.
  */
 import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 
 export interface Config {
   /** Listening address. */
@@ -78,7 +79,7 @@ export interface Config {
   auth: {
     /** false: no keys; every request acts as tenant `default` with wallets:read and wallets:write. */
     required: boolean;
-    /** Where the first `npm start` on a fresh embedded database saves the key it creates (mode 0600). */
+    /** Where the first `npm start` on a fresh embedded database saves the key it creates (mode 0600); default beside EMBEDDED_PG_DIR. */
     firstRunKeyFile: string;
     /** A key is re-read from the database at least this often: the bound on revocation and expiry changes. */
     keyCacheTtlMs: number;
@@ -231,7 +232,8 @@ export function loadConfig(env: Env = process.env): Config {
     trustProxy: read.trustProxy('TRUST_PROXY'),
     auth: {
       required: read.bool('AUTH_REQUIRED', true),
-      firstRunKeyFile: read.string('API_KEY_FILE', '.data/api-key'),
+      // Beside the embedded cluster (.data/api-key by default), so each data directory has its own.
+      firstRunKeyFile: read.string('API_KEY_FILE', join(dirname(read.string('EMBEDDED_PG_DIR', '.data/postgres')), 'api-key')),
       keyCacheTtlMs: read.int('KEY_CACHE_TTL_MS', 5000, 100, 60000),
       keyCacheEntriesMax: read.int('KEY_CACHE_ENTRIES_MAX', 10000, 10, 1000000),
       keyLookupsInFlightMax: read.int('KEY_LOOKUPS_IN_FLIGHT_MAX', 4, 1, 1000),

@@ -16,6 +16,7 @@ import { runLoad } from '../load/run-load.js';
 import type { CeilingResult } from '../report/types.js';
 import { createWalletOverHttp, operationPath, operationRequest } from '../scenarios/scenario.js';
 import { randomCents } from '../../src/lib/cents.js';
+import { benchAuth } from '../target/bench-auth.js';
 
 const serverPath = join(dirname(fileURLToPath(import.meta.url)), 'ceiling-server.ts');
 const startBoundMs = 30_000;
@@ -33,7 +34,7 @@ export interface CannedResponse {
 export async function captureResponse(baseUrl: string): Promise<CannedResponse> {
   const walletId = await createWalletOverHttp(baseUrl);
   const response = await fetch(new URL(operationPath(walletId), baseUrl), {
-    method: 'POST', headers: { 'content-type': 'application/json' },
+    method: 'POST', headers: { 'content-type': 'application/json', ...benchAuth.headers },
     body: JSON.stringify({ operation_type: 'DEPOSIT', amount: '12.34' }), signal: AbortSignal.timeout(30_000),
   });
   const headers: Record<string, string> = {};

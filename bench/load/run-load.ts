@@ -5,6 +5,7 @@
  * the request timeout plus a margin.
  */
 import autocannon, { type Request, type Result } from 'autocannon';
+import { benchAuth } from '../target/bench-auth.js';
 
 export interface LoadOptions {
   baseUrl: string;
@@ -31,6 +32,8 @@ export async function runLoad(options: LoadOptions): Promise<LoadOutcome> {
     connections: options.connections,
     duration: options.durationS,
     timeout: options.requestTimeoutS,
+    // Merged into every request's own headers (the API key, when the service checks keys).
+    headers: benchAuth.headers,
     requests: options.requests,
   });
   instance.on('response', () => { responses++; });

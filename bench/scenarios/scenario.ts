@@ -5,6 +5,7 @@ import { formatCents } from '../../src/lib/cents.js';
 import { readBalances, waitForQuiet } from '../check/database-check.js';
 import { checkLedger, type OperationType } from '../check/ledger-check.js';
 import type { OperationTracker } from '../check/operation-tracker.js';
+import { benchAuth } from '../target/bench-auth.js';
 
 export interface BenchContext {
   baseUrl: string;
@@ -42,7 +43,7 @@ export const operationPath = (walletId: string) => `/api/v1/wallets/${walletId}/
 export async function http(baseUrl: string, method: string, path: string, body?: unknown): Promise<{ status: number; json: unknown }> {
   const response = await fetch(new URL(path, baseUrl), {
     method,
-    headers: body === undefined ? {} : { 'content-type': 'application/json' },
+    headers: body === undefined ? { ...benchAuth.headers } : { 'content-type': 'application/json', ...benchAuth.headers },
     body: body === undefined ? undefined : JSON.stringify(body),
     signal: AbortSignal.timeout(30_000),
   });
