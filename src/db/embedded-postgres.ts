@@ -92,7 +92,8 @@ async function reachableBinaries(bin: Binaries, user: ServerUser | undefined, lo
     cpSync(nativeDir, partial, { recursive: true, verbatimSymlinks: true });
     writeFileSync(join(partial, '.complete'), `${version}\n`);
     chmodSync(partial, 0o755);
-    rmSync(copy, { recursive: true, force: true });
+    // Remove only an unfinished copy: a complete one may be in use by another process.
+    if (existsSync(copy) && !existsSync(join(copy, '.complete'))) rmSync(copy, { recursive: true, force: true });
     try {
       renameSync(partial, copy);
     } catch {
