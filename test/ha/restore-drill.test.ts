@@ -67,7 +67,7 @@ describe.skipIf(!enabled)('point-in-time restore drill (pgBackRest, named restor
     await sleep(4000);
     await before.stop();
     const point = `drill-${Date.now()}`;
-    await createRestorePoint(stack.cluster.primaryUrl(), point);
+    await createRestorePoint(info, stack.cluster.primaryUrl(), point);
 
     const after = driver(wallets);
     after.start();

@@ -22,7 +22,7 @@ try {
   if (point) {
     const { superuserPassword } = JSON.parse(readFileSync(haSecretsFile(dir), 'utf8')) as { superuserPassword: string };
     const url = `postgres://postgres:${encodeURIComponent(superuserPassword)}@127.0.0.1:${info.haproxy.primaryPort}/postgres`;
-    console.log(`[backup] restore point ${JSON.stringify(point)} at ${await createRestorePoint(url, point)} (archived)`);
+    console.log(`[backup] restore point ${JSON.stringify(point)} at ${await createRestorePoint(info, url, point)} (archived)`);
   } else {
     const type = option('--type') as BackupType | undefined;
     if (type && !['full', 'diff', 'incr'].includes(type)) throw new Error('--type must be full, diff or incr');

@@ -33,7 +33,7 @@ export async function haReport(dir: string): Promise<string> {
       const res = await fetch(`${node.restUrl}/cluster`, { signal: AbortSignal.timeout(1500) });
       const body = (await res.json()) as { members: Array<{ name: string; role: string; state: string; port: number; timeline?: number; lag?: number | string }> };
       for (const m of body.members) {
-        members.push({ member: m.name, role: m.role, state: m.state, port: m.port, timeline: m.timeline ?? '', 'lag (MB)': m.lag ?? '' });
+        members.push({ member: m.name, role: m.role, state: m.state, port: m.port, timeline: m.timeline ?? '', 'lag': m.lag ?? '' });
         if (m.role === 'leader') leaderPort = m.port;
       }
       break;

@@ -5,6 +5,7 @@
  * Unix socket (pg_hba: local peer), so no password is involved.
  */
 import { execFile } from 'node:child_process';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import pg from 'pg';
@@ -56,11 +57,44 @@ export async function ensureStanza(info: HaClusterInfo, _superuserPassword: stri
 
 export type BackupType = 'full' | 'diff' | 'incr';
 
-/** Names of the backups in the repository, oldest first (empty before the first backup). */
-export async function listBackups(info: HaClusterInfo): Promise<Array<{ label: string; type: string; stop: string }>> {
+export interface BackupEntry {
+  label: string;
+  type: string;
+  /** When the backup ended (ISO) and the WAL position at which it is consistent. */
+  stop: string;
+  stopLsn: string;
+}
+
+/** The backups in the repository, oldest first (empty before the first backup). */
+export async function listBackups(info: HaClusterInfo): Promise<BackupEntry[]> {
   const out = await pgBackRest(info, undefined, ['--output=json', 'info']);
-  const stanzas = JSON.parse(out) as Array<{ backup?: Array<{ label: string; type: string; timestamp: { stop: number } }> }>;
-  return (stanzas[0]?.backup ?? []).map((b) => ({ label: b.label, type: b.type, stop: new Date(b.timestamp.stop * 1000).toISOString() }));
+  const stanzas = JSON.parse(out) as Array<{ backup?: Array<{ label: string; type: string; timestamp: { stop: number }; lsn: { stop: string } }> }>;
+  return (stanzas[0]?.backup ?? []).map((b) => ({
+    label: b.label, type: b.type, stop: new Date(b.timestamp.stop * 1000).toISOString(), stopLsn: b.lsn.stop,
+  }));
+}
+
+/** An LSN ("16/B374D848") as a number of bytes, to compare positions. */
+export function lsnBytes(lsn: string): bigint {
+  const [high, low] = lsn.split('/');
+  return (BigInt(`0x${high}`) << 32n) + BigInt(`0x${low}`);
+}
+
+export interface RestorePointEntry {
+  name: string;
+  lsn: string;
+  time: string;
+}
+
+/**
+ * Restore points created by `npm run backup -- --restore-point`, kept beside the repository:
+ * pgBackRest restores a named target from the newest backup unless told which one (--set), and a
+ * backup taken after the point cannot reach it, so the restore looks the point's position up here.
+ */
+export const restorePointsFile = (info: HaClusterInfo) => join(info.pgBackRest.repo, '..', 'restore-points.json');
+
+export function readRestorePoints(info: HaClusterInfo): RestorePointEntry[] {
+  return existsSync(restorePointsFile(info)) ? JSON.parse(readFileSync(restorePointsFile(info), 'utf8')) as RestorePointEntry[] : [];
 }
 
 /**
@@ -83,7 +117,7 @@ const archiveWaitMs = 60_000;
  * A named restore point on the primary. Its WAL segment is switched out and the call returns once
  * that segment is in the archive, so a restore to the point can start right away.
  */
-export async function createRestorePoint(primaryUrl: string, name: string): Promise<string> {
+export async function createRestorePoint(info: HaClusterInfo, primaryUrl: string, name: string): Promise<string> {
   const client = new pg.Client({ connectionString: primaryUrl, connectionTimeoutMillis: 5000 });
   await client.connect();
   try {
@@ -97,7 +131,9 @@ export async function createRestorePoint(primaryUrl: string, name: string): Prom
       if (Date.now() > deadline) throw new Error(`WAL segment ${segment} was not archived within ${archiveWaitMs} ms (see pg_stat_archiver)`);
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
-    return r.rows[0]!.lsn;
+    const lsn = r.rows[0]!.lsn;
+    writeFileSync(restorePointsFile(info), JSON.stringify([...readRestorePoints(info), { name, lsn, time: new Date().toISOString() }], null, 2));
+    return lsn;
   } finally {
     await client.end();
   }

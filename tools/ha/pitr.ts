@@ -6,13 +6,13 @@
  * synchronous standby, its own port and socket directory.
  */
 import { execFile } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import pg from 'pg';
 import { serverUser } from '../../src/db/server-user.js';
 import type { HaClusterInfo } from './ha-cluster.js';
-import { pgBackRest } from './pgbackrest.js';
+import { listBackups, lsnBytes, pgBackRest, readRestorePoints } from './pgbackrest.js';
 
 const execFileAsync = promisify(execFile);
 const recoveryTimeoutMs = 10 * 60_000;
@@ -34,10 +34,37 @@ export interface RestoredInstance {
   stop(): Promise<void>;
 }
 
+function tail(file: string): string {
+  try {
+    return readFileSync(file, 'utf8').trimEnd().split('\n').slice(-8).join('\n');
+  } catch {
+    return '(no log)';
+  }
+}
+
 const rfc3339 = /^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:?\d{2})$/;
 
 export function targetType(target: string): 'time' | 'name' {
   return rfc3339.test(target) ? 'time' : 'name';
+}
+
+/** The newest backup that ends before the target (a later one cannot be rolled back to it). */
+async function backupBefore(info: HaClusterInfo, target: string, type: 'time' | 'name'): Promise<string> {
+  const backups = await listBackups(info);
+  if (backups.length === 0) throw new Error('the repository has no backup yet: run `npm run backup` first');
+  let usable = backups;
+  if (type === 'time') {
+    const at = Date.parse(target);
+    usable = backups.filter((b) => Date.parse(b.stop) < at);
+  } else {
+    const point = readRestorePoints(info).filter((p) => p.name === target).at(-1);
+    if (!point) throw new Error(`no restore point named ${JSON.stringify(target)} in ${info.pgBackRest.repo}/../restore-points.json ` +
+      '(create them with `npm run backup -- --restore-point NAME`)');
+    usable = backups.filter((b) => lsnBytes(b.stopLsn) <= lsnBytes(point.lsn));
+  }
+  const chosen = usable.at(-1);
+  if (!chosen) throw new Error(`no backup ends before ${JSON.stringify(target)}: the oldest ends at ${backups[0]!.stop} (${backups[0]!.stopLsn})`);
+  return chosen.label;
 }
 
 export async function restoreInstance(info: HaClusterInfo, superuserPassword: string, options: RestoreOptions): Promise<RestoredInstance> {
@@ -51,13 +78,16 @@ export async function restoreInstance(info: HaClusterInfo, superuserPassword: st
   if (runAs) await execFileAsync('chown', ['-R', `${runAs.uid}:${runAs.gid}`, home]);
 
   const type = targetType(options.target);
+  const set = await backupBefore(info, options.target, type);
+  // recovery_target_time wants PostgreSQL's form: a space, not 'T'; an offset, not 'Z'.
+  const target = type === 'time' ? options.target.replace('T', ' ').replace(/Z$/, '+00') : options.target;
   const started = Date.now();
   // --archive-mode=off: the copy must never push WAL into the cluster's repository.
   await pgBackRest(info, undefined, [
-    `--pg1-path=${dataDir}`, `--type=${type}`, `--target=${options.target}`, '--target-action=promote',
-    '--archive-mode=off', 'restore',
+    `--pg1-path=${dataDir}`, `--type=${type}`, `--target=${target}`, '--target-action=promote',
+    '--archive-mode=off', `--set=${set}`, 'restore',
   ]);
-  options.log(`restored the files for ${type} target ${JSON.stringify(options.target)} into ${dataDir} (${Date.now() - started} ms)`);
+  options.log(`restored backup ${set} for ${type} target ${JSON.stringify(options.target)} into ${dataDir} (${Date.now() - started} ms)`);
 
   // Patroni's postgresql.conf came with the files: override what belongs to the old node.
   const settings: Record<string, string> = {
@@ -69,7 +99,11 @@ export async function restoreInstance(info: HaClusterInfo, superuserPassword: st
   const pgCtl = join(info.postgresBinDir, 'pg_ctl');
   const logFile = join(home, 'postgres.log');
   await execFileAsync(pgCtl, ['start', '-D', dataDir, '-l', logFile, '-w', '-t', String(recoveryTimeoutMs / 1000), '-o', serverArgs],
-    { ...(runAs ?? {}), timeout: recoveryTimeoutMs + 10_000, cwd: home });
+    { ...(runAs ?? {}), timeout: recoveryTimeoutMs + 10_000, cwd: home }).catch(() => {
+    // A time target with no later commit in the archive ends recovery "before the target": the
+    // archive must hold WAL past the target (any later write, then a WAL switch or a backup).
+    throw new Error(`the restored instance did not start; last lines of ${logFile}:\n${tail(logFile)}`);
+  });
   const url = `postgres://postgres:${encodeURIComponent(superuserPassword)}@127.0.0.1:${options.port}/postgres`;
   const stop = async () => {
     await execFileAsync(pgCtl, ['stop', '-D', dataDir, '-m', 'fast', '-w', '-t', '60'], { ...(runAs ?? {}), timeout: 70_000 }).catch(() => undefined);
@@ -87,6 +121,8 @@ export async function restoreInstance(info: HaClusterInfo, superuserPassword: st
     } catch { /* still starting */ } finally {
       await client.end().catch(() => undefined);
     }
+    const running = await execFileAsync(pgCtl, ['status', '-D', dataDir], { ...(runAs ?? {}) }).then(() => true, () => false);
+    if (!running) throw new Error(`the restored instance stopped during recovery; last lines of ${logFile}:\n${tail(logFile)}`);
     if (Date.now() > deadline) {
       await stop();
       throw new Error(`the restored instance did not finish recovery within ${recoveryTimeoutMs} ms (see ${logFile})`);
