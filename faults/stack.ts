@@ -114,7 +114,8 @@ export class FaultStack {
     const started = await startAppProcess({
       entry: 'server', port: app.port, startTimeoutMs: appStartTimeoutMs,
       output: { file: join(this.home, `app-${index}.log`) },
-      env: { DATABASE_URL: this.appDatabaseUrl, MIGRATE_ON_START: 'false', LOG_LEVEL: 'warn', ...this.options.appEnv },
+      // Open contract (no API keys): the suite is about database faults, and its load sends no key.
+      env: { DATABASE_URL: this.appDatabaseUrl, MIGRATE_ON_START: 'false', LOG_LEVEL: 'warn', AUTH_REQUIRED: 'false', ...this.options.appEnv },
     }).catch((error: unknown) => {
       app.exited = true;
       throw error;
