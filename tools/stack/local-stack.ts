@@ -17,6 +17,9 @@ import { type FrontBouncer, type FrontBouncerSecrets, generateSecrets } from '..
 import { type AppProcess, startAppProcess } from './app-process.js';
 import { launchDatabase, type LaunchedDatabase } from './launcher.js';
 import { endpointsFile, type StackEndpoints, stackSettings } from './stack-settings.js';
+import { ensureFirstRunKey } from '../../src/auth/first-run-key.js';
+
+const keyFile = (stackDir: string) => join(stackDir, 'api-key');
 
 const say = (message: string) => console.log(`[stack] ${message}`);
 const appStartTimeoutMs = 60_000;
@@ -153,6 +156,8 @@ export async function runStack(env: NodeJS.ProcessEnv = process.env): Promise<vo
       log: say,
     });
     front = database.front!;
+    // A first run on a fresh database creates tenant default's all-scope key and saves it (src/auth/first-run-key.ts).
+    if (!/^(0|false|no|off)$/i.test(process.env.AUTH_REQUIRED ?? '')) await ensureFirstRunKey(database.adminUrl, keyFile(settings.stackDir), say);
     const s = front.bouncer.settings;
     say(`PgBouncer: 127.0.0.1:${settings.pgbouncerPort} (pid ${front.bouncer.pid}), pool_mode=${s.pool_mode}, ` +
       `default_pool_size=${s.default_pool_size}, max_db_connections=${s.max_db_connections}, max_client_conn=${s.max_client_conn}; log: ${logFile}`);
@@ -190,8 +195,8 @@ export async function runStack(env: NodeJS.ProcessEnv = process.env): Promise<vo
     console.log([
       '',
       `[stack] ready in ${seconds} s: ${settings.webConcurrency} app worker(s) on ${apiUrl} → PgBouncer :${settings.pgbouncerPort} → PostgreSQL`,
-      `[stack]   curl -s -X POST ${apiUrl}/api/v1/wallets/`,
-      `[stack]   curl -s -X POST ${apiUrl}/api/v1/wallets/<id>/operation -H 'content-type: application/json' -d '{"operation_type":"DEPOSIT","amount":"10.00"}'`,
+      `[stack]   curl -s -X POST ${apiUrl}/api/v1/wallets/ -H "Authorization: Bearer $(cat ${keyFile(settings.stackDir)})"`,
+      `[stack]   curl -s -X POST ${apiUrl}/api/v1/wallets/<id>/operation -H "Authorization: Bearer $(cat ${keyFile(settings.stackDir)})" -H 'content-type: application/json' -d '{"operation_type":"DEPOSIT","amount":"10.00"}'`,
       `[stack]   docs ${apiUrl}/docs · pools: npm run pools · stop: Ctrl-C`,
       '',
     ].join('\n'));
