@@ -10,6 +10,7 @@ import { checkAgainstLedger, type Verdict } from './check.js';
 import { type HaFault, haFaults } from './ha-scenarios.js';
 import { HaFaultStack } from './ha-stack.js';
 import { type Attempt, LoadDriver, type LoadOptions } from './load.js';
+import { formatMs, notesAndViolations, runOneByOne } from './suite.js';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const pendingResolveBoundMs = 60_000;
@@ -119,33 +120,16 @@ export async function runHaFault(stack: HaFaultStack, fault: HaFault, quick: boo
 }
 
 export async function runHaFaultSuite(options: HaSuiteOptions): Promise<HaFaultResult[]> {
-  const chosen = options.only.length > 0 ? haFaults.filter((f) => options.only.includes(f.name)) : haFaults;
-  const unknown = options.only.filter((n) => !haFaults.some((f) => f.name === n));
-  if (unknown.length > 0) throw new Error(`unknown HA fault(s): ${unknown.join(', ')}; known: ${haFaults.map((f) => f.name).join(', ')}`);
-  options.log('starting the HA stack (etcd, 3 Patroni nodes, HAProxy, PgBouncer, 2 app processes)');
-  const stack = await HaFaultStack.start(2, (l) => options.log(`  ${l}`));
-  const interrupted = (signal: NodeJS.Signals) => {
-    options.log(`${signal}: stopping the HA stack`);
-    void stack.stop().finally(() => process.exit(130));
-  };
-  process.once('SIGINT', interrupted).once('SIGTERM', interrupted);
-  const results: HaFaultResult[] = [];
-  try {
-    for (const fault of chosen) {
-      options.log(`fault ${fault.name}`);
-      const result = await runHaFault(stack, fault, options.quick, options.log);
-      results.push(result);
-      options.log(`  ${result.verdict.violations.length} violation(s), writes unavailable ${formatMs(result.unavailableMs)}, longest gap between successes ${formatMs(result.successGapMs)}`);
-    }
-  } finally {
-    process.off('SIGINT', interrupted).off('SIGTERM', interrupted);
-    await stack.stop();
-  }
-  return results;
-}
-
-export function formatMs(ms: number): string {
-  return Number.isFinite(ms) ? `${Math.round(ms)} ms` : 'never';
+  return runOneByOne({
+    kind: 'HA fault', all: haFaults, only: options.only, log: options.log,
+    start: () => {
+      options.log('starting the HA stack (etcd, 3 Patroni nodes, HAProxy, PgBouncer, 2 app processes)');
+      return HaFaultStack.start(2, (l) => options.log(`  ${l}`));
+    },
+    run: (stack, fault) => runHaFault(stack, fault, options.quick, options.log),
+    summary: (r) => `${r.verdict.violations.length} violation(s), writes unavailable ${formatMs(r.unavailableMs)}, ` +
+      `longest gap between successes ${formatMs(r.successGapMs)}`,
+  });
 }
 
 export function formatHaResults(results: HaFaultResult[]): string {
@@ -159,10 +143,5 @@ export function formatHaResults(results: HaFaultResult[]): string {
       `${o.OVERLOADED_503} | ${o.NO_RESPONSE} (${v.unknownApplied} / ${v.unknownAbsent}) | ${o.UNEXPECTED + o.REJECTED_400} | ${v.keyedRetried} | ` +
       `${formatMs(unavailableMs)} | ${formatMs(successGapMs)} | ${v.violations.length} |`);
   }
-  for (const { fault, verdict, notes } of results) {
-    if (notes.length > 0) lines.push('', `${fault.name}: ${notes.join('; ')}`);
-    for (const violation of verdict.violations.slice(0, 20)) lines.push(`  VIOLATION ${fault.name}: ${violation}`);
-    if (verdict.violations.length > 20) lines.push(`  ... and ${verdict.violations.length - 20} more`);
-  }
-  return lines.join('\n');
+  return [...lines, ...notesAndViolations(results)].join('\n');
 }

@@ -26,7 +26,7 @@ and the results folder on stdout, and writes report.md and report.json to faults
   --only <list>      fault names, comma-separated (also --only=a,b; default all)
   --out <dir>        this run's results folder (default faults/runs/<timestamp>)
   --publish          also write faults/results/latest.{md,json}, the published results
-  --ha               the HA fault suite instead (faults/ha-run.ts; --quick and --only apply)
+  --ha               the HA fault suite instead (Patroni, etcd; faults/runs/<timestamp>-ha/, ha-latest.*)
   --help             this text
 Exit status: 0 when no fault has a violation, 1 when any has, 2 on bad options.`;
 

@@ -142,25 +142,31 @@ export async function runFault(stack: FaultStack, fault: Fault, quick: boolean, 
   return { fault, verdict, recoveryMs, reads, notes };
 }
 
-export async function runFaultSuite(options: SuiteOptions): Promise<FaultResult[]> {
-  const chosen = options.only.length > 0 ? faults.filter((f) => options.only.includes(f.name)) : faults;
-  const unknown = options.only.filter((n) => !faults.some((f) => f.name === n));
-  if (unknown.length > 0) throw new Error(`unknown fault(s): ${unknown.join(', ')}; known: ${faults.map((f) => f.name).join(', ')}`);
-  options.log(`starting the stack (embedded PostgreSQL, PgBouncer, 2 app processes)`);
-  const stack = await FaultStack.start({ apps: 2, maxClientConn: 100, log: (l) => options.log(`  ${l}`) });
-  const results: FaultResult[] = [];
-  // Ctrl-C or a timeout's SIGTERM: PostgreSQL and PgBouncer run as their own processes, stop them.
+/**
+ * Runs the chosen faults one at a time on one stack and stops it afterwards, also on Ctrl-C or a
+ * timeout's SIGTERM (PostgreSQL, PgBouncer and the rest run as their own processes). Shared by the
+ * fault suite and the HA fault suite (ha-suite.ts).
+ */
+export async function runOneByOne<F extends { name: string }, S extends { stop(): Promise<void> }, R>(options: {
+  kind: string; all: F[]; only: string[]; log(line: string): void;
+  start(): Promise<S>; run(stack: S, fault: F): Promise<R>; summary(result: R): string;
+}): Promise<R[]> {
+  const chosen = options.only.length > 0 ? options.all.filter((f) => options.only.includes(f.name)) : options.all;
+  const unknown = options.only.filter((n) => !options.all.some((f) => f.name === n));
+  if (unknown.length > 0) throw new Error(`unknown ${options.kind}(s): ${unknown.join(', ')}; known: ${options.all.map((f) => f.name).join(', ')}`);
+  const stack = await options.start();
   const interrupted = (signal: NodeJS.Signals) => {
     options.log(`${signal}: stopping the stack`);
     void stack.stop().finally(() => process.exit(130));
   };
   process.once('SIGINT', interrupted).once('SIGTERM', interrupted);
+  const results: R[] = [];
   try {
     for (const fault of chosen) {
       options.log(`fault ${fault.name}`);
-      results.push(await runFault(stack, fault, options.quick, options.log));
-      const last = results.at(-1)!;
-      options.log(`  ${last.verdict.violations.length} violation(s), recovery ${formatMs(last.recoveryMs)}`);
+      const result = await options.run(stack, fault);
+      results.push(result);
+      options.log(`  ${options.summary(result)}`);
     }
   } finally {
     process.off('SIGINT', interrupted).off('SIGTERM', interrupted);
@@ -169,8 +175,31 @@ export async function runFaultSuite(options: SuiteOptions): Promise<FaultResult[
   return results;
 }
 
+export async function runFaultSuite(options: SuiteOptions): Promise<FaultResult[]> {
+  return runOneByOne({
+    kind: 'fault', all: faults, only: options.only, log: options.log,
+    start: () => {
+      options.log('starting the stack (embedded PostgreSQL, PgBouncer, 2 app processes)');
+      return FaultStack.start({ apps: 2, maxClientConn: 100, log: (l) => options.log(`  ${l}`) });
+    },
+    run: (stack, fault) => runFault(stack, fault, options.quick, options.log),
+    summary: (r) => `${r.verdict.violations.length} violation(s), recovery ${formatMs(r.recoveryMs)}`,
+  });
+}
+
 export function formatMs(ms: number): string {
   return Number.isFinite(ms) ? `${Math.round(ms)} ms` : 'never';
+}
+
+/** Under a results table: each fault's notes, and its violations (the first 20 of each). */
+export function notesAndViolations(results: Array<{ fault: { name: string }; verdict: { violations: string[] }; notes: string[] }>): string[] {
+  const lines: string[] = [];
+  for (const { fault, verdict, notes } of results) {
+    if (notes.length > 0) lines.push('', `${fault.name}: ${notes.join('; ')}`);
+    for (const violation of verdict.violations.slice(0, 20)) lines.push(`  VIOLATION ${fault.name}: ${violation}`);
+    if (verdict.violations.length > 20) lines.push(`  ... and ${verdict.violations.length - 20} more`);
+  }
+  return lines;
 }
 
 /** The per-fault table (Markdown, readable in a terminal too) and every violation underneath. */
@@ -185,10 +214,5 @@ export function formatResults(results: FaultResult[]): string {
       `${o.PENDING} (${v.pendingApplied} / ${v.pendingAbsent}) | ${o.OVERLOADED_503} | ${o.NO_RESPONSE} (${v.unknownApplied} / ${v.unknownAbsent}) | ` +
       `${o.UNEXPECTED} | ${v.keyedRetried} | ${reads.total} (${reads.unavailable}) | ${formatMs(recoveryMs)} | ${v.violations.length} |`);
   }
-  for (const { fault, verdict, notes } of results) {
-    if (notes.length > 0) lines.push('', `${fault.name}: ${notes.join('; ')}`);
-    for (const violation of verdict.violations.slice(0, 20)) lines.push(`  VIOLATION ${fault.name}: ${violation}`);
-    if (verdict.violations.length > 20) lines.push(`  ... and ${verdict.violations.length - 20} more`);
-  }
-  return lines.join('\n');
+  return [...lines, ...notesAndViolations(results)].join('\n');
 }

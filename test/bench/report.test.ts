@@ -146,7 +146,9 @@ describe('bench and fault-suite run output', () => {
     expect(planRunOutput({ root: '/repo', tool: 'bench', publish: false, startedAt }))
       .toEqual({ runDir: '/repo/bench/runs/2026-11-25T12-00-00-123Z' });
     expect(planRunOutput({ root: '/repo', tool: 'faults', out: '/tmp/f', publish: true, startedAt }))
-      .toEqual({ runDir: '/tmp/f', publishDir: '/repo/faults/results' });
+      .toEqual({ runDir: '/tmp/f', publishDir: '/repo/faults/results', publishName: 'latest' });
+    expect(planRunOutput({ root: '/repo', tool: 'faults', publish: true, startedAt, kind: 'ha' }))
+      .toEqual({ runDir: '/repo/faults/runs/2026-11-25T12-00-00-123Z-ha', publishDir: '/repo/faults/results', publishName: 'ha-latest' });
     expect(describeRunOutput({ runDir: '/repo/bench/runs/x' }, '/repo')).toBe(
       'Results of this run: bench/runs/x/\nNot published: add --publish to replace the committed latest.* results');
     expect(describeRunOutput({ runDir: '/tmp/x', publishDir: '/repo/bench/results' }, '/repo')).toContain('Published: bench/results/latest.*');
