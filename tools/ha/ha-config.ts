@@ -118,6 +118,9 @@ export function patroniConfig(layout: HaLayout, node: HaNode, secrets: HaSecrets
         synchronous_node_count: 1,
         // A crashed primary is restarted in place if Patroni still runs; failover if it stays down.
         primary_start_timeout: 30,
+        // etcd unreachable: the leader stays primary as long as every member answers its REST
+        // /failsafe call (all of them see it is alive), instead of demoting itself after retry_timeout.
+        failsafe_mode: true,
         postgresql: {
           use_pg_rewind: true,
           use_slots: true,

@@ -16,6 +16,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { appendFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
+import { ensureFirstRunKey } from '../../src/auth/first-run-key.js';
 import { migrate, projectRoot } from '../../src/db/migrations.js';
 import { type FrontBouncer, type FrontBouncerSecrets, generateSecrets, startFrontBouncer } from '../pgbouncer/front-bouncer.js';
 import { generatePassword } from '../roles/scram.js';
@@ -39,6 +40,7 @@ export interface HaStackFile {
 export const haStackDir = (env: NodeJS.ProcessEnv) => resolve(projectRoot, env.STACK_HA_DIR || '.data/ha');
 export const haStackFile = (dir: string) => join(dir, 'ha-stack.json');
 export const haSecretsFile = (dir: string) => join(dir, 'secrets.json');
+const haKeyFile = (dir: string) => join(dir, 'api-key');
 
 function int(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
   const raw = env[name];
@@ -133,6 +135,9 @@ export async function runHaStack(env: NodeJS.ProcessEnv = process.env): Promise<
     const adminUrl = cluster.primaryUrl();
     await ensureStanza(cluster.info(), cluster.superuserPassword, (m) => say(`pgBackRest: ${m}`));
     await migrate(adminUrl, { forceUnlock: false, log: (m) => say(`migrations: ${m}`) });
+    // A fresh cluster gets tenant default's all-scope key, as `npm run stack` does (src/auth/first-run-key.ts).
+    const authRequired = !/^(0|false|no|off)$/i.test(env.AUTH_REQUIRED ?? '');
+    if (authRequired) await ensureFirstRunKey(adminUrl, haKeyFile(dir), say);
 
     const logFile = join(dir, 'pgbouncer.log');
     front = await startFrontBouncer({
@@ -172,7 +177,8 @@ export async function runHaStack(env: NodeJS.ProcessEnv = process.env): Promise<
       '',
       `[ha-stack] ready in ${((performance.now() - started) / 1000).toFixed(1)} s: app on ${file.apiUrl} → PgBouncer :${pgbouncerPort} → HAProxy :${cluster.layout.ports.haproxyPrimary} → primary`,
       ...members.map((m) => `[ha-stack]   ${m.name} ${m.role} ${m.state} 127.0.0.1:${m.port}`),
-      `[ha-stack]   ${haStackFile(dir)} · npm run pools -- --ha · patronictl -c ${cluster.info().nodes[0]!.patroniConfig} list · Ctrl-C stops`,
+      ...(authRequired ? [`[ha-stack]   curl -s -X POST ${file.apiUrl}/api/v1/wallets/ -H "Authorization: Bearer $(cat ${haKeyFile(dir)})"`] : []),
+      `[ha-stack]   ${haStackFile(dir)} · npx tsx tools/ha/ha-pools.ts · patronictl -c ${cluster.info().nodes[0]!.patroniConfig} list · Ctrl-C stops`,
       '',
     ].join('\n'));
   } catch (error) {
