@@ -90,14 +90,14 @@ async function primary(): Promise<void> {
     // A scrape of the shared port reaches one worker; this one sums them all. Bound before any
     // worker starts, so a taken port is one clear line, not workers failing on a closed channel.
     try {
-      metrics = await serveClusterMetrics(config.host, config.clusterMetricsPort);
+      metrics = await serveClusterMetrics(config.clusterMetricsHost, config.clusterMetricsPort);
     } catch (error) {
       const inUse = (error as NodeJS.ErrnoException).code === 'EADDRINUSE';
-      console.error(`[cluster] cannot serve the workers' summed metrics on ${config.host}:${config.clusterMetricsPort}: ` +
+      console.error(`[cluster] cannot serve the workers' summed metrics on ${config.clusterMetricsHost}:${config.clusterMetricsPort}: ` +
         (inUse ? 'the port is in use. Set CLUSTER_METRICS_PORT to a free port (0 turns this endpoint off).' : (error as Error).message));
       process.exit(2);
     }
-    say(`metrics of all workers on http://${config.host}:${metrics.port}/metrics`);
+    say(`metrics of all workers on http://${config.clusterMetricsHost}:${metrics.port}/metrics (management listener, no API key)`);
   }
   say(`starting ${config.webConcurrency} worker(s) on port ${config.port}`);
   for (let i = 0; i < config.webConcurrency; i++) fork();

@@ -44,6 +44,11 @@ export interface Config {
   dashboardHistoryLength: number;
   /** Under WEB_CONCURRENCY (node:cluster) the primary serves the workers' summed /metrics here; 0: off. */
   clusterMetricsPort: number;
+  /**
+   * Where that management listener binds. It has no API keys (its /metrics names wallet ids), so
+   * 127.0.0.1 by default; Compose sets 0.0.0.0 and only `expose`s the port to its own network.
+   */
+  clusterMetricsHost: string;
   logLevel: string;
   bodyLimitBytes: number;
   /** App processes behind one port (src/topology/cluster.ts: `npm run stack`, the container); `npm start` runs one. */
@@ -213,6 +218,7 @@ export function loadConfig(env: Env = process.env): Config {
     dashboardIntervalMs: read.int('DASHBOARD_INTERVAL_MS', 2000, 100, 60000),
     dashboardHistoryLength: read.int('DASHBOARD_HISTORY_LENGTH', 180, 10, 10000),
     clusterMetricsPort: read.int('CLUSTER_METRICS_PORT', 9464, 0, 65535),
+    clusterMetricsHost: read.string('CLUSTER_METRICS_HOST', '127.0.0.1'),
     logLevel: read.string('LOG_LEVEL', 'info'),
     bodyLimitBytes: read.int('BODY_LIMIT_BYTES', 16384, 256, 10485760),
     webConcurrency: read.int('WEB_CONCURRENCY', 2, 1, 64),
