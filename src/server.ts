@@ -4,9 +4,10 @@
  */
 import closeWithGrace from 'close-with-grace';
 import { buildApp } from './app.js';
-import { ConfigError, loadConfig } from './config.js';
-import { prepareDatabase } from './db/bootstrap.js';
+import { type Config, ConfigError, loadConfig } from './config.js';
+import { type PreparedDatabase, prepareDatabase } from './db/bootstrap.js';
 import { createDatabase } from './db/database.js';
+import { assertPortFree } from './lib/free-port.js';
 
 /** After the grace period, how long closing the pool and PostgreSQL may take before we exit anyway. */
 const shutdownCleanupMs = 30_000;
@@ -26,7 +27,23 @@ async function main(): Promise<void> {
     }
     throw error;
   }
+  try {
+    // Before the database and the migrations: a second `npm start` says so at once.
+    await assertPortFree(config.host, config.port, 'the API', 'PORT');
+  } catch (error) {
+    console.error(`[wallet-service] ${(error as Error).message}`);
+    process.exit(1);
+  }
   const database = await prepareDatabase(config, say);
+  try {
+    await serve(config, database);
+  } catch (error) {
+    await database.stop(); // leave the embedded PostgreSQL as we found it
+    throw error;
+  }
+}
+
+async function serve(config: Config, database: PreparedDatabase): Promise<void> {
   const db = createDatabase({
     url: database.url,
     poolSizeMax: config.poolSizeMax,

@@ -81,7 +81,7 @@ describe.skipIf(viaPgbouncer)('embedded PostgreSQL', () => {
     }
     await expect(query(killed.url, 'SELECT 1')).rejects.toThrow(); // the orphan is gone
     await expect(query(next.url, 'SELECT 1')).rejects.toThrow(); // and we stopped ours
-  });
+  }, 180_000); // two Liquibase runs (a JVM each) on 2 shared cores
 
   it('joins a cluster that a live process runs and leaves it running', async () => {
     const dataDir = join(home, 'shared');

@@ -308,6 +308,7 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
     async stop() {
       if (stopped) return;
       stopped = true;
+      if (!existsSync(metaDir(dataDir))) return; // the cluster was removed (its server with it, or an orphan for the next start)
       await leases.withLock(async () => {
         leases.release(joined.lease);
         const others = leases.live();

@@ -12,3 +12,18 @@ export function freePort(): Promise<number> {
     });
   });
 }
+
+/**
+ * Fails with a message naming the variable to change when `port` is taken on `host`, so a start
+ * that would fail late (after the database, the migrations) fails first, in one line.
+ */
+export async function assertPortFree(host: string, port: number, what: string, variable: string): Promise<void> {
+  await new Promise<void>((resolve, reject) => {
+    const server = createServer();
+    server.unref();
+    server.once('error', (error: NodeJS.ErrnoException) => reject(new Error(error.code === 'EADDRINUSE'
+      ? `port ${port} (${what}) is already in use: stop what uses it or set ${variable}`
+      : `cannot listen on ${host}:${port} (${what}): ${error.message}`)));
+    server.listen(port, host, () => server.close(() => resolve()));
+  });
+}

@@ -19,6 +19,8 @@ import { type AppProcess, startAppProcess } from '../../tools/stack/app-process.
 // These start clusters of their own and never touch the suite's database: the direct pass of CI runs
 // them, the pass through PgBouncer (TEST_VIA_PGBOUNCER) would only repeat them.
 const viaPgbouncer = /^(1|true)$/i.test(process.env.TEST_VIA_PGBOUNCER ?? '');
+/** Each test starts services that run Liquibase (a JVM, seconds each on 2 shared cores). */
+const heavyTestMs = 240_000;
 const home = mkdtempSync(join(tmpdir(), 'wallet-operator-'));
 chmodSync(home, 0o755); // PostgreSQL runs as the postgres user when we are root
 const started: AppProcess[] = [];
@@ -97,6 +99,14 @@ describe.skipIf(viaPgbouncer)('the embedded cluster of a running service', () =>
     expect(migrate.output).toMatch(/joining the embedded PostgreSQL/);
     expect(await deposit(service.url, wallet.id)).toBe('200 SUCCESS');
 
+    // A second `npm start` on the same port says so before touching the database.
+    const samePort = await runScript('src/server.ts', {
+      EMBEDDED_PG_DIR: dataDir, EMBEDDED_PG_PORT: String(pgPort), PORT: new URL(service.url).port, HOST: '127.0.0.1', AUTH_REQUIRED: 'false',
+    });
+    expect(samePort.code).toBe(1);
+    expect(samePort.output.trim()).toBe(`[wallet-service] port ${new URL(service.url).port} (the API) is already in use: stop what uses it or set PORT`);
+    expect(await deposit(service.url, wallet.id)).toBe('200 SUCCESS');
+
     const second = await npmStart(dataDir, await freePort(), 'second');
     expect(await deposit(second.url, wallet.id)).toBe('200 SUCCESS');
     await second.stop(30_000);
@@ -104,10 +114,10 @@ describe.skipIf(viaPgbouncer)('the embedded cluster of a running service', () =>
     expect(await deposit(service.url, wallet.id)).toBe('200 SUCCESS');
 
     const balance = (await (await fetch(`${service.url}/api/v1/wallets/${wallet.id}`)).json()) as { balance: string };
-    expect(balance.balance).toBe('4.00');
+    expect(balance.balance).toBe('5.00');
     await service.stop(30_000); // the last user: its database stops with it
     expect(await portOpen(pgPort)).toBe(false);
-  });
+  }, heavyTestMs);
 
   it('stops cleanly on Ctrl-C (SIGINT to the process group): exit 0, no warning, PostgreSQL stopped', async () => {
     const pgPort = await freePort();
@@ -138,5 +148,5 @@ describe.skipIf(viaPgbouncer)('the embedded cluster of a running service', () =>
     // The server is stopped after the pool closed, not by the same Ctrl-C under the app's feet.
     expect(log).not.toMatch(/idle database connection/);
     expect(await portOpen(pgPort)).toBe(false);
-  });
+  }, heavyTestMs);
 });

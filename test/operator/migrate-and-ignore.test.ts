@@ -33,7 +33,7 @@ describe.skipIf(viaPgbouncer)('npm run migrate', () => {
     } finally {
       await postgres.stop();
     }
-  });
+  }, 180_000); // two Liquibase runs (a JVM each) on 2 shared cores
 
   it('words one new changeset in the singular', () => {
     expect(describeMigration(['a.sql::1'], ['a.sql::1', 'b.sql::2'], 5)).toBe('applied 1 changeset (Liquibase 5 ms): b.sql::2');

@@ -10,9 +10,9 @@
  * started by the shared launcher (tools/stack/launcher.ts, tools/stack/app-process.ts).
  */
 import { appendFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { prettyFactory } from 'pino-pretty';
+import { assertPortFree } from '../../src/lib/free-port.js';
 import { type FrontBouncer, type FrontBouncerSecrets, generateSecrets } from '../pgbouncer/front-bouncer.js';
 import { type AppProcess, startAppProcess } from './app-process.js';
 import { launchDatabase, type LaunchedDatabase } from './launcher.js';
@@ -36,14 +36,6 @@ function loadSecrets(stackDir: string, env: NodeJS.ProcessEnv): FrontBouncerSecr
     adminPassword: env.PGBOUNCER_ADMIN_PASSWORD || stored.adminPassword,
     statsPassword: env.PGBOUNCER_STATS_PASSWORD || stored.statsPassword,
   };
-}
-
-async function assertPortFree(host: string, port: number, what: string, variable: string): Promise<void> {
-  await new Promise<void>((resolvePort, reject) => {
-    const server = createServer();
-    server.once('error', () => reject(new Error(`port ${port} (${what}) is already in use: stop what uses it or set ${variable}`)));
-    server.listen(port, host, () => server.close(() => resolvePort()));
-  });
 }
 
 /** A stack killed with SIGKILL leaves PgBouncer and the app running: stop them first. */
