@@ -5,14 +5,14 @@
  * first write that failed (FAILED, PENDING, 503, no answer) to the first SUCCESS of a write begun
  * after it; and the longest gap between two SUCCESS answers.
  */
-import { randomUUID } from 'node:crypto';
 import { checkAgainstLedger, type Verdict } from './check.js';
 import { type HaFault, haFaults } from './ha-scenarios.js';
 import { HaFaultStack } from './ha-stack.js';
-import { type Attempt, LoadDriver, type LoadOptions } from './load.js';
-import { formatMs, notesAndViolations, runOneByOne } from './suite.js';
+import { type Attempt, LoadDriver } from './load.js';
+import { createWallets, faultLoad, formatMs, notesAndViolations, probeDeposit, resolvePending, runOneByOne } from './suite.js';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+/** Failovers take longer than a single-node restart: PENDING answers get longer to resolve. */
 const pendingResolveBoundMs = 60_000;
 
 export interface HaSuiteOptions {
@@ -31,23 +31,6 @@ export interface HaFaultResult {
   notes: string[];
 }
 
-function loadOptions(quick: boolean, hot: string[], cold: string[]): LoadOptions {
-  return {
-    hotWallets: hot, coldWallets: cold, hotShare: 0.5, keyedShare: 0.5, depositShare: 0.6,
-    concurrency: 32, ratePerSecond: quick ? 100 : 200, requestTimeoutMs: 30_000, keyedAttemptsMax: 10, readShare: 0.1,
-  };
-}
-
-async function createWallets(url: string, n: number): Promise<string[]> {
-  const ids: string[] = [];
-  while (ids.length < n) {
-    const res = await fetch(`${url}/api/v1/wallets/`, { method: 'POST', signal: AbortSignal.timeout(10_000) });
-    if (res.status !== 200) throw new Error(`creating wallets: ${res.status} ${await res.text()}`);
-    ids.push(((await res.json()) as { id: string }).id);
-  }
-  return ids;
-}
-
 const failed = (a: Attempt) => a.kind === 'FAILED' || a.kind === 'PENDING' || a.kind === 'OVERLOADED_503' || a.kind === 'NO_RESPONSE' || a.kind === 'UNEXPECTED';
 
 export function unavailability(attempts: Attempt[], injectedAt: number): { unavailableMs: number; successGapMs: number } {
@@ -64,30 +47,12 @@ export function unavailability(attempts: Attempt[], injectedAt: number): { unava
   return { unavailableMs, successGapMs };
 }
 
-/** GET /operations/{id} for every PENDING answer until it says 200 (applied) or 404 (not). */
-async function resolvePending(stack: HaFaultStack, driver: LoadDriver): Promise<void> {
-  const deadline = performance.now() + pendingResolveBoundMs;
-  for (const r of driver.requests) {
-    for (const a of r.attempts.filter((x) => x.kind === 'PENDING')) {
-      a.resolved = 'UNRESOLVED';
-      while (a.resolved === 'UNRESOLVED' && performance.now() < deadline) {
-        try {
-          const res = await fetch(`${stack.liveApps()[0]!.url}/api/v1/wallets/${r.walletId}/operations/${a.operationId}`, { signal: AbortSignal.timeout(10_000) });
-          if (res.status === 404) a.resolved = 'ABSENT';
-          else if (res.status === 200) a.resolved = ((await res.json()) as { status: 'SUCCESS' | 'REJECTED' }).status;
-        } catch { /* retry */ }
-        if (a.resolved === 'UNRESOLVED') await sleep(200);
-      }
-    }
-  }
-}
-
 export async function runHaFault(stack: HaFaultStack, fault: HaFault, quick: boolean, log: (line: string) => void): Promise<HaFaultResult> {
   const notes: string[] = [];
   const ctx = { cluster: stack.cluster, note: (line: string) => { notes.push(line); log(`    ${line}`); } };
   const [probe, ...wallets] = await createWallets(stack.liveApps()[0]!.url, quick ? 41 : 81);
   const hot = wallets.slice(0, 3);
-  const driver = new LoadDriver({ apps: () => stack.liveApps().map((a) => ({ index: a.index, url: a.url })) }, loadOptions(quick, hot, wallets.slice(3)));
+  const driver = new LoadDriver({ apps: () => stack.liveApps().map((a) => ({ index: a.index, url: a.url })) }, faultLoad(hot, wallets.slice(3), { ratePerSecond: quick ? 100 : 200, requestTimeoutMs: 30_000, keyedAttemptsMax: 10 }));
   await driver.seed(hot, '100000.00');
   const startsBefore = stack.apps.map((a) => a.starts);
   driver.start();
@@ -99,18 +64,14 @@ export async function runHaFault(stack: HaFaultStack, fault: HaFault, quick: boo
   await sleep(quick ? 2000 : 4000);
   await driver.stop();
   log(`  load stopped: ${driver.requests.length} requests`);
-  await resolvePending(stack, driver);
+  await resolvePending(stack, driver, pendingResolveBoundMs);
 
   const verdict = await checkAgainstLedger(stack.admin, driver.requests, wallets);
   const measured = unavailability(driver.requests.flatMap((r) => r.attempts), injectedAt);
   // The service recovers by itself: a new operation succeeds on every app, none was restarted.
   for (const app of stack.liveApps()) {
-    const res = await fetch(`${app.url}/api/v1/wallets/${probe}/operation`, {
-      method: 'POST', signal: AbortSignal.timeout(30_000),
-      headers: { 'content-type': 'application/json', 'idempotency-key': `probe-${randomUUID()}` },
-      body: JSON.stringify({ operation_type: 'DEPOSIT', amount: '0.01' }),
-    }).then((r) => r.json() as Promise<{ status?: string }>).catch(() => ({ status: 'no answer' }));
-    if (res.status !== 'SUCCESS') verdict.violations.push(`app ${app.index} answered ${res.status} after the fault healed`);
+    const status = await probeDeposit(app.url, probe!, 30_000);
+    if (status !== 'SUCCESS') verdict.violations.push(`app ${app.index} answered ${status} after the fault healed`);
   }
   stack.apps.forEach((app, i) => {
     if (app.exited) verdict.violations.push(`app ${i} is not running after the fault`);

@@ -33,14 +33,12 @@ const pendingResolveBoundMs = 30_000;
 /** READ_BUDGET_MS (5 s) plus one query that hangs up to the client-side query timeout (6 s), with slack. */
 export const readBoundMs = 15_000;
 
-function loadOptions(quick: boolean, hot: string[], cold: string[]): LoadOptions {
-  return {
-    hotWallets: hot, coldWallets: cold, hotShare: 0.5, keyedShare: 0.5, depositShare: 0.6,
-    concurrency: 32, ratePerSecond: quick ? 150 : 250, requestTimeoutMs: 25_000, keyedAttemptsMax: 8, readShare: 0.1,
-  };
+/** The suites' load: half of it on 3 hot wallets, half keyed, 60 % deposits, 10 % reads; rates and bounds per suite. */
+export function faultLoad(hot: string[], cold: string[], bounds: Pick<LoadOptions, 'ratePerSecond' | 'requestTimeoutMs' | 'keyedAttemptsMax'>): LoadOptions {
+  return { hotWallets: hot, coldWallets: cold, hotShare: 0.5, keyedShare: 0.5, depositShare: 0.6, concurrency: 32, readShare: 0.1, ...bounds };
 }
 
-async function createWallets(url: string, n: number): Promise<string[]> {
+export async function createWallets(url: string, n: number): Promise<string[]> {
   const ids: string[] = [];
   while (ids.length < n) {
     const res = await fetch(`${url}/api/v1/wallets/`, { method: 'POST', signal: AbortSignal.timeout(10_000) });
@@ -50,20 +48,27 @@ async function createWallets(url: string, n: number): Promise<string[]> {
   return ids;
 }
 
+/** A keyed 0.01 deposit on the probe wallet: the operation status, or "no answer". */
+export async function probeDeposit(appUrl: string, probeWallet: string, timeoutMs: number): Promise<string> {
+  try {
+    const res = await fetch(`${appUrl}/api/v1/wallets/${probeWallet}/operation`, {
+      method: 'POST', signal: AbortSignal.timeout(timeoutMs),
+      headers: { 'content-type': 'application/json', 'idempotency-key': `probe-${randomUUID()}` },
+      body: JSON.stringify({ operation_type: 'DEPOSIT', amount: '0.01' }),
+    });
+    const body = (await res.json()) as { status?: string };
+    return res.status === 200 ? String(body.status) : `${res.status}`;
+  } catch {
+    return 'no answer';
+  }
+}
+
 /** Time until every live app has completed a probe operation (a keyed 0.01 deposit on the probe wallet). */
 async function measureRecovery(stack: FaultStack, probeWallet: string, since: number): Promise<number> {
   const apps = stack.liveApps();
   const times = await Promise.all(apps.map(async (app) => {
     for (;;) {
-      try {
-        const res = await fetch(`${app.url}/api/v1/wallets/${probeWallet}/operation`, {
-          method: 'POST', signal: AbortSignal.timeout(recoveryBoundMs),
-          headers: { 'content-type': 'application/json', 'idempotency-key': `probe-${randomUUID()}` },
-          body: JSON.stringify({ operation_type: 'DEPOSIT', amount: '0.01' }),
-        });
-        const body = (await res.json()) as { status?: string };
-        if (res.status === 200 && body.status === 'SUCCESS') return performance.now() - since;
-      } catch { /* still down */ }
+      if (await probeDeposit(app.url, probeWallet, recoveryBoundMs) === 'SUCCESS') return performance.now() - since;
       if (performance.now() - since > recoveryBoundMs * 2) return Number.POSITIVE_INFINITY;
       await sleep(50);
     }
@@ -72,8 +77,8 @@ async function measureRecovery(stack: FaultStack, probeWallet: string, since: nu
 }
 
 /** GET /operations/{id} for every PENDING answer until it says 200 (applied) or 404 (not). */
-async function resolvePending(stack: FaultStack, driver: LoadDriver): Promise<void> {
-  const deadline = performance.now() + pendingResolveBoundMs;
+export async function resolvePending(stack: { liveApps(): Array<{ url: string }> }, driver: LoadDriver, boundMs: number): Promise<void> {
+  const deadline = performance.now() + boundMs;
   for (const r of driver.requests) {
     for (const a of r.attempts.filter((x) => x.kind === 'PENDING')) {
       a.resolved = 'UNRESOLVED';
@@ -99,7 +104,7 @@ export async function runFault(stack: FaultStack, fault: Fault, quick: boolean, 
   const hot = wallets.slice(0, 3);
   const cold = wallets.slice(3);
   const driver = new LoadDriver({ apps: () => stack.liveApps().map((a) => ({ index: a.index, url: a.url })) },
-    loadOptions(quick, hot, cold));
+    faultLoad(hot, cold, { ratePerSecond: quick ? 150 : 250, requestTimeoutMs: 25_000, keyedAttemptsMax: 8 }));
   await driver.seed(hot, '100000.00');
   const startsBefore = stack.apps.map((a) => a.starts);
 
@@ -121,7 +126,7 @@ export async function runFault(stack: FaultStack, fault: Fault, quick: boolean, 
   await sleep(quick ? 1000 : 1500);
   await driver.stop();
   log(`  load stopped: ${driver.requests.length} requests; fault lasted ${Math.round(healedAt - injectedAt)} ms`);
-  await resolvePending(stack, driver);
+  await resolvePending(stack, driver, pendingResolveBoundMs);
 
   const verdict = await checkAgainstLedger(stack.admin, driver.requests, wallets);
   const probeBooks = await reconcile(stack.admin, { walletIds: [probeWallet!] });

@@ -11,8 +11,8 @@ export interface RunOutput {
   runDir: string;
   /** With --publish: the folder whose <publishName>.<ext> files are replaced. */
   publishDir?: string;
-  /** The published files' name without extension (default latest). */
-  publishName?: string;
+  /** The published files' name without extension: latest (or <kind>-latest). */
+  publishName: string;
 }
 
 /** Pure: the run's folder (a timestamp under <tool>/runs unless --out names one) and, when publishing, <tool>/results. */
@@ -24,13 +24,13 @@ export function planRunOutput(options: {
   const stamp = `${options.startedAt.replace(/[:.]/g, '-')}${options.kind ? `-${options.kind}` : ''}`;
   const runDir = options.out !== undefined ? resolve(options.out) : join(options.root, options.tool, 'runs', stamp);
   const publishName = options.kind ? `${options.kind}-latest` : 'latest';
-  return { runDir, ...(options.publish ? { publishDir: join(options.root, options.tool, 'results'), publishName } : {}) };
+  return { runDir, publishName, ...(options.publish ? { publishDir: join(options.root, options.tool, 'results') } : {}) };
 }
 
 /** Writes report.<ext> into the run's folder and, when publishing, latest.<ext>; returns the paths written. */
 export function writeRunOutput(output: RunOutput, files: Record<string, string>): string[] {
   const written: string[] = [];
-  for (const [dir, base] of [[output.runDir, 'report'], [output.publishDir, output.publishName ?? 'latest']] as const) {
+  for (const [dir, base] of [[output.runDir, 'report'], [output.publishDir, output.publishName]] as const) {
     if (dir === undefined) continue;
     mkdirSync(dir, { recursive: true });
     for (const [ext, text] of Object.entries(files)) {
@@ -47,7 +47,7 @@ export function describeRunOutput(output: RunOutput, cwd: string = process.cwd()
   const shown = (path: string) => (relative(cwd, path).startsWith('..') ? path : relative(cwd, path) || '.');
   const lines = [`Results of this run: ${shown(output.runDir)}/`];
   lines.push(output.publishDir
-    ? `Published: ${shown(output.publishDir)}/${output.publishName ?? 'latest'}.* (commit them to update the docs)`
-    : 'Not published: add --publish to replace the committed latest.* results');
+    ? `Published: ${shown(output.publishDir)}/${output.publishName}.* (commit them to update the docs)`
+    : `Not published: add --publish to replace the committed ${output.publishName}.* results`);
   return lines.join('\n');
 }

@@ -144,22 +144,22 @@ describe('bench and fault-suite run output', () => {
 
   it('writes a run to its own ignored folder unless told otherwise, and publishes only on request', () => {
     expect(planRunOutput({ root: '/repo', tool: 'bench', publish: false, startedAt }))
-      .toEqual({ runDir: '/repo/bench/runs/2026-11-25T12-00-00-123Z' });
+      .toEqual({ runDir: '/repo/bench/runs/2026-11-25T12-00-00-123Z', publishName: 'latest' });
     expect(planRunOutput({ root: '/repo', tool: 'faults', out: '/tmp/f', publish: true, startedAt }))
       .toEqual({ runDir: '/tmp/f', publishDir: '/repo/faults/results', publishName: 'latest' });
     expect(planRunOutput({ root: '/repo', tool: 'faults', publish: true, startedAt, kind: 'ha' }))
       .toEqual({ runDir: '/repo/faults/runs/2026-11-25T12-00-00-123Z-ha', publishDir: '/repo/faults/results', publishName: 'ha-latest' });
-    expect(describeRunOutput({ runDir: '/repo/bench/runs/x' }, '/repo')).toBe(
+    expect(describeRunOutput({ runDir: '/repo/bench/runs/x', publishName: 'latest' }, '/repo')).toBe(
       'Results of this run: bench/runs/x/\nNot published: add --publish to replace the committed latest.* results');
-    expect(describeRunOutput({ runDir: '/tmp/x', publishDir: '/repo/bench/results' }, '/repo')).toContain('Published: bench/results/latest.*');
+    expect(describeRunOutput({ runDir: '/tmp/x', publishDir: '/repo/bench/results', publishName: 'latest' }, '/repo')).toContain('Published: bench/results/latest.*');
   });
 
   it('writes report.* in the run folder and latest.* only when publishing', () => {
     const dir = mkdtempSync(join(tmpdir(), 'run-output-'));
     try {
-      writeRunOutput({ runDir: join(dir, 'run') }, { md: 'm', json: '{}' });
+      writeRunOutput({ runDir: join(dir, 'run'), publishName: 'latest' }, { md: 'm', json: '{}' });
       expect(readdirSync(dir)).toEqual(['run']);
-      writeRunOutput({ runDir: join(dir, 'run2'), publishDir: join(dir, 'results') }, { md: 'm', svg: '<svg/>' });
+      writeRunOutput({ runDir: join(dir, 'run2'), publishDir: join(dir, 'results'), publishName: 'latest' }, { md: 'm', svg: '<svg/>' });
       expect(readdirSync(join(dir, 'run2')).sort()).toEqual(['report.md', 'report.svg']);
       expect(readdirSync(join(dir, 'results')).sort()).toEqual(['latest.md', 'latest.svg']);
     } finally {
