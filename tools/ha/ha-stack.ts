@@ -27,6 +27,7 @@ import { ensureStanza } from './pgbackrest.js';
 const say = (message: string) => console.log(`[ha-stack] ${message}`);
 const appStartTimeoutMs = 60_000;
 const appStopTimeoutMs = 45_000;
+const leftoverStopTimeoutMs = 30_000;
 
 export interface HaStackFile {
   apiUrl: string;
@@ -73,6 +74,42 @@ export function loadHaSecrets(dir: string): StoredSecrets {
   return stored;
 }
 
+function aliveAs(pid: number | undefined, pattern: RegExp): boolean {
+  if (!pid) return false;
+  try {
+    return pattern.test(readFileSync(`/proc/${pid}/cmdline`, 'utf8')); // a reused pid runs something else
+  } catch {
+    return false; // gone
+  }
+}
+
+/**
+ * A stack killed with SIGKILL leaves its processes running: stop them as Ctrl-C would (the app,
+ * PgBouncer, HAProxy, Patroni, which stops its PostgreSQL, then etcd) before starting again.
+ */
+async function stopLeftovers(dir: string): Promise<void> {
+  const file = haStackFile(dir);
+  if (!existsSync(file)) return;
+  const left = JSON.parse(readFileSync(file, 'utf8')) as Partial<HaStackFile>;
+  const steps: Array<{ what: string; pids: Array<number | undefined>; pattern: RegExp }> = [
+    { what: 'app', pids: [left.app?.pid], pattern: /cluster\.ts/ },
+    { what: 'PgBouncer', pids: [left.pgbouncer?.pid], pattern: /pgbouncer/ },
+    { what: 'HAProxy', pids: [left.cluster?.haproxy.pid], pattern: /haproxy/ },
+    { what: 'Patroni', pids: left.cluster?.nodes.map((n) => n.pid) ?? [], pattern: /patroni/ },
+    { what: 'etcd', pids: [left.cluster?.etcd.pid], pattern: /etcd/ },
+  ];
+  for (const step of steps) {
+    const pids = step.pids.filter((pid) => aliveAs(pid, step.pattern)) as number[];
+    if (pids.length === 0) continue;
+    say(`stopping the ${step.what} left running by an earlier run (pid ${pids.join(', ')})`);
+    for (const pid of pids) process.kill(pid, 'SIGTERM');
+    const deadline = Date.now() + leftoverStopTimeoutMs;
+    while (pids.some((pid) => aliveAs(pid, step.pattern)) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
+    for (const pid of pids.filter((p) => aliveAs(p, step.pattern))) process.kill(pid, 'SIGKILL');
+  }
+  rmSync(file, { force: true });
+}
+
 async function waitForReady(url: string, app: ChildProcess): Promise<void> {
   const deadline = Date.now() + appStartTimeoutMs;
   for (;;) {
@@ -93,6 +130,7 @@ export async function runHaStack(env: NodeJS.ProcessEnv = process.env): Promise<
   const pgbouncerPort = int(env, 'PGBOUNCER_PORT', 6432);
   const host = env.HOST || '0.0.0.0';
   const secrets = loadHaSecrets(dir);
+  await stopLeftovers(dir);
 
   let cluster: HaCluster | undefined;
   let front: FrontBouncer | undefined;
@@ -133,6 +171,8 @@ export async function runHaStack(env: NodeJS.ProcessEnv = process.env): Promise<
   try {
     cluster = await HaCluster.start({ home: join(dir, 'cluster'), ports: haPorts(env), secrets, log: (m) => say(m) });
     const adminUrl = cluster.primaryUrl();
+    // Written now (and completed below) so that a run killed during start-up can be cleaned up.
+    writeFileSync(haStackFile(dir), JSON.stringify({ cluster: cluster.info(), secretsFile: haSecretsFile(dir) }, null, 2), { mode: 0o600 });
     await ensureStanza(cluster.info(), cluster.superuserPassword, (m) => say(`pgBackRest: ${m}`));
     await migrate(adminUrl, { forceUnlock: false, log: (m) => say(`migrations: ${m}`) });
     // A fresh cluster gets tenant default's all-scope key, as `npm run stack` does (src/auth/first-run-key.ts).
