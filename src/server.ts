@@ -2,6 +2,7 @@
  * Starts the service: config → database (embedded or DATABASE_URL) → migrations → app → listen.
  * This file owns the process (signals, exit codes); app.ts installs no signal handlers.
  */
+import cluster from 'node:cluster';
 import closeWithGrace from 'close-with-grace';
 import { buildApp } from './app.js';
 import { type Config, ConfigError, loadConfig } from './config.js';
@@ -68,7 +69,14 @@ async function serve(config: Config, database: PreparedDatabase): Promise<void> 
   // signal, 1 after an uncaught error or when all this takes longer than the bound below; a
   // second signal exits at once.
   const graceMs = config.shutdownGraceMs;
+  if (cluster.isWorker) {
+    // A worker is stopped by its primary (src/cluster.ts) with one SIGTERM. A terminal's Ctrl-C
+    // reaches the whole process group: were it handled here too, the primary's SIGTERM would be
+    // a second signal, and close-with-grace would exit without draining.
+    process.on('SIGINT', () => undefined);
+  }
   closeWithGrace({
+    skip: cluster.isWorker ? ['SIGINT'] : [],
     delay: graceMs + shutdownCleanupMs,
     logger: false,
     onTimeout: () => console.error(`[wallet-service] shutdown took longer than ${graceMs + shutdownCleanupMs} ms: exiting`),

@@ -81,7 +81,9 @@ export async function startAppProcess(options: AppProcessOptions): Promise<AppPr
   const logTail = (lines = outputTailLines) => (toFile ? tail(toFile, lines) : recent.slice(-lines).join('\n'));
   const signal = (name: NodeJS.Signals) => {
     try {
-      if (options.detached && child.pid) process.kill(-child.pid, name); // the workers too
+      // SIGTERM to the server or the cluster's primary only: the primary stops its workers, and a
+      // worker signalled twice would not drain. SIGKILL to the whole group, workers included.
+      if (name === 'SIGKILL' && options.detached && child.pid) process.kill(-child.pid, name);
       else child.kill(name);
     } catch { /* already gone */ }
   };
