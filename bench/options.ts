@@ -1,5 +1,5 @@
 /** Command-line options of `npm run bench`. Pure: parse and validate, or explain. */
-import { parseArgs } from 'node:util';
+import { parseArgs, type ParseArgsConfig } from 'node:util';
 
 export interface BenchOptions {
   mode: 'quick' | 'full' | 'custom';
@@ -50,6 +50,15 @@ Exit status: 0 when every check passed, 1 when any failed, 2 on bad options.`;
 
 export class OptionsError extends Error {}
 
+/** node:util parseArgs, strict (unknown options and stray arguments refused), its errors as OptionsError. Shared with faults/options.ts. */
+export function parseStrict<const T extends NonNullable<ParseArgsConfig['options']>>(argv: string[], options: T) {
+  try {
+    return parseArgs({ args: argv, strict: true, options }).values;
+  } catch (error) {
+    throw new OptionsError((error as Error).message);
+  }
+}
+
 function positive(name: string, raw: string | undefined, fallback: number): number {
   if (raw === undefined) return fallback;
   if (!/^\d+$/.test(raw) || Number(raw) < 1) throw new OptionsError(`${name} must be a positive whole number (got ${JSON.stringify(raw)})`);
@@ -57,32 +66,23 @@ function positive(name: string, raw: string | undefined, fallback: number): numb
 }
 
 export function parseBenchOptions(argv: string[]): BenchOptions {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      strict: true,
-      options: {
-        quick: { type: 'boolean', default: false },
-        duration: { type: 'string' },
-        warmup: { type: 'string' },
-        connections: { type: 'string' },
-        scenarios: { type: 'string' },
-        url: { type: 'string' },
-        'db-url': { type: 'string' },
-        'via-pgbouncer': { type: 'boolean', default: false },
-        'no-pgbench': { type: 'boolean', default: false },
-        'no-ceiling': { type: 'boolean', default: false },
-        'request-timeout': { type: 'string' },
-        out: { type: 'string' },
-        publish: { type: 'boolean', default: false },
-        'cpu-prof': { type: 'string' },
-        help: { type: 'boolean', default: false },
-      },
-    }));
-  } catch (error) {
-    throw new OptionsError((error as Error).message);
-  }
+  const values = parseStrict(argv, {
+    quick: { type: 'boolean', default: false },
+    duration: { type: 'string' },
+    warmup: { type: 'string' },
+    connections: { type: 'string' },
+    scenarios: { type: 'string' },
+    url: { type: 'string' },
+    'db-url': { type: 'string' },
+    'via-pgbouncer': { type: 'boolean', default: false },
+    'no-pgbench': { type: 'boolean', default: false },
+    'no-ceiling': { type: 'boolean', default: false },
+    'request-timeout': { type: 'string' },
+    out: { type: 'string' },
+    publish: { type: 'boolean', default: false },
+    'cpu-prof': { type: 'string' },
+    help: { type: 'boolean', default: false },
+  });
   const quick = values.quick === true;
   const custom = values.duration !== undefined || values.connections !== undefined || values.scenarios !== undefined;
   const connections = (values.connections ?? '10,100,500').split(',').map((c) => positive('--connections', c.trim(), 0));

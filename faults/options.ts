@@ -1,5 +1,5 @@
 /** Command-line options of `npm run faults`. Pure: parse and validate, or explain. */
-import { parseArgs } from 'node:util';
+import { parseStrict } from '../bench/options.js';
 
 export interface FaultOptions {
   /** Shorter disturbances and a lower request rate. */
@@ -10,7 +10,7 @@ export interface FaultOptions {
   outDir: string | undefined;
   /** Also replace the committed faults/results/latest.{md,json}. */
   publish: boolean;
-  /** The HA fault suite (faults/ha-run.ts: Patroni, etcd, three PostgreSQL nodes) instead. */
+  /** The HA fault suite (faults/ha-suite.ts: Patroni, etcd, three PostgreSQL nodes) instead. */
   ha: boolean;
   help: boolean;
 }
@@ -30,26 +30,15 @@ and the results folder on stdout, and writes report.md and report.json to faults
   --help             this text
 Exit status: 0 when no fault has a violation, 1 when any has, 2 on bad options.`;
 
-export class FaultOptionsError extends Error {}
-
 export function parseFaultOptions(argv: string[]): FaultOptions {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      strict: true,
-      options: {
-        quick: { type: 'boolean', default: false },
-        only: { type: 'string', multiple: true },
-        out: { type: 'string' },
-        publish: { type: 'boolean', default: false },
-        ha: { type: 'boolean', default: false },
-        help: { type: 'boolean', default: false },
-      },
-    }));
-  } catch (error) {
-    throw new FaultOptionsError((error as Error).message);
-  }
+  const values = parseStrict(argv, {
+    quick: { type: 'boolean', default: false },
+    only: { type: 'string', multiple: true },
+    out: { type: 'string' },
+    publish: { type: 'boolean', default: false },
+    ha: { type: 'boolean', default: false },
+    help: { type: 'boolean', default: false },
+  });
   return {
     quick: values.quick === true,
     only: (values.only ?? []).flatMap((list) => list.split(',')).map((name) => name.trim()).filter(Boolean),

@@ -7,11 +7,13 @@
  */
 import { describeRunOutput, planRunOutput, writeRunOutput } from '../bench/report/run-output.js';
 import { projectRoot } from '../src/db/migrations.js';
-import { FaultOptionsError, parseFaultOptions, usage, type FaultOptions } from './options.js';
+import { OptionsError } from '../bench/options.js';
+import { parseFaultOptions, usage, type FaultOptions } from './options.js';
+import { formatHaResults, runHaFaultSuite } from './ha-suite.js';
 import { formatResults, runFaultSuite } from './suite.js';
 
 /** What either suite hands back for printing and writing. */
-export interface SuiteRun {
+interface SuiteRun {
   title: string;
   table: string;
   faults: number;
@@ -19,15 +21,26 @@ export interface SuiteRun {
   records: unknown[];
 }
 
-async function runMainSuite(options: FaultOptions): Promise<SuiteRun> {
-  const results = await runFaultSuite({ quick: options.quick, only: options.only, log: (line) => console.log(line) });
+function suiteRun<R extends { verdict: { violations: string[] } }>(
+  title: string, results: R[], format: (results: R[]) => string, record: (result: R) => unknown,
+): SuiteRun {
   return {
-    title: 'Fault suite results',
-    table: formatResults(results),
-    faults: results.length,
-    violations: results.reduce((n, r) => n + r.verdict.violations.length, 0),
-    records: results.map((r) => ({ fault: r.fault.name, what: r.fault.what, recoveryMs: r.recoveryMs, reads: r.reads, notes: r.notes, ...r.verdict })),
+    title, table: format(results), faults: results.length,
+    violations: results.reduce((n, r) => n + r.verdict.violations.length, 0), records: results.map(record),
   };
+}
+
+async function runSuite(options: FaultOptions): Promise<SuiteRun> {
+  const suite = { quick: options.quick, only: options.only, log: (line: string) => console.log(line) };
+  if (options.ha) {
+    return suiteRun('HA fault suite results', await runHaFaultSuite(suite), formatHaResults, (r) => ({
+      fault: r.fault.name, what: r.fault.what, unavailableMs: Number.isFinite(r.unavailableMs) ? Math.round(r.unavailableMs) : null,
+      successGapMs: Math.round(r.successGapMs), notes: r.notes, ...r.verdict,
+    }));
+  }
+  return suiteRun('Fault suite results', await runFaultSuite(suite), formatResults, (r) => ({
+    fault: r.fault.name, what: r.fault.what, recoveryMs: r.recoveryMs, reads: r.reads, notes: r.notes, ...r.verdict,
+  }));
 }
 
 const args = process.argv.slice(2);
@@ -35,7 +48,7 @@ let options: FaultOptions;
 try {
   options = parseFaultOptions(args);
 } catch (error) {
-  if (!(error instanceof FaultOptionsError)) throw error;
+  if (!(error instanceof OptionsError)) throw error;
   console.error(`${error.message}\n\n${usage}`);
   process.exit(2);
 }
@@ -46,7 +59,7 @@ if (options.help) {
 
 const startedAt = new Date().toISOString();
 const started = Date.now();
-const run = options.ha ? await (await import('./ha-run.js')).runHaFaults(options) : await runMainSuite(options);
+const run = await runSuite(options);
 const command = `npm run faults${args.length > 0 ? ` -- ${args.join(' ')}` : ''}`;
 console.log(`\n${run.table}\n\n${command}: ${run.faults} fault(s) in ${Math.round((Date.now() - started) / 1000)} s`);
 
