@@ -8,7 +8,7 @@
  * stays in src/ while the local tooling lives in tools/.
  */
 import cluster, { type Worker } from 'node:cluster';
-import { ConfigError, loadConfig, type Config } from './config.js';
+import { loadConfigOrExit } from './lib/load-config-or-exit.js';
 import { type ClusterMetricsServer, serveClusterMetrics } from './metrics/cluster-metrics.js';
 
 /** A worker dying more often than this is a crash loop: give up instead of spinning. */
@@ -19,20 +19,8 @@ const shutdownCleanupMs = 30_000;
 
 const say = (message: string) => console.log(`[cluster ${process.pid}] ${message}`);
 
-function readConfig(): Config {
-  try {
-    return loadConfig();
-  } catch (error) {
-    if (error instanceof ConfigError) {
-      console.error(error.message);
-      process.exit(2);
-    }
-    throw error;
-  }
-}
-
 async function primary(): Promise<void> {
-  const config = readConfig();
+  const config = loadConfigOrExit();
   if (!config.databaseUrl) {
     console.error('[cluster] WEB_CONCURRENCY workers need DATABASE_URL (PgBouncer, or PostgreSQL): each worker ' +
       'cannot start its own embedded PostgreSQL. `npm run stack` starts PostgreSQL, PgBouncer and the workers; ' +

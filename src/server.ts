@@ -5,10 +5,11 @@
 import cluster from 'node:cluster';
 import closeWithGrace from 'close-with-grace';
 import { buildApp } from './app.js';
-import { type Config, ConfigError, loadConfig } from './config.js';
+import type { Config } from './config.js';
 import { type PreparedDatabase, prepareDatabase } from './db/bootstrap.js';
 import { createDatabase } from './db/database.js';
 import { assertPortFree } from './lib/free-port.js';
+import { loadConfigOrExit } from './lib/load-config-or-exit.js';
 
 /** After the grace period, how long closing the pool and PostgreSQL may take before we exit anyway. */
 const shutdownCleanupMs = 30_000;
@@ -18,16 +19,7 @@ const idleSweepIntervalMs = 100;
 const say = (message: string) => console.log(`[wallet-service] ${message}`);
 
 async function main(): Promise<void> {
-  let config;
-  try {
-    config = loadConfig();
-  } catch (error) {
-    if (error instanceof ConfigError) {
-      console.error(error.message);
-      process.exit(2);
-    }
-    throw error;
-  }
+  const config = loadConfigOrExit();
   try {
     // Before the database and the migrations: a second `npm start` says so at once.
     await assertPortFree(config.host, config.port, 'the API', 'PORT');
