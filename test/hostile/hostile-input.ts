@@ -3,6 +3,7 @@
  * and the checks every answer must pass.
  */
 import fc from 'fast-check';
+import { formatCents } from '../../src/lib/cents.js';
 
 /** Property runs per endpoint family; FUZZ_RUNS raises it for a long soak. */
 export const fuzzRuns = Number(process.env.FUZZ_RUNS ?? 150);
@@ -24,7 +25,7 @@ export const hostileAmount: fc.Arbitrary<unknown> = fc.oneof(
   fc.string({ unit: 'grapheme', maxLength: 20 }),
   fc.double({ noNaN: false }).map((d) => d),
   fc.bigInt({ min: -(10n ** 60n), max: 10n ** 60n }).map((b) => b.toString()),
-  fc.integer({ min: 1, max: 1_000_000 }).map((n) => `${Math.floor(n / 100)}.${String(n % 100).padStart(2, '0')}`),
+  fc.integer({ min: 1, max: 1_000_000 }).map((n) => formatCents(n)),
   fc.constantFrom(null, true, false, [], {}, ['1.00'], { value: '1.00' }),
 );
 
