@@ -21,6 +21,8 @@ import { registerSwagger } from './plugins/swagger.js';
 import { validatorCompiler } from './plugins/validation.js';
 import { OperationBatcher } from './wallets/operation-batcher.js';
 import { OperationExecutor } from './wallets/operation-executor.js';
+import { transferRoutes } from './wallets/transfer-routes.js';
+import { TransferService } from './wallets/transfer-service.js';
 import { walletRoutes } from './wallets/wallet-routes.js';
 import { WalletService } from './wallets/wallet-service.js';
 
@@ -124,6 +126,9 @@ export async function buildApp({ config, db, logger }: AppOptions): Promise<Fast
     async () => ({ status: 'ok' }));
   registerReadiness(app, new ReadinessCheck(db.pool, expectedChangesets(), config.readyTimeoutMs));
   await app.register(walletRoutes(service));
+  // Transfers share the batcher: a transfer and the deposits/withdrawals of either wallet are
+  // ordered and committed together (src/wallets/operation-batcher.ts).
+  await app.register(transferRoutes(new TransferService(db.kysely, batcher, readPolicy, app.log)));
   await app.register(historyRoutes(new HistoryService(db.kysely, readPolicy, app.log)));
   registerDashboard(app, metrics.live);
   return app;

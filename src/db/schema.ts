@@ -1,6 +1,6 @@
 /** Table types for Kysely. Money columns are NUMERIC and arrive from pg as strings, never numbers. */
 import type { ColumnType, Generated } from 'kysely';
-import type { OperationType, StoredStatus } from '../wallets/operation-names.js';
+import type { LedgerType, StoredStatus } from '../wallets/operation-names.js';
 
 export interface WalletTable {
   id: string;
@@ -15,7 +15,7 @@ export interface OperationTable {
   wallet_id: string;
   id: string;
   seq: string;
-  operation_type: OperationType;
+  operation_type: LedgerType;
   amount: string;
   balance_after: string;
   status: StoredStatus;
@@ -23,6 +23,8 @@ export interface OperationTable {
   request_hash: string | null;
   /** The key id that wrote the row (NULL before access control and under AUTH_REQUIRED=false). */
   actor: string | null;
+  /** The other wallet of a transfer leg (TRANSFER_OUT / TRANSFER_IN); NULL for deposits and withdrawals. */
+  counterparty_wallet_id: string | null;
   created_at: Generated<Date>;
 }
 

@@ -1,7 +1,7 @@
 /** SQL only: one keyset page of a wallet's ledger, newest first. */
 import { sql, type Kysely } from 'kysely';
 import type { Database } from '../db/schema.js';
-import type { OperationType, StoredStatus } from '../wallets/operation-names.js';
+import type { LedgerType, StoredStatus } from '../wallets/operation-names.js';
 
 export interface HistoryQuery {
   walletId: string;
@@ -9,7 +9,7 @@ export interface HistoryQuery {
   tenant: string;
   /** Only items with a smaller seq (the cursor's position). */
   beforeSeq: string | undefined;
-  operationType: OperationType | undefined;
+  operationType: LedgerType | undefined;
   /** Inclusive lower bound on created_at. */
   createdFrom: Date | undefined;
   /** Exclusive upper bound on created_at. */
@@ -22,11 +22,12 @@ export interface HistoryRow {
   id: string;
   wallet_id: string;
   seq: string;
-  operation_type: OperationType;
+  operation_type: LedgerType;
   amount: string;
   balance_after: string;
   status: StoredStatus;
   actor: string | null;
+  counterparty_wallet_id: string | null;
   created_at: Date;
 }
 
@@ -36,7 +37,8 @@ export interface HistoryRow {
  */
 export async function findOperationsPage(db: Kysely<Database>, q: HistoryQuery): Promise<HistoryRow[]> {
   let query = db.selectFrom('operations')
-    .select(['id', 'wallet_id', 'seq', 'operation_type', 'amount', 'balance_after', 'status', 'actor', 'created_at'])
+    .select(['id', 'wallet_id', 'seq', 'operation_type', 'amount', 'balance_after', 'status', 'actor', 'counterparty_wallet_id',
+      'created_at'])
     .where('wallet_id', '=', q.walletId)
     // Evaluated once (a constant subquery), not per row.
     .where(({ exists, selectFrom }) => exists(selectFrom('wallets').select(sql`1`.as('one'))

@@ -1,7 +1,7 @@
 /** The history endpoint's schemas: validation, types (Static) and OpenAPI from one source. */
 import { Type, type Static } from 'typebox';
 import { STORED_STATUSES, type StoredStatus } from '../wallets/operation-names.js';
-import { Money, OperationType } from '../wallets/wallet-schemas.js';
+import { LedgerType, Money } from '../wallets/wallet-schemas.js';
 
 const walletIdExample = '3f1c6b1e-8a8e-4c55-9a58-1b2f2d3e4a5b';
 const cursorExample = 'eyJ2IjoxLCJ3IjoiM2YxYzZiMWUtOGE4ZS00YzU1LTlhNTgtMWIyZjJkM2U0YTViIiwicyI6IjQ5In0';
@@ -15,7 +15,7 @@ export const HistoryQuerystring = Type.Object({
   cursor: Type.Optional(Type.String({ minLength: 1, maxLength: 512,
     description: 'Opaque: the next_cursor of the previous page. Pages are stable while new operations arrive.',
     examples: [cursorExample] })),
-  operation_type: Type.Optional(OperationType),
+  operation_type: Type.Optional(LedgerType),
   created_from: Type.Optional(Type.String({ format: 'date-time', description: 'Only operations created at or after this instant',
     examples: ['2026-11-25T00:00:00Z'] })),
   created_to: Type.Optional(Type.String({ format: 'date-time', description: 'Only operations created before this instant',
@@ -27,7 +27,7 @@ export const HistoryItem = Type.Object({
   id: Type.String({ format: 'uuid' }),
   wallet_id: Type.String({ format: 'uuid' }),
   seq: Type.Integer({ description: "Position in the wallet's ledger (1, 2, 3, ...)" }),
-  operation_type: OperationType,
+  operation_type: LedgerType,
   amount: Money,
   status: Type.Unsafe<StoredStatus>({ type: 'string', enum: [...STORED_STATUSES],
     description: 'SUCCESS: applied. REJECTED: refused but kept because it carried an Idempotency-Key (balance unchanged).' }),
@@ -35,6 +35,9 @@ export const HistoryItem = Type.Object({
   actor: Type.Union([Type.String({ pattern: '^[0-9a-f]{16}$' }), Type.Null()], {
     description: 'Id of the API key that caused the operation; null for operations written without a key ' +
       '(before access control, or under AUTH_REQUIRED=false)', examples: ['4f1c9a0b2d3e5f60'] }),
+  counterparty_wallet_id: Type.Optional(Type.String({ format: 'uuid',
+    description: 'For a transfer leg (TRANSFER_OUT / TRANSFER_IN): the other wallet; the leg\'s id is the transfer id, ' +
+      'so the counterparty\'s history holds the matching leg with the same id' })),
   created_at: Type.String({ format: 'date-time' }),
   detail: Type.Optional(Type.String({ description: 'Why a REJECTED operation was refused' })),
 });

@@ -10,7 +10,7 @@ import type { RetryPolicy } from '../lib/retry.js';
 import { formatMoney, MONEY_MAX } from '../wallets/money.js';
 import { readWithRetry } from '../wallets/read-retry.js';
 import type { Caller } from '../wallets/caller.js';
-import type { OperationType } from '../wallets/operation-names.js';
+import type { LedgerType } from '../wallets/operation-names.js';
 import { InvalidInput, refusalFor, WalletNotFound } from '../wallets/wallet-errors.js';
 import { walletExists } from '../wallets/wallet-repository.js';
 import { decodeCursor, encodeCursor } from './history-cursor.js';
@@ -22,7 +22,7 @@ export interface HistoryRequest {
   walletId: string;
   limit: number;
   cursor: string | undefined;
-  operationType: OperationType | undefined;
+  operationType: LedgerType | undefined;
   createdFrom: string | undefined;
   createdTo: string | undefined;
 }
@@ -39,6 +39,7 @@ function item(row: HistoryRow): HistoryItem {
     actor: row.actor,
     created_at: row.created_at.toISOString(),
   };
+  if (row.counterparty_wallet_id !== null) view.counterparty_wallet_id = row.counterparty_wallet_id;
   // A stored refusal says why, as GET of the single operation does.
   if (row.status === 'REJECTED') view.detail = refusalFor(row.operation_type, view.balance, view.amount, MONEY_MAX).message;
   return view;

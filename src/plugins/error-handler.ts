@@ -15,6 +15,7 @@ const retryAfterSeconds = 1;
 const STATUS: Record<DomainErrorCode, number> = {
   wallet_not_found: 404,
   operation_not_found: 404,
+  transfer_not_found: 404,
   insufficient_funds: 400,
   balance_limit_exceeded: 400,
   idempotency_conflict: 422,

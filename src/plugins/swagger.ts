@@ -14,7 +14,9 @@ export async function registerSwagger(app: FastifyInstance): Promise<void> {
         description: 'Digital wallets with exact decimal money on PostgreSQL. Money is always a string with two ' +
           'decimals. Errors are `{"detail": ...}`; validation errors follow FastAPI\'s 422 shape.',
       },
-      tags: [{ name: 'wallets', description: 'Wallets and their operations' }, { name: 'service', description: 'Health' }],
+      tags: [{ name: 'wallets', description: 'Wallets and their operations' },
+        { name: 'transfers', description: 'Money moved between two wallets of the caller\'s tenant' },
+        { name: 'service', description: 'Health' }],
       // Routes that need a key say so (security, 401/403/429) through src/auth/auth-plugin.ts.
       components: {
         securitySchemes: {

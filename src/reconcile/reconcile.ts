@@ -1,18 +1,23 @@
 /**
- * Proves the books balance, in two set-based passes that run side by side on two connections:
- * 1. per wallet: balance = sum(SUCCESS deposits) - sum(SUCCESS withdrawals), last_seq = max(seq)
- *    (one hash aggregate over operations joined to wallets);
+ * Proves the books balance, in three set-based passes that run side by side on three connections:
+ * 1. per wallet: balance = sum(SUCCESS deposits and incoming transfers) - sum(SUCCESS withdrawals
+ *    and outgoing transfers), last_seq = max(seq) (one hash aggregate over operations joined to
+ *    wallets), plus the totals: over the whole database, money is conserved (sum of balances =
+ *    deposits - withdrawals, transfers net zero);
  * 2. per operation, in seq order within its wallet: seq follows the previous seq by one, and
  *    balance_after = previous balance_after (0 before the first) + the operation's effect, where a
- *    REJECTED row has no effect and must have been a justified refusal (one window pass).
+ *    REJECTED row has no effect and must have been a justified refusal (one window pass);
+ * 3. per transfer leg: an applied TRANSFER_OUT has exactly its TRANSFER_IN (same id, on the
+ *    counterparty, naming the source, same amount) and vice versa; a refused one has none.
  * Each pass runs in one REPEATABLE READ READ ONLY transaction, so it sees one consistent snapshot
  * even while the service keeps writing. Nothing here writes.
  */
 import type pg from 'pg';
-import { parseCents } from '../lib/cents.js';
+import { formatCents, parseCents } from '../lib/cents.js';
 import { MONEY_MAX } from '../wallets/money.js';
+import type { LedgerType } from '../wallets/operation-names.js';
 
-export type MismatchKind = 'balance' | 'last_seq' | 'seq_gap' | 'chain' | 'rejection';
+export type MismatchKind = 'balance' | 'last_seq' | 'seq_gap' | 'chain' | 'rejection' | 'transfer_leg' | 'conservation';
 
 export interface Mismatch {
   kind: MismatchKind;
@@ -22,9 +27,19 @@ export interface Mismatch {
   message: string;
 }
 
+/** Sums over the checked wallets (exact decimal text). Over a closed set of wallets, balances = deposits - withdrawals. */
+export interface ReconcileTotals {
+  balances: string;
+  deposits: string;
+  withdrawals: string;
+  transfersOut: string;
+  transfersIn: string;
+}
+
 export interface ReconcileReport {
   wallets: number;
   operations: number;
+  totals: ReconcileTotals;
   mismatches: Mismatch[];
   durationMs: number;
 }
@@ -48,7 +63,7 @@ interface ChainRow {
   wallet_id: string;
   seq: string;
   prev_seq: string;
-  operation_type: 'DEPOSIT' | 'WITHDRAW';
+  operation_type: LedgerType;
   amount: string;
   status: string;
   balance_after: string;
@@ -56,13 +71,20 @@ interface ChainRow {
   expected_after: string;
 }
 
+/** The effect of a ledger row on its wallet's balance, in SQL (REJECTED rows have none). */
+const effectSql = `CASE WHEN status <> 'SUCCESS' THEN 0
+                        WHEN operation_type IN ('DEPOSIT', 'TRANSFER_IN') THEN amount ELSE -amount END`;
+
+const sumOf = (type: string) => `sum(amount) FILTER (WHERE status = 'SUCCESS' AND operation_type = '${type}')`;
+
 const balanceSql = (filtered: boolean) => `
   WITH ledger AS (
     SELECT wallet_id,
-           sum(CASE WHEN status <> 'SUCCESS' THEN 0
-                    WHEN operation_type = 'DEPOSIT' THEN amount ELSE -amount END) AS ledger_balance,
+           sum(${effectSql}) AS ledger_balance,
            count(*) AS operations,
-           max(seq) AS max_seq
+           max(seq) AS max_seq,
+           ${sumOf('DEPOSIT')} AS deposits, ${sumOf('WITHDRAW')} AS withdrawals,
+           ${sumOf('TRANSFER_OUT')} AS transfers_out, ${sumOf('TRANSFER_IN')} AS transfers_in
       FROM operations
      ${filtered ? 'WHERE wallet_id = ANY ($1::uuid[])' : ''}
      GROUP BY wallet_id
@@ -70,17 +92,23 @@ const balanceSql = (filtered: boolean) => `
     SELECT w.id AS wallet_id, w.balance, w.last_seq,
            coalesce(l.ledger_balance, 0) AS ledger_balance,
            coalesce(l.operations, 0) AS operations,
-           coalesce(l.max_seq, 0) AS max_seq
+           coalesce(l.max_seq, 0) AS max_seq,
+           coalesce(l.deposits, 0) AS deposits, coalesce(l.withdrawals, 0) AS withdrawals,
+           coalesce(l.transfers_out, 0) AS transfers_out, coalesce(l.transfers_in, 0) AS transfers_in
       FROM wallets w LEFT JOIN ledger l ON l.wallet_id = w.id
      ${filtered ? 'WHERE w.id = ANY ($1::uuid[])' : ''}
   )
   SELECT wallet_id::text, balance::text, ledger_balance::text, last_seq::text, max_seq::text,
-         NULL::text AS wallets, NULL::text AS operations
+         NULL::text AS wallets, NULL::text AS operations, NULL::text AS balances, NULL::text AS deposits,
+         NULL::text AS withdrawals, NULL::text AS transfers_out, NULL::text AS transfers_in
     FROM joined
    WHERE balance <> ledger_balance OR last_seq <> max_seq
   UNION ALL
   -- one summary row, also when nothing mismatches
-  SELECT NULL, NULL, NULL, NULL, NULL, count(*)::text, coalesce(sum(operations), 0)::text FROM joined`;
+  SELECT NULL, NULL, NULL, NULL, NULL, count(*)::text, coalesce(sum(operations), 0)::text,
+         coalesce(sum(balance), 0)::text, coalesce(sum(deposits), 0)::text, coalesce(sum(withdrawals), 0)::text,
+         coalesce(sum(transfers_out), 0)::text, coalesce(sum(transfers_in), 0)::text
+    FROM joined`;
 
 // The window runs along the (wallet_id, seq) order; expected_after is computed in NUMERIC, exactly.
 const chainSql = (filtered: boolean) => `
@@ -90,9 +118,7 @@ const chainSql = (filtered: boolean) => `
       SELECT wallet_id, seq, operation_type, amount, status, balance_after,
              lag(seq, 1, 0::bigint) OVER w AS prev_seq,
              lag(balance_after, 1, 0::numeric) OVER w AS prev_after,
-             lag(balance_after, 1, 0::numeric) OVER w
-               + CASE WHEN status <> 'SUCCESS' THEN 0
-                      WHEN operation_type = 'DEPOSIT' THEN amount ELSE -amount END AS expected_after
+             lag(balance_after, 1, 0::numeric) OVER w + ${effectSql} AS expected_after
         FROM operations
        ${filtered ? 'WHERE wallet_id = ANY ($1::uuid[])' : ''}
       WINDOW w AS (PARTITION BY wallet_id ORDER BY seq)
@@ -101,7 +127,50 @@ const chainSql = (filtered: boolean) => `
       OR balance_after <> expected_after
       OR (status = 'REJECTED' AND operation_type = 'WITHDRAW' AND amount <= prev_after)
       OR (status = 'REJECTED' AND operation_type = 'DEPOSIT' AND prev_after + amount <= ${MONEY_MAX})
+      OR (status = 'REJECTED' AND operation_type = 'TRANSFER_IN')
    ORDER BY wallet_id, seq`;
+
+// Applied legs in scope, each joined to its partner by the primary key (counterparty, id). A
+// refused TRANSFER_OUT has no partner by design; a stray TRANSFER_IN shows as a leg without one.
+const legsSql = (filtered: boolean) => `
+  WITH scope AS (
+    SELECT wallet_id, id, seq, operation_type, amount, counterparty_wallet_id
+      FROM operations
+     WHERE counterparty_wallet_id IS NOT NULL AND status = 'SUCCESS'
+       ${filtered ? 'AND wallet_id = ANY ($1::uuid[])' : ''}
+  ), partner AS (
+    SELECT p.wallet_id, p.id, p.operation_type, p.amount, p.counterparty_wallet_id
+      FROM operations p
+     WHERE (p.wallet_id, p.id) IN (SELECT counterparty_wallet_id, id FROM scope) AND p.status = 'SUCCESS'
+  )
+  SELECT s.wallet_id::text, s.seq::text, s.id::text, s.operation_type, s.amount::text,
+         s.counterparty_wallet_id::text AS counterparty
+    FROM scope s
+    LEFT JOIN partner p ON p.wallet_id = s.counterparty_wallet_id AND p.id = s.id AND p.counterparty_wallet_id = s.wallet_id
+                       AND p.amount = s.amount AND p.operation_type <> s.operation_type
+   WHERE p.id IS NULL
+   ORDER BY s.wallet_id, s.seq`;
+
+interface LegRow {
+  wallet_id: string;
+  seq: string;
+  id: string;
+  operation_type: string;
+  amount: string;
+  counterparty: string;
+}
+
+interface SummaryRow {
+  wallets: string;
+  operations: string;
+  balances: string;
+  deposits: string;
+  withdrawals: string;
+  transfers_out: string;
+  transfers_in: string;
+}
+
+const money = (text: string) => formatCents(parseCents(text));
 
 async function inSnapshot<T extends pg.QueryResultRow>(
   pool: pg.Pool, text: string, values: unknown[], workMem: string,
@@ -136,9 +205,13 @@ function chainMismatches(row: ChainRow): Mismatch[] {
   }
   if (row.status === 'REJECTED' && found.every((m) => m.kind !== 'chain')) {
     // Exact comparisons of the NUMERIC text as BigInt cents, never a JS number.
+    // A refused TRANSFER_OUT the source could pay was refused for its target's balance limit,
+    // which this wallet's chain cannot show: only a refused deposit or withdrawal is judged here.
     const refused = row.operation_type === 'WITHDRAW'
       ? parseCents(row.amount) <= parseCents(row.prev_after)
-      : parseCents(row.prev_after) + parseCents(row.amount) <= parseCents(MONEY_MAX);
+      : row.operation_type === 'DEPOSIT'
+        ? parseCents(row.prev_after) + parseCents(row.amount) <= parseCents(MONEY_MAX)
+        : row.operation_type === 'TRANSFER_IN';
     if (refused) {
       found.push({ kind: 'rejection', ...at,
         message: `seq ${row.seq}: ${row.operation_type} ${row.amount} was REJECTED although the balance was ${row.prev_after}` });
@@ -152,17 +225,21 @@ export async function reconcile(pool: pg.Pool, options: ReconcileOptions = {}): 
   const filtered = options.walletIds !== undefined;
   const values = filtered ? [options.walletIds] : [];
   const workMem = options.workMem ?? '128MB';
-  const [balanceRows, chainRows] = await Promise.all([
-    inSnapshot<BalanceRow & { wallets: string; operations: string }>(pool, balanceSql(filtered), values, workMem),
+  const [balanceRows, chainRows, legRows] = await Promise.all([
+    inSnapshot<BalanceRow & SummaryRow>(pool, balanceSql(filtered), values, workMem),
     inSnapshot<ChainRow>(pool, chainSql(filtered), values, workMem),
+    inSnapshot<LegRow>(pool, legsSql(filtered), values, workMem),
   ]);
   const mismatches: Mismatch[] = [];
   let wallets = 0;
   let operations = 0;
+  let totals: ReconcileTotals = { balances: '0.00', deposits: '0.00', withdrawals: '0.00', transfersOut: '0.00', transfersIn: '0.00' };
   for (const row of balanceRows) {
     if (row.wallet_id === null) {
       wallets = Number(row.wallets);
       operations = Number(row.operations);
+      totals = { balances: money(row.balances), deposits: money(row.deposits), withdrawals: money(row.withdrawals),
+        transfersOut: money(row.transfers_out), transfersIn: money(row.transfers_in) };
       continue;
     }
     if (row.balance !== row.ledger_balance) {
@@ -175,17 +252,33 @@ export async function reconcile(pool: pg.Pool, options: ReconcileOptions = {}): 
     }
   }
   for (const row of chainRows) mismatches.push(...chainMismatches(row));
+  for (const row of legRows) {
+    mismatches.push({ kind: 'transfer_leg', walletId: row.wallet_id, seq: row.seq,
+      message: `seq ${row.seq}: ${row.operation_type} ${row.amount} of transfer ${row.id} has no matching ` +
+        `${row.operation_type === 'TRANSFER_OUT' ? 'TRANSFER_IN' : 'TRANSFER_OUT'} on wallet ${row.counterparty}` });
+  }
+  // Over the whole database every transfer's legs are both counted, so they cancel out exactly.
+  const conserved = parseCents(totals.balances) === parseCents(totals.deposits) - parseCents(totals.withdrawals);
+  if (!filtered && (!conserved || totals.transfersIn !== totals.transfersOut)) {
+    mismatches.push({ kind: 'conservation', walletId: '',
+      message: `sum of balances ${totals.balances}, deposits ${totals.deposits} - withdrawals ${totals.withdrawals}; ` +
+        `transfers out ${totals.transfersOut}, in ${totals.transfersIn}` });
+  }
   mismatches.sort((a, b) => (a.walletId < b.walletId ? -1 : a.walletId > b.walletId ? 1 : 0));
-  return { wallets, operations, mismatches, durationMs: performance.now() - startedAt };
+  return { wallets, operations, totals, mismatches, durationMs: performance.now() - startedAt };
 }
 
 /** The text `npm run reconcile` prints: a summary line, then every mismatch. */
 export function formatReport(report: ReconcileReport): string {
   const lines = [
     `reconcile: ${report.wallets} wallets, ${report.operations} operations checked in ${Math.round(report.durationMs)} ms`,
-    report.mismatches.length === 0 ? 'OK: every balance equals its ledger and every balance_after chain is consistent'
+    report.mismatches.length === 0 ? 'OK: every balance equals its ledger, every balance_after chain is consistent and every transfer has both legs'
       : `MISMATCHES: ${report.mismatches.length}`,
+    `totals: balances ${report.totals.balances}, deposits ${report.totals.deposits}, withdrawals ${report.totals.withdrawals}, ` +
+      `transfers out ${report.totals.transfersOut}, in ${report.totals.transfersIn}`,
   ];
-  for (const m of report.mismatches) lines.push(`  ${m.kind.padEnd(9)} wallet ${m.walletId}: ${m.message}`);
+  for (const m of report.mismatches) {
+    lines.push(m.walletId ? `  ${m.kind.padEnd(9)} wallet ${m.walletId}: ${m.message}` : `  ${m.kind}: ${m.message}`);
+  }
   return lines.join('\n');
 }

@@ -17,6 +17,17 @@
  *   wallet that already has a batch in flight goes alone (see drain);
  * - `maxWaitUs` lets a batch linger for more operations before it is sent (0: send at the next
  *   turn of the event loop, which already gathers everything that arrived together).
+ * Transfers belong to two wallets. A transfer is queued in its source's and its target's queue
+ * (one item, in both), so each wallet's queue keeps every operation that touches it in arrival
+ * order. A batch takes a *group*: a wallet with every wallet linked to it through queued
+ * transfers (transitively), and sends the group's operations in arrival order, taking a prefix of
+ * every member's queue (the earliest `batchSizeMax` of the group). Each wallet thus still sees its
+ * operations judged in arrival order against its running balance, and a hot wallet, whether
+ * source or target, still pays one lock hand-off and one commit per batch. A group with a member
+ * that has as many batches in flight as allowed waits (the wallet is parked and retried when any
+ * batch finishes): a transfer is never sent before an earlier operation on either wallet commits.
+ * apply_operations_v2 locks all of a batch's wallets in id order, so no mix of transfers can
+ * deadlock. docs/architecture.md, "Transfers in the group-commit engine".
  * Bounds: `walletQueueMax` per wallet and `queueTotalMax` overall; beyond them submit() throws
  * Overloaded (503 + Retry-After) instead of growing memory. An operation that waited longer than
  * its budget without being sent is answered FAILED (it was never sent, so certainly not applied).
@@ -42,6 +53,8 @@ export interface SubmittedResult {
 
 interface Queued {
   op: OperationInput;
+  /** Arrival order over all wallets: a group's operations are sent in this order. */
+  arrival: number;
   enqueuedAt: number;
   resolve(result: SubmittedResult): void;
 }
@@ -49,12 +62,22 @@ interface Queued {
 interface WalletQueue {
   items: Queued[];
   inFlight: number;
+  /** Queued transfers among items (0: the wallet's group is the wallet alone, no scan needed). */
+  transfers: number;
+}
+
+/** The wallets of a transfer (source, target) or of a deposit/withdrawal. */
+function walletsOf(op: OperationInput): string[] {
+  return op.counterpartyWalletId ? [op.walletId, op.counterpartyWalletId] : [op.walletId];
 }
 
 export class OperationBatcher {
   private readonly wallets = new Map<string, WalletQueue>();
   /** Wallets with queued operations, oldest first (Map keeps insertion order). */
   private readonly ready = new Map<string, WalletQueue>();
+  /** Wallets whose group has a member with no batch slot free; back in `ready` when a batch finishes. */
+  private readonly parked = new Map<string, WalletQueue>();
+  private arrivals = 0;
   private queuedTotal = 0;
   private batchesInFlight = 0;
   private drainScheduled = false;
@@ -75,16 +98,24 @@ export class OperationBatcher {
   submit(op: OperationInput): Promise<SubmittedResult> {
     if (this.closed) throw new Overloaded('shutting down');
     if (this.queuedTotal >= this.limits.queueTotalMax) throw new Overloaded('queue full');
-    let wallet = this.wallets.get(op.walletId);
-    if (!wallet) {
-      wallet = { items: [], inFlight: 0 };
-      this.wallets.set(op.walletId, wallet);
+    const walletIds = walletsOf(op);
+    for (const walletId of walletIds) {
+      if ((this.wallets.get(walletId)?.items.length ?? 0) >= this.limits.walletQueueMax) throw new Overloaded('wallet queue full');
     }
-    if (wallet.items.length >= this.limits.walletQueueMax) throw new Overloaded('wallet queue full');
+    const transfer = walletIds.length > 1;
     return new Promise((resolve) => {
-      wallet.items.push({ op, enqueuedAt: performance.now(), resolve });
+      const item: Queued = { op, arrival: this.arrivals++, enqueuedAt: performance.now(), resolve };
+      for (const walletId of walletIds) {
+        let wallet = this.wallets.get(walletId);
+        if (!wallet) {
+          wallet = { items: [], inFlight: 0, transfers: 0 };
+          this.wallets.set(walletId, wallet);
+        }
+        wallet.items.push(item);
+        if (transfer) wallet.transfers++;
+        if (wallet.inFlight < this.limits.walletBatchesInFlightMax && !this.parked.has(walletId)) this.ready.set(walletId, wallet);
+      }
       this.queuedTotal++;
-      if (wallet.inFlight < this.limits.walletBatchesInFlightMax) this.ready.set(op.walletId, wallet);
       this.scheduleDrain();
     });
   }
@@ -118,30 +149,32 @@ export class OperationBatcher {
   }
 
   private drain(): void {
+    const slots = this.limits.walletBatchesInFlightMax;
     while (this.batchesInFlight < this.limits.batchesInFlightMax && this.ready.size > 0) {
       const batch: Queued[] = [];
       const walletIds: string[] = [];
-      const take = (walletId: string, wallet: WalletQueue) => {
-        const taken = wallet.items.splice(0, this.limits.batchSizeMax - batch.length);
-        batch.push(...taken);
-        this.queuedTotal -= taken.length;
-        wallet.inFlight++;
-        walletIds.push(walletId);
-        this.ready.delete(walletId);
-        if (wallet.items.length > 0 && wallet.inFlight < this.limits.walletBatchesInFlightMax) {
-          this.ready.set(walletId, wallet); // goes to the back: other wallets get their turn
-        }
-      };
       const [firstId, first] = this.ready.entries().next().value!;
-      // A wallet that already has a batch in flight goes alone: that batch then waits only on its
-      // own row lock. Shared with other wallets, it would hold their locks while it waits, and a
+      const group = this.group(firstId, first);
+      if ([...group.values()].some((w) => w.inFlight >= slots)) {
+        // A transfer links it to a wallet with no slot free: sending it now could judge the
+        // transfer before an earlier operation on that wallet. Retried when a batch finishes.
+        this.ready.delete(firstId);
+        this.parked.set(firstId, first);
+        continue;
+      }
+      // A group with a batch already in flight goes alone: that batch then waits only on its
+      // own row locks. Shared with other wallets, it would hold their locks while it waits, and a
       // batch of cold wallets would queue behind a hot one (a convoy across batches).
-      const alone = first.inFlight > 0;
-      take(firstId, first);
+      const alone = [...group.values()].some((w) => w.inFlight > 0);
+      this.take(group, batch, walletIds);
       if (!alone) {
         for (const [walletId, wallet] of this.ready) {
           if (batch.length >= this.limits.batchSizeMax) break;
-          if (wallet.inFlight === 0) take(walletId, wallet);
+          if (wallet.inFlight > 0) continue;
+          const other = this.group(walletId, wallet);
+          // a member already in this batch (or in another) would break its arrival order
+          if ([...other.values()].some((w) => w.inFlight > 0)) continue;
+          this.take(other, batch, walletIds);
         }
       }
       this.batchesInFlight++;
@@ -149,14 +182,76 @@ export class OperationBatcher {
     }
   }
 
+  /** The wallet and every wallet linked to it through queued transfers, transitively. */
+  private group(walletId: string, wallet: WalletQueue): Map<string, WalletQueue> {
+    const group = new Map([[walletId, wallet]]);
+    if (wallet.transfers === 0) return group;
+    const frontier = [walletId];
+    while (frontier.length > 0) {
+      const id = frontier.pop()!;
+      const member = group.get(id)!;
+      if (member.transfers === 0) continue;
+      for (const q of member.items) {
+        for (const linked of walletsOf(q.op)) {
+          if (!group.has(linked)) {
+            group.set(linked, this.wallets.get(linked)!);
+            frontier.push(linked);
+          }
+        }
+      }
+    }
+    return group;
+  }
+
+  /**
+   * Moves the group's earliest operations (arrival order, up to the batch's room) into the batch.
+   * Every wallet's queue is in arrival order, so what is taken is a prefix of each member's queue.
+   */
+  private take(group: Map<string, WalletQueue>, batch: Queued[], walletIds: string[]): void {
+    const room = this.limits.batchSizeMax - batch.length;
+    let taken: Queued[];
+    if (group.size === 1) {
+      taken = group.values().next().value!.items.slice(0, room);
+    } else {
+      const all = new Set<Queued>();
+      for (const w of group.values()) for (const q of w.items) all.add(q);
+      taken = [...all].sort((a, b) => a.arrival - b.arrival).slice(0, room);
+    }
+    const takenSet = new Set(taken);
+    for (const [walletId, wallet] of group) {
+      let n = 0;
+      let transfers = 0;
+      while (n < wallet.items.length && takenSet.has(wallet.items[n]!)) {
+        if (wallet.items[n]!.op.counterpartyWalletId) transfers++;
+        n++;
+      }
+      if (n === 0) continue;
+      wallet.items.splice(0, n);
+      wallet.transfers -= transfers;
+      wallet.inFlight++;
+      walletIds.push(walletId);
+      this.ready.delete(walletId);
+      this.parked.delete(walletId);
+      if (wallet.items.length > 0 && wallet.inFlight < this.limits.walletBatchesInFlightMax) {
+        this.ready.set(walletId, wallet); // goes to the back: other wallets get their turn
+      }
+    }
+    batch.push(...taken);
+    this.queuedTotal -= taken.length;
+  }
+
   private finish(walletIds: string[]): void {
     this.batchesInFlight--;
     for (const walletId of walletIds) {
       const wallet = this.wallets.get(walletId)!;
       wallet.inFlight--;
-      if (wallet.items.length > 0) this.ready.set(walletId, wallet);
-      else if (wallet.inFlight === 0) this.wallets.delete(walletId);
+      if (wallet.items.length > 0) {
+        if (!this.parked.has(walletId)) this.ready.set(walletId, wallet);
+      } else if (wallet.inFlight === 0) this.wallets.delete(walletId);
     }
+    // A slot was freed: parked groups may go now (drain parks them again if not).
+    for (const [walletId, wallet] of this.parked) this.ready.set(walletId, wallet);
+    this.parked.clear();
     // What queued during the batch has had its chance to gather: send it now, not a turn later,
     // so the row lock is never left idle while the next batch waits in our queue.
     if (this.ready.size > 0) this.drain();

@@ -3,9 +3,26 @@
  * so a new name is added here and the compiler finds every place that must handle it.
  */
 
-/** What an operation does to its wallet. */
+/** What an operation does to its wallet (POST .../operation takes these). */
 export const OPERATION_TYPES = ['DEPOSIT', 'WITHDRAW'] as const;
 export type OperationType = (typeof OPERATION_TYPES)[number];
+
+/**
+ * A transfer's two ledger legs: TRANSFER_OUT on the source wallet (the row the engine is asked to
+ * apply, carrying the Idempotency-Key), TRANSFER_IN on the target (written with it, never alone).
+ */
+export const TRANSFER_LEG_TYPES = ['TRANSFER_OUT', 'TRANSFER_IN'] as const;
+export type TransferLegType = (typeof TRANSFER_LEG_TYPES)[number];
+
+/** What the engine applies: deposits, withdrawals and transfers (submitted as their outgoing leg). */
+export type EngineOperationType = OperationType | 'TRANSFER_OUT';
+
+/** Every type a ledger row can have (history, GET of one operation). */
+export const LEDGER_TYPES = [...OPERATION_TYPES, ...TRANSFER_LEG_TYPES] as const;
+export type LedgerType = (typeof LEDGER_TYPES)[number];
+
+/** Money taken from the wallet by a row of this type (else added). */
+export const DEBIT_TYPES: ReadonlySet<LedgerType> = new Set<LedgerType>(['WITHDRAW', 'TRANSFER_OUT']);
 
 /** Status of a ledger row: applied, or refused and kept because it carried an Idempotency-Key. */
 export const STORED_STATUSES = ['SUCCESS', 'REJECTED'] as const;
@@ -18,7 +35,7 @@ export type StoredStatus = (typeof STORED_STATUSES)[number];
 export const OPERATION_STATUSES = [...STORED_STATUSES, 'FAILED', 'PENDING'] as const;
 export type OperationStatus = (typeof OPERATION_STATUSES)[number];
 
-/** What apply_operations (db/changelog/changes/003) says it did with each operation. */
+/** What apply_operations (db/changelog/changes/003, 011) says it did with each operation. */
 export const APPLY_OUTCOMES = [
   'APPLIED', 'REJECTED_FUNDS', 'REJECTED_LIMIT', 'EXISTING', 'REPLAY', 'KEY_CONFLICT', 'NOT_FOUND',
 ] as const;

@@ -3,10 +3,11 @@
  * error handler (src/plugins/error-handler.ts) is the only place that maps codes to status codes.
  * The detail texts clients see live here, with the errors they describe.
  */
-import type { OperationType, RequestOutcome } from './operation-names.js';
+import { parseCents } from '../lib/cents.js';
+import type { LedgerType, RequestOutcome } from './operation-names.js';
 
 export const DOMAIN_ERROR_CODES = [
-  'wallet_not_found', 'operation_not_found', 'insufficient_funds', 'balance_limit_exceeded',
+  'wallet_not_found', 'operation_not_found', 'transfer_not_found', 'insufficient_funds', 'balance_limit_exceeded',
   'idempotency_conflict', 'invalid_input', 'database_unavailable', 'overloaded',
 ] as const;
 export type DomainErrorCode = (typeof DOMAIN_ERROR_CODES)[number];
@@ -33,6 +34,12 @@ export class OperationNotFound extends DomainError {
   constructor() { super('Operation not found'); }
 }
 
+export class TransferNotFound extends DomainError {
+  readonly code = 'transfer_not_found';
+  readonly outcome = 'NOT_FOUND';
+  constructor() { super('Transfer not found'); }
+}
+
 export class InsufficientFunds extends DomainError {
   readonly code = 'insufficient_funds';
   readonly outcome = 'REJECTED';
@@ -49,12 +56,28 @@ export class BalanceLimitExceeded extends DomainError {
   }
 }
 
+/** A transfer that would take its target past the maximum balance (the target's balance is not shown). */
+export class TargetBalanceLimitExceeded extends DomainError {
+  readonly code = 'balance_limit_exceeded';
+  readonly outcome = 'REJECTED';
+  constructor(requested: string, limit: string) {
+    super(`Balance limit exceeded: a transfer of ${requested} would take the target wallet past the maximum balance ${limit}`);
+  }
+}
+
 /**
- * The refusal a rejected operation stands for (fresh or stored), judged on `balance`:
- * a withdrawal above it, or a deposit past the maximum balance.
+ * The refusal a rejected operation stands for (fresh or stored), judged on `balance` (the
+ * source's, for a transfer): a withdrawal or transfer above it, a deposit past the maximum
+ * balance, or a transfer the source could pay but its target could not take (the only other
+ * reason apply_operations_v2 refuses one).
  */
-export function refusalFor(type: OperationType, balance: string, amount: string, limit: string): DomainError {
-  return type === 'WITHDRAW' ? new InsufficientFunds(balance, amount) : new BalanceLimitExceeded(balance, amount, limit);
+export function refusalFor(type: LedgerType, balance: string, amount: string, limit: string): DomainError {
+  switch (type) {
+    case 'DEPOSIT': return new BalanceLimitExceeded(balance, amount, limit);
+    case 'TRANSFER_OUT':
+      return parseCents(amount) > parseCents(balance) ? new InsufficientFunds(balance, amount) : new TargetBalanceLimitExceeded(amount, limit);
+    default: return new InsufficientFunds(balance, amount);
+  }
 }
 
 export class IdempotencyConflict extends DomainError {

@@ -3,7 +3,7 @@ import { sql, type Kysely } from 'kysely';
 import pg from 'pg';
 import type { Database } from '../db/schema.js';
 import { assert } from '../lib/assert.js';
-import type { ApplyOutcome, OperationType, StoredStatus } from './operation-names.js';
+import type { ApplyOutcome, EngineOperationType, LedgerType, StoredStatus } from './operation-names.js';
 
 export interface WalletRow {
   id: string;
@@ -16,10 +16,12 @@ export interface WalletRow {
 export interface OperationRow {
   id: string;
   wallet_id: string;
-  operation_type: OperationType;
+  operation_type: LedgerType;
   amount: string;
   balance_after: string;
   status: StoredStatus;
+  /** The other wallet of a transfer leg; null for deposits and withdrawals. */
+  counterparty_wallet_id: string | null;
   created_at: Date;
 }
 
@@ -30,7 +32,10 @@ export interface OperationInput {
   tenant: string;
   /** The caller's key id, stored as the row's actor (null under AUTH_REQUIRED=false). */
   actor: string | null;
-  type: OperationType;
+  /** TRANSFER_OUT: a transfer from walletId to counterpartyWalletId (both legs are written). */
+  type: EngineOperationType;
+  /** The target of a transfer; absent or null for deposits and withdrawals. */
+  counterpartyWalletId?: string | null;
   /** Normalised decimal text, e.g. "100.00". */
   amount: string;
   idempotencyKey: string | null;
@@ -41,6 +46,8 @@ export interface AppliedOperation {
   outcome: ApplyOutcome;
   /** Absent for NOT_FOUND. For rejections balance_after is the unchanged balance. */
   row: OperationRow | undefined;
+  /** The target's balance after an applied transfer (its TRANSFER_IN leg); null otherwise. */
+  counterpartyBalanceAfter: string | null;
 }
 
 export async function insertWallet(db: Kysely<Database>, id: string, tenant: string): Promise<WalletRow | undefined> {
@@ -63,8 +70,19 @@ export async function findWallets(db: Kysely<Database>, ids: readonly string[]):
 /** The operation if its wallet belongs to `tenant`. */
 export async function findOperation(db: Kysely<Database>, walletId: string, id: string, tenant: string): Promise<OperationRow | undefined> {
   return db.selectFrom('operations as o').innerJoin('wallets as w', 'w.id', 'o.wallet_id')
-    .select(['o.id', 'o.wallet_id', 'o.operation_type', 'o.amount', 'o.balance_after', 'o.status', 'o.created_at'])
+    .select(['o.id', 'o.wallet_id', 'o.operation_type', 'o.amount', 'o.balance_after', 'o.status', 'o.counterparty_wallet_id',
+      'o.created_at'])
     .where('o.wallet_id', '=', walletId).where('o.id', '=', id).where('w.tenant', '=', tenant).executeTakeFirst();
+}
+
+/** A transfer's stored legs (TRANSFER_OUT first) if its source wallet belongs to `tenant`; [] when unknown. */
+export async function findTransferLegs(db: Kysely<Database>, id: string, tenant: string): Promise<OperationRow[]> {
+  const result = await sql<OperationRow>`
+    SELECT o.id, o.wallet_id, o.operation_type, o.amount, o.balance_after, o.status, o.counterparty_wallet_id, o.created_at
+      FROM operations o JOIN wallets w ON w.id = o.wallet_id
+     WHERE o.id = ${id} AND o.counterparty_wallet_id IS NOT NULL AND w.tenant = ${tenant}
+     ORDER BY o.operation_type DESC`.execute(db);
+  return result.rows;
 }
 
 export async function walletExists(db: Kysely<Database>, id: string, tenant: string): Promise<boolean> {
@@ -77,11 +95,13 @@ interface ApplyResultRow {
   o_outcome: ApplyOutcome;
   o_id: string;
   o_wallet_id: string;
-  o_type: OperationType;
+  o_type: LedgerType;
   o_amount: string;
   o_balance_after: string | null;
   o_status: StoredStatus | null;
   o_created_at: Date | null;
+  o_counterparty: string | null;
+  o_counterparty_balance_after: string | null;
   o_lock_wait_ms: number | null;
 }
 
@@ -95,8 +115,9 @@ const array = (values: (string | null)[], type: string) => `ARRAY[${values.map(l
 
 /**
  * The whole transaction for one batch as a single script: BEGIN, per-transaction limits
- * (SET LOCAL, never session state: safe behind PgBouncer), the apply_operations call (see
- * db/changelog/changes/003 and 010: it refuses another tenant's wallet as NOT_FOUND) and COMMIT. Sent in one round trip. Every value is escaped as a
+ * (SET LOCAL, never session state: safe behind PgBouncer), the apply_operations_v2 call (see
+ * db/changelog/changes/003, 010 and 011: it refuses another tenant's wallet as NOT_FOUND, and
+ * applies a transfer's two legs) and COMMIT. Sent in one round trip. Every value is escaped as a
  * literal; the inputs are already validated (uuids, decimal amounts, enum types, printable keys).
  * `checkExisting` makes a retry find what an earlier attempt with the same ids committed.
  * The COMMIT runs without statement_timeout: PostgreSQL applies the timeout to each statement of
@@ -107,8 +128,9 @@ const array = (values: (string | null)[], type: string) => `ARRAY[${values.map(l
 export function applyOperationsScript(ops: readonly OperationInput[], checkExisting: boolean, limits: BatchLimits): string {
   return `BEGIN; SET LOCAL lock_timeout = '${Math.trunc(limits.lockTimeoutMs)}ms'; ` +
     `SET LOCAL statement_timeout = '${Math.trunc(limits.statementTimeoutMs)}ms'; ` +
-    'SELECT * FROM apply_operations(' +
-    `${array(ops.map((o) => o.walletId), 'uuid')}, ${array(ops.map((o) => o.tenant), 'text')}, ` +
+    'SELECT * FROM apply_operations_v2(' +
+    `${array(ops.map((o) => o.walletId), 'uuid')}, ${array(ops.map((o) => o.counterpartyWalletId ?? null), 'uuid')}, ` +
+    `${array(ops.map((o) => o.tenant), 'text')}, ` +
     `${array(ops.map((o) => o.actor), 'text')}, ${array(ops.map((o) => o.id), 'uuid')}, ` +
     `${array(ops.map((o) => o.type), 'text')}, ${array(ops.map((o) => o.amount), 'numeric')}, ` +
     `${array(ops.map((o) => o.idempotencyKey), 'text')}, ${array(ops.map((o) => o.requestHash), 'text')}, ` +
@@ -142,8 +164,10 @@ export function readAppliedRows(results: readonly pg.QueryResult[], count: numbe
         amount: r.o_amount,
         balance_after: r.o_balance_after ?? '0',
         status: r.o_status ?? 'REJECTED',
+        counterparty_wallet_id: r.o_counterparty,
         created_at: r.o_created_at ?? new Date(),
       },
+      counterpartyBalanceAfter: r.o_counterparty_balance_after,
     };
   }
   return { applied, lockWaitMs: rows[0]?.o_lock_wait_ms ?? 0 };

@@ -6,7 +6,10 @@
  */
 import { Type, type Static } from 'typebox';
 import { MONEY_MAX } from './money.js';
-import { OPERATION_STATUSES, OPERATION_TYPES, type OperationStatus, type OperationType as OperationTypeName } from './operation-names.js';
+import {
+  LEDGER_TYPES, type LedgerType as LedgerTypeName, OPERATION_STATUSES, OPERATION_TYPES, type OperationStatus,
+  type OperationType as OperationTypeName,
+} from './operation-names.js';
 
 const isoExample = '2026-11-25T12:00:00.000Z';
 const walletIdExample = '3f1c6b1e-8a8e-4c55-9a58-1b2f2d3e4a5b';
@@ -54,6 +57,13 @@ export type OperationHeaders = Static<typeof OperationHeaders>;
 /** No `type` keyword: a non-string gets the one enum error FastAPI gives, not two. */
 export const OperationType = Type.Unsafe<OperationTypeName>({ enum: [...OPERATION_TYPES], examples: ['DEPOSIT'] });
 
+/** A ledger row's type: deposits, withdrawals and the two legs of a transfer. */
+export const LedgerType = Type.Unsafe<LedgerTypeName>({
+  enum: [...LEDGER_TYPES],
+  description: 'DEPOSIT, WITHDRAW, or a leg of a transfer: TRANSFER_OUT (on the source wallet) / TRANSFER_IN (on the target)',
+  examples: ['DEPOSIT'],
+});
+
 export const OperationBody = Type.Object({
   operation_type: OperationType,
   amount: Amount,
@@ -75,7 +85,7 @@ export type Wallet = Static<typeof Wallet>;
 export const Operation = Type.Object({
   id: Type.String({ format: 'uuid', description: 'The stored operation id (also for FAILED/PENDING: the id it was tried with)' }),
   wallet_id: Type.String({ format: 'uuid' }),
-  operation_type: OperationType,
+  operation_type: LedgerType,
   amount: Money,
   status: Type.Unsafe<OperationStatus>({
     type: 'string',
@@ -85,6 +95,9 @@ export const Operation = Type.Object({
       'carried an Idempotency-Key.',
   }),
   balance: Type.Union([Money, Type.Null()], { description: 'Wallet balance right after this operation; null when FAILED or PENDING' }),
+  counterparty_wallet_id: Type.Optional(Type.String({ format: 'uuid',
+    description: 'For a transfer leg: the other wallet (the target of a TRANSFER_OUT, the source of a TRANSFER_IN). ' +
+      'The leg\'s id is the transfer id.' })),
   created_at: Type.String({ format: 'date-time' }),
   detail: Type.Optional(Type.String()),
 }, {
@@ -117,3 +130,59 @@ export const ValidationErrorBody = Type.Object({
 
 export const NotFoundWallet = ErrorDetail('Wallet not found', 'Wallet not found');
 export const Unavailable = ErrorDetail('Database unavailable (retry after the Retry-After seconds)', 'Database unavailable, please retry later');
+
+const transferIdExample = '5d0c2a8f-3b7e-4d1a-9f6c-2e8b7a4d3c1f';
+const targetWalletIdExample = '7a9d3e2b-4c1f-4b8a-8e6d-5f0a1b2c3d4e';
+
+export const TransferBody = Type.Object({
+  from_wallet_id: Uuid('Source wallet id (UUID)', walletIdExample),
+  to_wallet_id: Uuid('Target wallet id (UUID); must differ from from_wallet_id', targetWalletIdExample),
+  amount: Amount,
+}, {
+  examples: [{ from_wallet_id: walletIdExample, to_wallet_id: targetWalletIdExample, amount: '25.00' }],
+});
+export type TransferBody = Static<typeof TransferBody>;
+
+export const TransferHeaders = Type.Object({
+  'idempotency-key': Type.Optional(Type.String({
+    minLength: 1,
+    maxLength: 255,
+    pattern: '^[\\x20-\\x7E]+$',
+    description: 'Optional key (1-255 printable ASCII characters), scoped to the source wallet (shared with its deposits ' +
+      'and withdrawals). The same key with the same body returns the first outcome again (header Idempotency-Replayed: ' +
+      'true) and is never applied twice; the same key with a different body is refused with 422.',
+    examples: ['invoice-1001-settlement'],
+  })),
+});
+export type TransferHeaders = Static<typeof TransferHeaders>;
+
+export const TransferIdParams = Type.Object({ transfer_id: Uuid('Transfer id (UUID)', transferIdExample) });
+export type TransferIdParams = Static<typeof TransferIdParams>;
+
+export const Transfer = Type.Object({
+  id: Type.String({ format: 'uuid', description: 'The transfer id, also the id of both ledger legs' }),
+  from_wallet_id: Type.String({ format: 'uuid' }),
+  to_wallet_id: Type.String({ format: 'uuid' }),
+  amount: Money,
+  status: Type.Unsafe<OperationStatus>({
+    type: 'string',
+    enum: [...OPERATION_STATUSES],
+    description: 'SUCCESS: both legs applied in one transaction. FAILED: certainly not applied. PENDING: the outcome ' +
+      'could not be confirmed; GET the transfer to learn it. REJECTED appears only on GET of a refused transfer that ' +
+      'carried an Idempotency-Key.',
+  }),
+  from_balance: Type.Union([Money, Type.Null()], { description: 'Source balance right after the transfer; null when FAILED or PENDING' }),
+  to_balance: Type.Union([Money, Type.Null()], { description: 'Target balance right after the transfer; null unless SUCCESS' }),
+  created_at: Type.String({ format: 'date-time' }),
+  detail: Type.Optional(Type.String()),
+}, {
+  examples: [
+    { id: transferIdExample, from_wallet_id: walletIdExample, to_wallet_id: targetWalletIdExample, amount: '25.00',
+      status: 'SUCCESS', from_balance: '75.00', to_balance: '25.00', created_at: isoExample },
+    { id: transferIdExample, from_wallet_id: walletIdExample, to_wallet_id: targetWalletIdExample, amount: '25.00',
+      status: 'PENDING', from_balance: null, to_balance: null, created_at: isoExample,
+      detail: 'The database connection was lost while committing and the outcome could not be confirmed in time; ' +
+        'GET the operation (or retry with the same Idempotency-Key) to learn the final outcome' },
+  ],
+});
+export type Transfer = Static<typeof Transfer>;

@@ -53,6 +53,7 @@ function operationView(row: OperationRow): OperationView {
     amount: formatMoney(row.amount),
     status: row.status,
     balance: formatMoney(row.balance_after),
+    ...(row.counterparty_wallet_id ? { counterparty_wallet_id: row.counterparty_wallet_id } : {}),
     created_at: row.created_at.toISOString(),
   };
 }

@@ -6,6 +6,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
 import { formatReport, reconcile } from '../../src/reconcile/reconcile.js';
 import { adminPool, createTestApp, createWallet, operate, type TestApp } from '../support/test-app.js';
+
+async function transfer(app: TestApp['app'], from: string, to: string, amount: string) {
+  const res = await app.inject({ method: 'POST', url: '/api/v1/transfers', payload: { from_wallet_id: from, to_wallet_id: to, amount } });
+  expect(res.statusCode, res.body).toBe(200);
+  return res.json() as { id: string };
+}
 import { seedLedger } from './seed-ledger.js';
 
 const execFileAsync = promisify(execFile);
@@ -109,5 +115,47 @@ describe('reconcile catches deliberate mismatches seeded in SQL', () => {
     const ok = await runCli(['--wallet', clean!, '--json']);
     expect(ok.code).toBe(0);
     expect(JSON.parse(ok.stdout)).toMatchObject({ wallets: 1, operations: 50, mismatches: [] });
+  });
+});
+
+describe('reconcile and transfers', () => {
+  it('passes for transfers (their legs cancel out) and totals the closed set exactly', async () => {
+    const [a, b, c] = [await createWallet(t.app), await createWallet(t.app), await createWallet(t.app)];
+    await operate(t.app, a, { operation_type: 'DEPOSIT', amount: '100.00' });
+    await Promise.all([transfer(t.app, a, b, '30.00'), transfer(t.app, a, c, '0.01'), transfer(t.app, a, b, '9.99')]);
+    await transfer(t.app, b, c, '39.00');
+    await operate(t.app, c, { operation_type: 'WITHDRAW', amount: '0.01' });
+    const report = await reconcile(admin, { walletIds: [a, b, c] });
+    expect(report.mismatches, formatReport(report)).toEqual([]);
+    expect(report.totals).toEqual({ balances: '99.99', deposits: '100.00', withdrawals: '0.01', transfersOut: '79.00', transfersIn: '79.00' });
+  });
+
+  it('catches a missing, altered or misdirected leg (negative controls)', async () => {
+    const ids = [await createWallet(t.app), await createWallet(t.app), await createWallet(t.app), await createWallet(t.app)];
+    const [a, b, c, d] = ids as [string, string, string, string];
+    tampered.push(...ids);
+    await operate(t.app, a, { operation_type: 'DEPOSIT', amount: '100.00' });
+    const lost = await transfer(t.app, a, b, '10.00');
+    const altered = await transfer(t.app, a, c, '5.00');
+    const misdirected = await transfer(t.app, a, d, '1.00');
+    // the incoming leg of `lost` deleted (balances and chains fixed up so that only the pairing shows)
+    await admin.query('DELETE FROM operations WHERE wallet_id = $1 AND id = $2', [b, lost.id]);
+    await admin.query('UPDATE wallets SET balance = 0, last_seq = 0 WHERE id = $1', [b]);
+    // the incoming leg of `altered` credits 6.00 instead of 5.00 (chain and balance consistent with it)
+    await admin.query('UPDATE operations SET amount = 6, balance_after = 6 WHERE wallet_id = $1 AND id = $2', [c, altered.id]);
+    await admin.query('UPDATE wallets SET balance = 6 WHERE id = $1', [c]);
+    // the incoming leg of `misdirected` names another source
+    await admin.query('UPDATE operations SET counterparty_wallet_id = $3 WHERE wallet_id = $1 AND id = $2', [d, misdirected.id, b]);
+    const report = await reconcile(admin, { walletIds: ids });
+    const found = report.mismatches.map((m) => [m.kind, m.walletId]);
+    expect(found, formatReport(report)).toEqual(expect.arrayContaining([
+      ['transfer_leg', a], ['transfer_leg', c], ['transfer_leg', d],
+    ]));
+    expect(report.mismatches.filter((m) => m.walletId === a)).toHaveLength(3); // all three outgoing legs lack a partner
+    expect(report.mismatches, formatReport(report)).toHaveLength(5);
+    expect(formatReport(report)).toContain(`has no matching TRANSFER_IN on wallet ${b}`);
+    // over the whole database the books no longer add up
+    const all = await reconcile(admin);
+    expect(all.mismatches.some((m) => m.kind === 'conservation')).toBe(true);
   });
 });

@@ -18,6 +18,8 @@ const op = (walletId: string): OperationInput => ({
   id: `op-${++nextId}`, walletId, tenant: 'default', actor: null, type: 'DEPOSIT', amount: '1.00', idempotencyKey: null, requestHash: null,
 });
 
+const transfer = (from: string, to: string): OperationInput => ({ ...op(from), type: 'TRANSFER_OUT', counterpartyWalletId: to });
+
 /** An executor whose batches finish only when the test says so. */
 class FakeExecutor {
   readonly batches: { ops: readonly OperationInput[]; finish(): void }[] = [];
@@ -28,7 +30,8 @@ class FakeExecutor {
         finish: () => resolve({
           results: ops.map((o) => ({ kind: 'done', applied: { outcome: 'APPLIED', row: {
             id: o.id, wallet_id: o.walletId, operation_type: o.type, amount: o.amount, balance_after: '1.00',
-            status: 'SUCCESS', created_at: new Date(0) } } })),
+            status: 'SUCCESS', counterparty_wallet_id: o.counterpartyWalletId ?? null, created_at: new Date(0) },
+            counterpartyBalanceAfter: null } })),
           attempts: 1, transactionMs: 1, lockWaitMs: 0,
         }),
       });
@@ -134,5 +137,69 @@ describe('OperationBatcher', () => {
 
   it('close() with nothing in flight resolves at once', async () => {
     await new OperationBatcher(new FakeExecutor(), limits).close();
+  });
+
+  describe('transfers (queued in both wallets)', () => {
+    const ids = (batch: { ops: readonly OperationInput[] }) => batch.ops.map((o) => o.id);
+
+    it('travel with the operations of both wallets, in arrival order', async () => {
+      const executor = new FakeExecutor();
+      const batcher = new OperationBatcher(executor, limits);
+      const ops = [op('a'), op('b'), transfer('a', 'b'), op('c'), op('b'), op('a')];
+      const answers = ops.map((o) => batcher.submit(o));
+      await turn();
+      expect(executor.batches).toHaveLength(1);
+      // the group {a, b} first, in arrival order, then c
+      expect(ids(executor.batches[0]!)).toEqual([ops[0], ops[1], ops[2], ops[4], ops[5], ops[3]].map((o) => o!.id));
+      executor.batches[0]!.finish();
+      expect((await Promise.all(answers)).map((r) => r.batchSize)).toEqual([6, 6, 6, 6, 6, 6]);
+    });
+
+    it('wait for a batch in flight on either wallet, and nothing on that wallet overtakes them', async () => {
+      const executor = new FakeExecutor();
+      const batcher = new OperationBatcher(executor, limits);
+      const first = batcher.submit(op('target'));
+      await turn();
+      expect(executor.walletsOf(0)).toEqual(['target']);
+      // target is in flight: the transfer (and everything after it on source) must wait for it
+      const t1 = transfer('source', 'target');
+      const after = op('source');
+      const cold = op('cold');
+      const answers = [t1, after, cold].map((o) => batcher.submit(o));
+      await turn();
+      expect(executor.batches).toHaveLength(2);
+      expect(ids(executor.batches[1]!)).toEqual([cold.id]);
+      executor.batches[0]!.finish();
+      await first;
+      expect(executor.batches).toHaveLength(3);
+      expect(ids(executor.batches[2]!)).toEqual([t1.id, after.id]);
+      for (const b of executor.batches.slice(1)) b.finish();
+      await Promise.all(answers);
+    });
+
+    it('link wallets transitively, and a full batch takes the earliest of the group (a prefix of each queue)', async () => {
+      const executor = new FakeExecutor();
+      const batcher = new OperationBatcher(executor, { ...limits, batchSizeMax: 3 });
+      const ops = [op('x'), transfer('x', 'y'), transfer('y', 'z'), op('z'), op('x')];
+      const answers = ops.map((o) => batcher.submit(o));
+      await turn();
+      expect(ids(executor.batches[0]!)).toEqual([ops[0], ops[1], ops[2]].map((o) => o!.id));
+      expect(executor.batches).toHaveLength(1); // x, y and z are all in flight
+      executor.batches[0]!.finish();
+      await turn();
+      // no transfer links x and z any more: two groups, in any order
+      expect(new Set(ids(executor.batches[1]!))).toEqual(new Set([ops[3]!.id, ops[4]!.id]));
+      executor.batches[1]!.finish();
+      await Promise.all(answers);
+    });
+
+    it('count against both wallets\' queue bounds, and once against the total', async () => {
+      const executor = new FakeExecutor();
+      const batcher = new OperationBatcher(executor, { ...limits, walletQueueMax: 1, queueTotalMax: 2 });
+      void batcher.submit(op('p'));
+      expect(() => batcher.submit(transfer('q', 'p'))).toThrow(Overloaded);
+      void batcher.submit(transfer('q', 'r'));
+      expect(batcher.queued).toBe(2);
+    });
   });
 });

@@ -1,0 +1,62 @@
+/** HTTP only: parse, call the transfer service, answer. No SQL and no business rules here. */
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { callerOf } from '../auth/auth-plugin.js';
+import type { TransferService } from './transfer-service.js';
+import {
+  ErrorDetail, Transfer, TransferBody, TransferHeaders, TransferIdParams, Unavailable, ValidationErrorBody,
+} from './wallet-schemas.js';
+
+export function transferRoutes(service: TransferService): FastifyPluginAsyncTypebox {
+  return async (app) => {
+    app.post('/api/v1/transfers', {
+      config: { auth: 'wallets:write' },
+      schema: {
+        tags: ['transfers'],
+        summary: 'Move money from one wallet to another',
+        description: 'One transaction: both wallets locked (in id order), a TRANSFER_OUT leg on the source and a ' +
+          'TRANSFER_IN leg on the target (both with the transfer id and the counterparty), both balances updated, one ' +
+          'commit. Both wallets must belong to the caller\'s tenant. 200 with SUCCESS when applied; FAILED when ' +
+          'certainly not applied; PENDING when the outcome could not be confirmed (GET the transfer to learn it). ' +
+          'Send an Idempotency-Key (scoped to the source wallet) to make retries safe.',
+        headers: TransferHeaders,
+        body: TransferBody,
+        response: {
+          200: Transfer,
+          400: ErrorDetail('Insufficient funds on the source, or the target would exceed the maximum balance; nothing changed',
+            'Insufficient funds: balance 10.00, requested 25.00'),
+          404: ErrorDetail('Either wallet does not exist (or belongs to another tenant)', 'Wallet not found'),
+          422: ValidationErrorBody,
+          503: ErrorDetail('Overloaded: too many queued operations (retry after Retry-After seconds)', 'Service overloaded, please retry later'),
+        },
+      },
+    }, async (request, reply) => {
+      const outcome = await service.submitTransfer({
+        caller: callerOf(request),
+        fromWalletId: request.body.from_wallet_id,
+        toWalletId: request.body.to_wallet_id,
+        amount: request.body.amount,
+        idempotencyKey: request.headers['idempotency-key'],
+      });
+      request.operationOutcome = outcome.outcome;
+      if (outcome.replayed) void reply.header('idempotency-replayed', 'true');
+      if (outcome.kind === 'refused') throw outcome.error;
+      return outcome.view;
+    });
+
+    app.get('/api/v1/transfers/:transfer_id', {
+      config: { auth: 'wallets:read' },
+      schema: {
+        tags: ['transfers'],
+        summary: 'Get one transfer',
+        description: 'The stored transfer: use it to learn the final outcome of a PENDING answer. 404 means it was not applied.',
+        params: TransferIdParams,
+        response: {
+          200: Transfer,
+          404: ErrorDetail('Transfer not found (or its wallets belong to another tenant)', 'Transfer not found'),
+          422: ValidationErrorBody,
+          503: Unavailable,
+        },
+      },
+    }, async (request) => service.getTransfer(callerOf(request), request.params.transfer_id));
+  };
+}

@@ -1,0 +1,148 @@
+/**
+ * The story of a transfer: validate → (lock both wallets in id order → judge → write both legs →
+ * commit, in one group-commit batch with the other operations on either wallet) → answer.
+ * A transfer is submitted to the engine as its outgoing leg (TRANSFER_OUT, with the target as
+ * counterparty); apply_operations_v2 writes the incoming leg with it or refuses both.
+ * The outcome rules are the operations' rules (docs/architecture.md): SUCCESS, FAILED, PENDING.
+ */
+import { createHash, randomUUID } from 'node:crypto';
+import type { Kysely } from 'kysely';
+import type { Database } from '../db/schema.js';
+import { assert } from '../lib/assert.js';
+import type { Logger } from '../lib/logger.js';
+import type { RetryPolicy } from '../lib/retry.js';
+import type { Caller } from './caller.js';
+import { MONEY_MAX, formatMoney, normalizeAmount } from './money.js';
+import type { OperationBatcher } from './operation-batcher.js';
+import type { ExecutionResult } from './operation-executor.js';
+import type { RequestOutcome } from './operation-names.js';
+import { readWithRetry } from './read-retry.js';
+import {
+  type DomainError, IdempotencyConflict, InvalidInput, Overloaded, refusalFor, TransferNotFound, WalletNotFound,
+} from './wallet-errors.js';
+import * as repo from './wallet-repository.js';
+import type { Transfer as TransferView } from './wallet-schemas.js';
+
+export interface TransferRequest {
+  caller: Caller;
+  fromWalletId: string;
+  toWalletId: string;
+  /** Decimal text that passed the money format. */
+  amount: string;
+  idempotencyKey: string | undefined;
+}
+
+export type TransferOutcome =
+  | { kind: 'answered'; view: TransferView; replayed: boolean; outcome: RequestOutcome }
+  | { kind: 'refused'; error: DomainError; replayed: boolean; outcome: RequestOutcome };
+
+/** Keys are scoped to the source wallet and shared with its deposits and withdrawals: the type is part of the hash. */
+export function transferRequestHash(toWalletId: string, amount: string): string {
+  return createHash('sha256').update(`TRANSFER_OUT\n${toWalletId.toLowerCase()}\n${amount}`).digest('hex');
+}
+
+function refusal(row: repo.OperationRow): DomainError {
+  return refusalFor(row.operation_type, formatMoney(row.balance_after), formatMoney(row.amount), MONEY_MAX);
+}
+
+export class TransferService {
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly batcher: Pick<OperationBatcher, 'submit'>,
+    private readonly readPolicy: RetryPolicy,
+    private readonly log: Logger,
+  ) {}
+
+  async submitTransfer(request: TransferRequest): Promise<TransferOutcome> {
+    const fromWalletId = request.fromWalletId.toLowerCase();
+    const toWalletId = request.toWalletId.toLowerCase();
+    if (fromWalletId === toWalletId) {
+      const error = new InvalidInput([{ loc: ['body', 'to_wallet_id'], msg: 'to_wallet_id must differ from from_wallet_id',
+        type: 'value_error' }]);
+      return { kind: 'refused', error, replayed: false, outcome: error.outcome };
+    }
+    const amount = normalizeAmount(request.amount);
+    const input: repo.OperationInput = {
+      id: randomUUID(), // the transfer id, fixed before the first attempt: retries look for it
+      walletId: fromWalletId,
+      counterpartyWalletId: toWalletId,
+      tenant: request.caller.tenant,
+      actor: request.caller.actor,
+      type: 'TRANSFER_OUT',
+      amount,
+      idempotencyKey: request.idempotencyKey ?? null,
+      requestHash: request.idempotencyKey === undefined ? null : transferRequestHash(toWalletId, amount),
+    };
+    let submitted;
+    try {
+      submitted = await this.batcher.submit(input);
+    } catch (error) {
+      if (error instanceof Overloaded) return { kind: 'refused', error, replayed: false, outcome: error.outcome };
+      throw error;
+    }
+    const { result, attempts, transactionMs, batchSize, queuedMs } = submitted;
+    const outcome = this.outcome(input, result);
+    this.log.info({
+      transferId: outcome.kind === 'answered' ? outcome.view.id : input.id, fromWalletId, toWalletId, actor: input.actor,
+      amount, outcome: outcome.kind === 'answered' ? outcome.view.status : outcome.error.name,
+      replayed: outcome.replayed, attempts, transactionMs: Math.round(transactionMs * 100) / 100,
+      batchSize, queuedMs: Math.round(queuedMs * 100) / 100,
+    }, 'transfer');
+    return outcome;
+  }
+
+  async getTransfer(caller: Caller, id: string): Promise<TransferView> {
+    const legs = await readWithRetry(this.readPolicy, this.log, () => repo.findTransferLegs(this.db, id, caller.tenant));
+    const out = legs.find((l) => l.operation_type === 'TRANSFER_OUT');
+    if (!out) throw new TransferNotFound();
+    const incoming = legs.find((l) => l.operation_type === 'TRANSFER_IN');
+    assert(out.status !== 'SUCCESS' || incoming, `transfer ${id} applied without its TRANSFER_IN leg`);
+    const view = this.view(out, incoming?.balance_after ?? null);
+    if (out.status === 'REJECTED') view.detail = refusal(out).message;
+    return view;
+  }
+
+  private view(out: repo.OperationRow, toBalance: string | null): TransferView {
+    assert(out.operation_type === 'TRANSFER_OUT' && out.counterparty_wallet_id, `not a transfer's outgoing leg: ${out.operation_type}`);
+    return {
+      id: out.id,
+      from_wallet_id: out.wallet_id,
+      to_wallet_id: out.counterparty_wallet_id,
+      amount: formatMoney(out.amount),
+      status: out.status,
+      from_balance: formatMoney(out.balance_after),
+      to_balance: out.status === 'SUCCESS' && toBalance !== null ? formatMoney(toBalance) : null,
+      created_at: out.created_at.toISOString(),
+    };
+  }
+
+  private outcome(input: repo.OperationInput, result: ExecutionResult): TransferOutcome {
+    if (result.kind !== 'done') {
+      const status = result.kind === 'failed' ? 'FAILED' : 'PENDING';
+      return {
+        kind: 'answered', replayed: false, outcome: status,
+        view: {
+          id: input.id, from_wallet_id: input.walletId, to_wallet_id: input.counterpartyWalletId!, amount: input.amount,
+          status, from_balance: null, to_balance: null, created_at: new Date().toISOString(), detail: result.detail,
+        },
+      };
+    }
+    const { outcome, row, counterpartyBalanceAfter } = result.applied;
+    const replayed = outcome === 'REPLAY';
+    const refused = (error: DomainError, isReplay = false): TransferOutcome =>
+      ({ kind: 'refused', error, replayed: isReplay, outcome: error.outcome });
+    switch (outcome) {
+      case 'NOT_FOUND':
+        return refused(new WalletNotFound());
+      case 'KEY_CONFLICT':
+        return refused(new IdempotencyConflict());
+      default:
+        assert(row, `outcome ${outcome} without a row`);
+        // The key was first used on this wallet by a deposit or withdrawal with the same hash:
+        // cannot happen (the type is hashed), so anything else is a conflict.
+        if (row.operation_type !== 'TRANSFER_OUT') return refused(new IdempotencyConflict());
+        if (row.status === 'REJECTED') return refused(refusal(row), replayed);
+        return { kind: 'answered', view: this.view(row, counterpartyBalanceAfter), replayed, outcome: row.status };
+    }
+  }
+}

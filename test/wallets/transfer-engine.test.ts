@@ -1,0 +1,161 @@
+/**
+ * Transfers in the group-commit engine, below HTTP: a batch mixing deposits, withdrawals and
+ * transfers gives exactly the results of a one-by-one model (fast-check), and a batch retried
+ * after a cut connection applies every transfer's two legs exactly once.
+ */
+import { randomUUID } from 'node:crypto';
+import fc from 'fast-check';
+import pino from 'pino';
+import type pg from 'pg';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { createDatabase, type Db } from '../../src/db/database.js';
+import { formatCents, parseCents } from '../../src/lib/cents.js';
+import { reconcile } from '../../src/reconcile/reconcile.js';
+import { OperationExecutor, type ExecutionResult } from '../../src/wallets/operation-executor.js';
+import type { EngineOperationType } from '../../src/wallets/operation-names.js';
+import type { OperationInput } from '../../src/wallets/wallet-repository.js';
+import { requestHash } from '../../src/wallets/wallet-service.js';
+import { transferRequestHash } from '../../src/wallets/transfer-service.js';
+import { FaultProxy } from '../support/fault-proxy.js';
+import { adminPool, balanceOf, createTestApp, createWallet, type TestApp } from '../support/test-app.js';
+
+const log = pino({ level: 'silent' });
+const limits = { lockTimeoutMs: 2000, statementTimeoutMs: 5000 };
+const policy = { attemptsMax: 5, baseDelayMs: 5, maxDelayMs: 50, budgetMs: 5000 };
+const MAX_CENTS = parseCents('9999999999999999.99');
+
+let admin: pg.Pool;
+let db: Db;
+let t: TestApp;
+beforeAll(async () => {
+  admin = adminPool();
+  db = createDatabase({ url: inject('databaseUrl'), poolSizeMax: 4, connectTimeoutMs: 2000, idleTimeoutMs: 10000, queryTimeoutMs: 6000 });
+  t = await createTestApp();
+});
+afterAll(async () => {
+  await t.close();
+  await db.close();
+  await admin.end();
+});
+
+function op(walletId: string, type: EngineOperationType, amount: string, to?: string, key?: string): OperationInput {
+  return {
+    id: randomUUID(), walletId, counterpartyWalletId: to ?? null, tenant: t.tenant, actor: t.key?.key_id ?? null, type, amount,
+    idempotencyKey: key ?? null,
+    requestHash: key === undefined ? null : type === 'TRANSFER_OUT' ? transferRequestHash(to!, amount) : requestHash(type, amount),
+  };
+}
+
+/** What a client sees: outcome, source balance, target balance. */
+function summary(result: ExecutionResult): string {
+  if (result.kind !== 'done') return result.kind;
+  const { outcome, row, counterpartyBalanceAfter } = result.applied;
+  return `${outcome}:${row?.balance_after ?? '-'}${counterpartyBalanceAfter ? `>${counterpartyBalanceAfter}` : ''}`;
+}
+
+type Step = { kind: 'DEPOSIT' | 'WITHDRAW'; w: number; cents: number } | { kind: 'TRANSFER_OUT'; w: number; to: number; cents: number };
+
+/** The one-by-one model: each step judged against the running balances, in order. */
+function model(steps: Step[], wallets: number): string[] {
+  const bal = Array.from({ length: wallets }, () => 0n);
+  return steps.map((s) => {
+    const amount = BigInt(s.cents);
+    if (s.kind === 'DEPOSIT') {
+      if (bal[s.w]! + amount > MAX_CENTS) return `REJECTED_LIMIT:${formatCents(bal[s.w]!)}`;
+      bal[s.w]! += amount;
+      return `APPLIED:${formatCents(bal[s.w]!)}`;
+    }
+    if (amount > bal[s.w]!) return `REJECTED_FUNDS:${formatCents(bal[s.w]!)}`;
+    bal[s.w]! -= amount;
+    if (s.kind !== 'TRANSFER_OUT') return `APPLIED:${formatCents(bal[s.w]!)}`;
+    bal[s.to]! += amount;
+    return `APPLIED:${formatCents(bal[s.w]!)}>${formatCents(bal[s.to]!)}`;
+  });
+}
+
+const WALLETS = 4;
+const step: fc.Arbitrary<Step> = fc.oneof(
+  fc.record({ kind: fc.constantFrom('DEPOSIT' as const, 'WITHDRAW' as const), w: fc.nat(WALLETS - 1), cents: fc.integer({ min: 1, max: 5000 }) }),
+  fc.record({ w: fc.nat(WALLETS - 1), d: fc.integer({ min: 1, max: WALLETS - 1 }), cents: fc.integer({ min: 1, max: 5000 }) })
+    .map(({ w, d, cents }) => ({ kind: 'TRANSFER_OUT' as const, w, to: (w + d) % WALLETS, cents })),
+);
+
+describe('one batch with transfers', () => {
+  it('judges every operation against the running balances in arrival order, as one-by-one processing would (property)', async () => {
+    const executor = new OperationExecutor(db.pool, limits, policy, log);
+    await fc.assert(fc.asyncProperty(fc.array(step, { minLength: 1, maxLength: 40 }), async (steps) => {
+      const ids = await Promise.all(Array.from({ length: WALLETS }, () => createWallet(t.app)));
+      const batch = steps.map((s) => s.kind === 'TRANSFER_OUT'
+        ? op(ids[s.w]!, s.kind, formatCents(s.cents), ids[s.to]!)
+        : op(ids[s.w]!, s.kind, formatCents(s.cents)));
+      const { results } = await executor.execute(batch);
+      expect(results.map(summary)).toEqual(model(steps, WALLETS));
+      const report = await reconcile(admin, { walletIds: ids });
+      expect(report.mismatches).toEqual([]);
+      expect(report.totals.transfersIn).toBe(report.totals.transfersOut);
+      expect(parseCents(report.totals.balances)).toBe(parseCents(report.totals.deposits) - parseCents(report.totals.withdrawals));
+    }), { numRuns: Number(process.env.FUZZ_RUNS ?? 30) });
+  });
+
+  it('replays a keyed transfer inside the batch and from an earlier one, with both balances', async () => {
+    const [a, b] = [await createWallet(t.app), await createWallet(t.app)];
+    const executor = new OperationExecutor(db.pool, limits, policy, log);
+    await executor.execute([op(a, 'DEPOSIT', '10.00'), op(a, 'TRANSFER_OUT', '1.00', b, 'earlier')]);
+    const { results } = await executor.execute([
+      op(a, 'TRANSFER_OUT', '2.00', b, 'k'),
+      op(a, 'TRANSFER_OUT', '2.00', b, 'k'),
+      op(a, 'TRANSFER_OUT', '3.00', b, 'k'),
+      op(a, 'DEPOSIT', '2.00', undefined, 'k'),
+      op(a, 'TRANSFER_OUT', '1.00', b, 'earlier'),
+      op(b, 'TRANSFER_OUT', '100.00', a, 'refused'),
+      op(b, 'TRANSFER_OUT', '100.00', a, 'refused'),
+    ]);
+    expect(results.map(summary)).toEqual([
+      'APPLIED:7.00>3.00', 'REPLAY:7.00>3.00', 'KEY_CONFLICT:7.00>3.00', 'KEY_CONFLICT:7.00>3.00', 'REPLAY:9.00>1.00',
+      'REJECTED_FUNDS:3.00', 'REPLAY:3.00',
+    ]);
+    expect(await balanceOf(t.app, a)).toBe('7.00');
+    expect(await balanceOf(t.app, b)).toBe('3.00');
+  });
+});
+
+describe('a fault in the middle of a batch of transfers', () => {
+  let proxy: FaultProxy;
+  let faulty: Db;
+  beforeAll(async () => {
+    proxy = FaultProxy.forUrl(inject('databaseUrl'));
+    await proxy.start();
+    faulty = createDatabase({ url: proxy.urlFor(inject('databaseUrl')), poolSizeMax: 4, connectTimeoutMs: 2000, idleTimeoutMs: 10000, queryTimeoutMs: 6000 });
+  });
+  afterAll(async () => {
+    await faulty.close();
+    await proxy.stop();
+  });
+
+  it.each(['after-commit', 'before-commit'] as const)('connection cut %s: retried, each transfer has its two legs exactly once', async (fault) => {
+    const ids = await Promise.all(Array.from({ length: 5 }, () => createWallet(t.app)));
+    const executor = new OperationExecutor(faulty.pool, limits, policy, log);
+    await executor.execute(ids.map((id) => op(id, 'DEPOSIT', '100.00')));
+    const batch = Array.from({ length: 40 }, (_, i) =>
+      op(ids[i % 5]!, 'TRANSFER_OUT', '1.00', ids[(i + 1 + (i % 3)) % 5]!, i % 2 === 0 ? `tkey-${i}` : undefined));
+    proxy.injectOnCommit(fault, 1);
+    const execution = await executor.execute(batch);
+    proxy.clearFaults();
+    expect(execution.attempts).toBe(2);
+    expect(execution.results.every((r) => r.kind === 'done' && r.applied.row?.status === 'SUCCESS')).toBe(true);
+    const expectedOutcome = fault === 'after-commit' ? 'EXISTING' : 'APPLIED';
+    expect(new Set(execution.results.map((r) => (r.kind === 'done' ? r.applied.outcome : r.kind)))).toEqual(new Set([expectedOutcome]));
+    const legs = await admin.query(`SELECT operation_type, count(*)::int AS n FROM operations WHERE id = ANY ($1::uuid[])
+      GROUP BY operation_type ORDER BY operation_type`, [batch.map((o) => o.id)]);
+    expect(legs.rows).toEqual([{ operation_type: 'TRANSFER_IN', n: 40 }, { operation_type: 'TRANSFER_OUT', n: 40 }]);
+    const report = await reconcile(admin, { walletIds: ids });
+    expect(report.mismatches).toEqual([]);
+    expect(report.totals).toMatchObject({ balances: '500.00', transfersOut: '40.00', transfersIn: '40.00' });
+    // every answer, also the ones found again after the cut, carries both balances as stored
+    for (const [i, r] of execution.results.entries()) {
+      const stored = await admin.query(`SELECT balance_after::text FROM operations WHERE wallet_id = $1 AND id = $2`,
+        [batch[i]!.counterpartyWalletId, batch[i]!.id]);
+      expect(r.kind === 'done' && r.applied.counterpartyBalanceAfter).toBe(stored.rows[0].balance_after);
+    }
+  });
+});
