@@ -139,6 +139,7 @@ function withComparisons(results: ScenarioResult[], scenarios: Scenario[], pgben
 }
 
 const projectRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const isLoopback = (host: string) => /^(localhost|127\.\d+\.\d+\.\d+|\[::1\])$/.test(host);
 
 /** Writes this run's report.* (and, with --publish, bench/results/latest.*); says where on stdout. */
 function writeResults(report: BenchReport, markdown: string, output: RunOutput): void {
@@ -206,7 +207,8 @@ async function main(): Promise<number> {
   try {
     const machine = await machineInfo(db, options.pgbench ? findPgbench() : undefined);
     const ctx: BenchContext = { baseUrl: target.baseUrl, db, quietBoundMs };
-    const postmasterPid = await findPostmasterPid(db);
+    // PostgreSQL's processes are read from /proc only when it runs here (a remote backend's pid means nothing locally).
+    const postmasterPid = isLoopback(new URL(target.databaseUrl).hostname) ? await findPostmasterPid(db) : undefined;
     measured.groups.postgres = postmasterPid;
     const reference = await runReference(options, target, db, machine.cores, postmasterPid);
     const ceiling = options.ceiling

@@ -132,7 +132,8 @@ export async function findPostmasterPid(db: pg.Pool): Promise<number | undefined
   if (backend === undefined) return undefined;
   try {
     const stat = parseProcStat(readFileSync(`/proc/${backend}/stat`, 'utf8'));
-    const parent = stat && parseProcStat(readFileSync(`/proc/${stat.ppid}/stat`, 'utf8'));
+    if (!stat || !/postgres/.test(stat.comm)) return undefined;
+    const parent = parseProcStat(readFileSync(`/proc/${stat.ppid}/stat`, 'utf8'));
     return parent && /postgres|postmaster/.test(parent.comm) ? parent.pid : undefined;
   } catch {
     return undefined;
