@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { adminPool, authRequired, createTestApp, createWallet, makeKey, newTenant, operate, type TestApp } from '../support/test-app.js';
 import {
   type Answer, answerProblems, fuzzRuns, hostileAuthorization, hostileBodyText, hostileContentType, hostileIdSegment, hostileIdempotencyKey,
-  hostileOperationObject,
+  hostileAmount, hostileOperationObject,
 } from './hostile-input.js';
 
 let t: TestApp;
@@ -107,11 +107,46 @@ describe('POST /operation with hostile bodies, content types and Idempotency-Key
   });
 });
 
+describe('POST /api/v1/transfers with hostile bodies and Idempotency-Keys', () => {
+  it('never 5xx, errors carry detail, and only a SUCCESS moves money (both legs)', async () => {
+    const target = await createWallet(t.app);
+    const walletIds = [walletId, target];
+    const transferBody = fc.record({
+      from_wallet_id: fc.oneof(fc.constantFrom(walletId, target), hostileIdSegment(walletIds), fc.jsonValue({ maxDepth: 2 })),
+      to_wallet_id: fc.oneof(fc.constantFrom(walletId, target), hostileIdSegment(walletIds), fc.jsonValue({ maxDepth: 2 })),
+      amount: hostileAmount,
+      extra: fc.jsonValue({ maxDepth: 2 }),
+    }, { requiredKeys: [] });
+    await fc.assert(fc.asyncProperty(fc.oneof({ weight: 4, arbitrary: transferBody.map((b) => JSON.stringify(b)) },
+      { weight: 1, arbitrary: hostileBodyText }), hostileIdempotencyKey, async (body, key) => {
+      count('transfers');
+      const before = await Promise.all(walletIds.map(ledgerState));
+      let res;
+      try {
+        res = await t.app.inject({ method: 'POST', url: '/api/v1/transfers', payload: body,
+          headers: { 'content-type': 'application/json', ...(key === undefined ? {} : { 'idempotency-key': key }) } });
+      } catch (error) {
+        if ((error as { code?: string }).code === 'ERR_INVALID_CHAR') return;
+        throw error;
+      }
+      expectSound(res, 'POST', { body, key });
+      const after = await Promise.all(walletIds.map(ledgerState));
+      if (res.statusCode === 200 && (res.json() as { status?: string }).status === 'SUCCESS') {
+        const sum = (states: LedgerState[]) => states.reduce((cents, s) => cents + BigInt(s.balance.replace('.', '')), 0n);
+        expect(sum(after)).toBe(sum(before)); // a transfer between the two moves money, never makes it
+      } else if (res.headers['idempotency-replayed'] !== 'true') {
+        expect(after.map((s) => s.balance)).toEqual(before.map((s) => s.balance));
+      }
+    }), { numRuns: fuzzRuns });
+  });
+});
+
 describe('every endpoint with hostile paths, methods, query strings and headers', () => {
   const routes = (w: string, o: string) => [
     `/api/v1/wallets/${w}`, `/api/v1/wallets/${w}/`, `/api/v1/wallets/${w}/operation`, `/api/v1/wallets/${w}/operations`,
     `/api/v1/wallets/${w}/operations/${o}`, '/api/v1/wallets', '/api/v1/wallets/', '/health', '/ready', '/metrics',
     '/openapi.json', '/docs', '/docs/', '/docs/static/index.html', '/dashboard', '/dashboard/data', `/${w}`, '/api/v1/',
+    '/api/v1/transfers', `/api/v1/transfers/${o}`,
   ];
   const query = fc.oneof(
     fc.constant(''),
@@ -129,7 +164,7 @@ describe('every endpoint with hostile paths, methods, query strings and headers'
     const walletIds = [walletId];
     await fc.assert(fc.asyncProperty(
       fc.constantFrom('GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS'),
-      hostileIdSegment(walletIds), hostileIdSegment([knownOperation]), fc.nat(17), query, header,
+      hostileIdSegment(walletIds), hostileIdSegment([knownOperation]), fc.nat(19), query, header,
       fc.option(hostileOperationObject.map((o) => JSON.stringify(o)), { nil: undefined }), hostileAuthorization(otherKeys),
       async (method, w, o, routeIndex, qs, fuzzedHeaders, body, authorization) => {
         const headers = authorization === undefined ? fuzzedHeaders : { ...fuzzedHeaders, authorization };
