@@ -14,6 +14,7 @@ import { freePort } from '../src/lib/free-port.js';
 import { type FrontBouncer, generateSecrets, startFrontBouncer } from '../tools/pgbouncer/front-bouncer.js';
 import { generatePassword } from '../tools/roles/scram.js';
 import { HaCluster } from '../tools/ha/ha-cluster.js';
+import { ensureStanza } from '../tools/ha/pgbackrest.js';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const appStartTimeoutMs = 60_000;
@@ -61,6 +62,8 @@ export class HaFaultStack {
       log: this.log,
     });
     const adminUrl = this.cluster.primaryUrl();
+    // WAL archiving (archive_command on every node) needs the pgBackRest stanza.
+    await ensureStanza(this.cluster.info(), this.cluster.superuserPassword, this.log);
     await migrate(adminUrl, { forceUnlock: true });
     this.admin = new pg.Pool({ connectionString: adminUrl, max: 6, connectionTimeoutMillis: 5000 });
     this.admin.on('error', () => undefined); // failovers break idle admin connections; the next query reconnects

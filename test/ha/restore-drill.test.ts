@@ -14,7 +14,7 @@ import { checkAgainstLedger } from '../../faults/check.js';
 import { HaFaultStack } from '../../faults/ha-stack.js';
 import { LoadDriver } from '../../faults/load.js';
 import { freePort } from '../../src/lib/free-port.js';
-import { backup, createRestorePoint, ensureStanza } from '../../tools/ha/pgbackrest.js';
+import { backup, createRestorePoint } from '../../tools/ha/pgbackrest.js';
 import { type RestoredInstance, restoreInstance } from '../../tools/ha/pitr.js';
 
 const enabled = /^(1|true)$/i.test(process.env.HA_TESTS ?? '');
@@ -45,7 +45,6 @@ function driver(wallets: string[]): LoadDriver {
 describe.skipIf(!enabled)('point-in-time restore drill (pgBackRest, named restore point)', () => {
   beforeAll(async () => {
     stack = await HaFaultStack.start(1, log);
-    await ensureStanza(stack.cluster.info(), stack.cluster.superuserPassword, log);
     restoreHome = mkdtempSync(join(tmpdir(), 'wallet-restore-'));
     chmodSync(restoreHome, 0o755);
   }, 300_000);
