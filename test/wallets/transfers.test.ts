@@ -204,3 +204,21 @@ describe('the database guards the legs', () => {
     await expect(insert('TRANSFER_IN', await createWallet(t.app), 'k')).rejects.toThrow(/operations_transfer_in_applied/);
   });
 });
+
+describe('OpenAPI', () => {
+  it('documents both transfer endpoints with an example for the body and for every answer', async () => {
+    const spec = (await t.app.inject({ method: 'GET', url: '/openapi.json' })).json();
+    const post = spec.paths['/api/v1/transfers'].post;
+    const get = spec.paths['/api/v1/transfers/{transfer_id}'].get;
+    expect(Object.keys(post.responses)).toEqual(expect.arrayContaining(['200', '400', '401', '403', '404', '422', '503']));
+    expect(Object.keys(get.responses)).toEqual(expect.arrayContaining(['200', '404', '422', '503']));
+    expect(JSON.stringify(post.requestBody)).toContain('"amount":"25.00"');
+    for (const [operation, codes] of [[post, ['200', '400', '404', '422', '503']], [get, ['200', '404', '422', '503']]] as const) {
+      for (const code of codes) {
+        const content = JSON.stringify(operation.responses[code].content);
+        expect(content, `${code}: ${content.slice(0, 300)}`).toMatch(/"examples?"/);
+      }
+    }
+    expect(post.tags).toEqual(['transfers']);
+  });
+});
