@@ -86,7 +86,7 @@ async function portOpen(port: number): Promise<boolean> {
 }
 
 describe.skipIf(viaPgbouncer)('the embedded cluster of a running service', () => {
-  it('survives `npm run migrate` and a second `npm start` next to it: the service keeps answering SUCCESS', async () => {
+  it('survives `npm run migrate`, `npm run reconcile` and a second `npm start` next to it: the service keeps answering SUCCESS', async () => {
     const dataDir = join(home, 'shared', 'postgres');
     const pgPort = await freePort();
     const service = await npmStart(dataDir, pgPort, 'first');
@@ -97,6 +97,10 @@ describe.skipIf(viaPgbouncer)('the embedded cluster of a running service', () =>
     expect(migrate.code).toBe(0);
     expect(migrate.output).not.toMatch(/stopping a PostgreSQL/);
     expect(migrate.output).toMatch(/joining the embedded PostgreSQL/);
+    expect(await deposit(service.url, wallet.id)).toBe('200 SUCCESS');
+
+    const reconcile = await runScript('scripts/reconcile.ts', { EMBEDDED_PG_DIR: dataDir, EMBEDDED_PG_PORT: String(pgPort) });
+    expect(reconcile.code).toBe(0);
     expect(await deposit(service.url, wallet.id)).toBe('200 SUCCESS');
 
     // A second `npm start` on the same port says so before touching the database.
@@ -114,7 +118,7 @@ describe.skipIf(viaPgbouncer)('the embedded cluster of a running service', () =>
     expect(await deposit(service.url, wallet.id)).toBe('200 SUCCESS');
 
     const balance = (await (await fetch(`${service.url}/api/v1/wallets/${wallet.id}`)).json()) as { balance: string };
-    expect(balance.balance).toBe('5.00');
+    expect(balance.balance).toBe('6.00');
     await service.stop(30_000); // the last user: its database stops with it
     expect(await portOpen(pgPort)).toBe(false);
   }, heavyTestMs);
