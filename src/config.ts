@@ -51,7 +51,7 @@ export interface Config {
   clusterMetricsHost: string;
   logLevel: string;
   bodyLimitBytes: number;
-  /** App processes behind one port (src/topology/cluster.ts: `npm run stack`, the container); `npm start` runs one. */
+  /** App processes behind one port (src/cluster.ts: `npm run stack`, the container); `npm start` runs one. */
   webConcurrency: number;
   /** HTTP limits against slow or oversized clients (Node's http server options); see README "Limits". */
   http: {
