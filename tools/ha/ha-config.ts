@@ -133,6 +133,9 @@ export function patroniConfig(layout: HaLayout, node: HaNode, secrets: HaSecrets
             max_replication_slots: 10,
             max_connections: 200,
             wal_keep_size: '256MB',
+            // After a failover the surviving replica must stream from the new primary before any
+            // commit can return (strict mode); its walreceiver retries every this long (default 5 s).
+            wal_retrieve_retry_interval: '1s',
             archive_mode: 'on',
             archive_timeout: '60s',
             fsync: 'on',
