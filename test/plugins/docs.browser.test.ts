@@ -65,7 +65,7 @@ describe('/docs over plain HTTP on a non-localhost address', () => {
       expect(seen.problems.join('\n'), origin).toBe('');
       expect(seen.elsewhere, origin).toEqual([]);
     }
-  });
+  }, 150_000);
 });
 
 async function openDocs(browser: BrowserContext, origin: string): Promise<{ paths: string[]; title: string; problems: string[]; elsewhere: string[] }> {
@@ -83,7 +83,8 @@ async function openDocs(browser: BrowserContext, origin: string): Promise<{ path
   page.on('request', (request) => { if (!request.url().startsWith(origin) && !request.url().startsWith('data:')) elsewhere.push(request.url()); });
   try {
     await page.goto(`${origin}/docs`, { waitUntil: 'load' });
-    await page.locator('.opblock').first().waitFor({ state: 'visible', timeout: 15_000 }).catch(() => undefined);
+    // Generous: on two shared cores under load, Chromium can take many seconds to start and render.
+    await page.locator('.opblock').first().waitFor({ state: 'visible', timeout: 45_000 }).catch(() => undefined);
     const paths = (await page.locator('.opblock .opblock-summary-path').allInnerTexts()).map((p) => p.replace(/\u200b/g, '').trim());
     const title = await page.locator('.info .title').innerText({ timeout: 1000 }).catch(() => '');
     return { paths, title, problems, elsewhere };
