@@ -7,9 +7,9 @@
  *   A slow password hash (bcrypt, scrypt, argon2) protects low-entropy passwords against guessing;
  *   256 random bits cannot be guessed, so SHA-256's preimage resistance is the whole defence and a
  *   slow hash would only add milliseconds of CPU to every request.
- * Hashes are compared with crypto.timingSafeEqual.
+ * Digests are compared with crypto.timingSafeEqual (src/auth/authenticator.ts).
  */
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 
 export const KEY_PREFIX = 'wsk_';
 const KEY_ID_PATTERN = /^[0-9a-f]{16}$/;
@@ -48,11 +48,9 @@ export function hashSecret(secret: string): string {
   return createHash('sha256').update(secret).digest('hex');
 }
 
-/** Constant-time comparison of two hex SHA-256 digests (equal lengths by construction). */
-export function sameHash(a: string, b: string): boolean {
-  const x = Buffer.from(a, 'hex');
-  const y = Buffer.from(b, 'hex');
-  return x.length === y.length && x.length > 0 && timingSafeEqual(x, y);
+/** The same digest as bytes (what the request path compares, without hex round trips). */
+export function secretDigest(secret: string): Buffer {
+  return createHash('sha256').update(secret).digest();
 }
 
 export function generateKey(): NewKey {

@@ -87,7 +87,8 @@ export function registerAuth(app: FastifyInstance, { authenticator, rateLimit }:
       request.principal = OPEN_PRINCIPAL;
       return;
     }
-    const principal = await authenticator.authenticate(request.headers.authorization);
+    const known = authenticator.authenticateNow(request.headers.authorization);
+    const principal = known instanceof Promise ? await known : known; // no await when the key is cached
     if (!principal.scopes.has(auth)) throw new Forbidden(auth);
     const taken = rateLimit.take(principal.actor ?? principal.tenant);
     if (!taken.ok) throw new RateLimited(taken.retryAfterSeconds);

@@ -17,7 +17,8 @@ import { DatabaseUnavailable, Overloaded } from '../wallets/wallet-errors.js';
 import { readWithRetry } from '../wallets/read-retry.js';
 import type { Logger } from '../lib/logger.js';
 import type { RetryPolicy } from '../lib/retry.js';
-import { bearerToken, hashSecret, parseKey, sameHash } from './api-key.js';
+import { timingSafeEqual } from 'node:crypto';
+import { bearerToken, type ParsedKey, parseKey, secretDigest } from './api-key.js';
 import { Unauthenticated } from './auth-errors.js';
 import type { KeyRecord } from './key-store.js';
 import type { Scope } from './scopes.js';
@@ -44,9 +45,15 @@ export interface KeySource {
 
 interface Entry {
   record: KeyRecord | undefined;
+  /** Built once per lookup: requests share it (nothing is allocated per request). */
+  principal: Principal | undefined;
+  /** SHA-256 of the secret, as bytes (zeros for an unknown key: compared all the same). */
+  hash: Buffer;
   fetchedMs: number;
   refreshing: Promise<Entry> | undefined;
 }
+
+const NO_HASH = Buffer.alloc(32);
 
 export class Authenticator {
   private readonly entries = new Map<string, Entry>();
@@ -68,20 +75,33 @@ export class Authenticator {
 
   /** The principal of an Authorization header; throws Unauthenticated (401) for anything else. */
   async authenticate(header: string | undefined): Promise<Principal> {
+    return this.authenticateNow(header);
+  }
+
+  /**
+   * The same, synchronously when the key's cache entry is fresh (the common case: no promise on
+   * the hot path), else a promise that waits for the lookup. Throws Unauthenticated either way.
+   */
+  authenticateNow(header: string | undefined): Principal | Promise<Principal> {
     const token = bearerToken(header);
     if (token === undefined) throw new Unauthenticated(header !== undefined);
     const parsed = parseKey(token);
     if (!parsed) throw new Unauthenticated(true);
-    const record = await this.record(parsed.keyId);
-    const hash = hashSecret(parsed.secret);
-    // Hash and compare even for an unknown id, so timing does not tell a known id from an unknown one.
-    const matches = sameHash(hash, record?.secretSha256 ?? '0'.repeat(64));
-    if (!record || !matches || record.revokedAt !== null ||
+    const entry = this.freshEntry(parsed.keyId);
+    if (entry) return this.verify(parsed, entry);
+    return this.fetch(parsed.keyId).then((fetched) => this.verify(parsed, fetched));
+  }
+
+  private verify(parsed: ParsedKey, entry: Entry): Principal {
+    // Hashed and compared even for an unknown id, so timing does not tell a known id from an unknown one.
+    const matches = timingSafeEqual(secretDigest(parsed.secret), entry.hash);
+    const record = entry.record;
+    if (!record || !entry.principal || !matches || record.revokedAt !== null ||
       (record.expiresAt !== null && record.expiresAt.getTime() <= this.nowMs())) {
       throw new Unauthenticated(true);
     }
     this.used.add(parsed.keyId);
-    return { tenant: record.tenant, actor: parsed.keyId, scopes: new Set(record.scopes) };
+    return entry.principal;
   }
 
   /** Stops the last-used timer and writes what is left. */
@@ -95,18 +115,17 @@ export class Authenticator {
     this.entries.clear();
   }
 
-  private async record(keyId: string): Promise<KeyRecord | undefined> {
+  /** The key's entry if it is younger than the TTL (starting a refresh past half of it), else undefined. */
+  private freshEntry(keyId: string): Entry | undefined {
     const now = this.nowMs();
     const entry = this.entries.get(keyId);
-    if (entry && now - entry.fetchedMs < this.limits.ttlMs) {
-      if (now - entry.fetchedMs >= this.limits.ttlMs / 2 && !entry.refreshing) {
-        // Refresh ahead; a failure leaves the entry to age out (then requests wait and see the error).
-        entry.refreshing = this.fetch(keyId).finally(() => { entry.refreshing = undefined; });
-        entry.refreshing.catch((error: unknown) => this.log.warn({ err: error, keyId }, 'key refresh failed'));
-      }
-      return entry.record;
+    if (!entry || now - entry.fetchedMs >= this.limits.ttlMs) return undefined;
+    if (now - entry.fetchedMs >= this.limits.ttlMs / 2 && !entry.refreshing) {
+      // Refresh ahead; a failure leaves the entry to age out (then requests wait and see the error).
+      entry.refreshing = this.fetch(keyId).finally(() => { entry.refreshing = undefined; });
+      entry.refreshing.catch((error: unknown) => this.log.warn({ err: error, keyId }, 'key refresh failed'));
     }
-    return (await this.fetch(keyId)).record;
+    return entry;
   }
 
   /** One lookup per key id at a time; its result replaces the cache entry. */
@@ -118,7 +137,11 @@ export class Authenticator {
     const fetchedMs = this.nowMs();
     const lookup = readWithRetry(this.readPolicy, this.log, () => this.source.lookup(keyId))
       .then((record) => {
-        const entry: Entry = { record, fetchedMs, refreshing: undefined };
+        const entry: Entry = {
+          record, fetchedMs, refreshing: undefined,
+          principal: record && Object.freeze({ tenant: record.tenant, actor: keyId, scopes: new Set(record.scopes) }),
+          hash: record && /^[0-9a-f]{64}$/.test(record.secretSha256) ? Buffer.from(record.secretSha256, 'hex') : NO_HASH,
+        };
         this.entries.delete(keyId); // re-inserted last: the map's order is the eviction order
         this.entries.set(keyId, entry);
         if (this.entries.size > this.limits.entriesMax) {
