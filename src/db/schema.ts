@@ -25,6 +25,8 @@ export interface OperationTable {
   actor: string | null;
   /** The other wallet of a transfer leg (TRANSFER_OUT / TRANSFER_IN); NULL for deposits and withdrawals. */
   counterparty_wallet_id: string | null;
+  /** For a reversal: the id of the row it reverses, on the same wallet. */
+  reverses_id: string | null;
   created_at: Generated<Date>;
 }
 

@@ -38,6 +38,8 @@ export const HistoryItem = Type.Object({
   counterparty_wallet_id: Type.Optional(Type.String({ format: 'uuid',
     description: 'For a transfer leg (TRANSFER_OUT / TRANSFER_IN): the other wallet; the leg\'s id is the transfer id, ' +
       'so the counterparty\'s history holds the matching leg with the same id' })),
+  reverses_id: Type.Optional(Type.String({ format: 'uuid', description: 'For a reversal: the id of the row it reverses (in this history)' })),
+  reversed_by: Type.Optional(Type.String({ format: 'uuid', description: 'The id of the reversal that undid this row (in this history)' })),
   created_at: Type.String({ format: 'date-time' }),
   detail: Type.Optional(Type.String({ description: 'Why a REJECTED operation was refused' })),
 });

@@ -40,8 +40,12 @@ function item(row: HistoryRow): HistoryItem {
     created_at: row.created_at.toISOString(),
   };
   if (row.counterparty_wallet_id !== null) view.counterparty_wallet_id = row.counterparty_wallet_id;
+  if (row.reverses_id !== null) view.reverses_id = row.reverses_id;
+  if (row.reversed_by !== null) view.reversed_by = row.reversed_by;
   // A stored refusal says why, as GET of the single operation does.
-  if (row.status === 'REJECTED') view.detail = refusalFor(row.operation_type, view.balance, view.amount, MONEY_MAX).message;
+  if (row.status === 'REJECTED') {
+    view.detail = refusalFor(row.operation_type, view.balance, view.amount, MONEY_MAX, row.counterparty_wallet_id !== null).message;
+  }
   return view;
 }
 

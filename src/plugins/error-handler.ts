@@ -22,6 +22,8 @@ const STATUS: Record<DomainErrorCode, number> = {
   invalid_input: 422,
   database_unavailable: 503,
   overloaded: 503,
+  already_reversed: 409,
+  not_reversible: 409,
 };
 
 const AUTH_STATUS: Record<AuthErrorCode, number> = {

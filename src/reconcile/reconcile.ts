@@ -8,7 +8,10 @@
  *    balance_after = previous balance_after (0 before the first) + the operation's effect, where a
  *    REJECTED row has no effect and must have been a justified refusal (one window pass);
  * 3. per transfer leg: an applied TRANSFER_OUT has exactly its TRANSFER_IN (same id, on the
- *    counterparty, naming the source, same amount) and vice versa; a refused one has none.
+ *    counterparty, naming the source, same amount) and vice versa; a refused one has none. The
+ *    two legs of a reversed transfer (REVERSAL_OUT / REVERSAL_IN with a counterparty) likewise.
+ *    Reversals: balances = deposits - withdrawals - reversals out + reversals in over the whole
+ *    database; at most one reversal per original is enforced by a unique index.
  * Each pass runs in one REPEATABLE READ READ ONLY transaction, so it sees one consistent snapshot
  * even while the service keeps writing. Nothing here writes.
  */
@@ -34,6 +37,9 @@ export interface ReconcileTotals {
   withdrawals: string;
   transfersOut: string;
   transfersIn: string;
+  /** Reversal rows: of deposits (out), of withdrawals (in) and both legs of reversed transfers. */
+  reversalsOut: string;
+  reversalsIn: string;
 }
 
 export interface ReconcileReport {
@@ -73,7 +79,7 @@ interface ChainRow {
 
 /** The effect of a ledger row on its wallet's balance, in SQL (REJECTED rows have none). */
 const effectSql = `CASE WHEN status <> 'SUCCESS' THEN 0
-                        WHEN operation_type IN ('DEPOSIT', 'TRANSFER_IN') THEN amount ELSE -amount END`;
+                        WHEN operation_type IN ('DEPOSIT', 'TRANSFER_IN', 'REVERSAL_IN') THEN amount ELSE -amount END`;
 
 const sumOf = (type: string) => `sum(amount) FILTER (WHERE status = 'SUCCESS' AND operation_type = '${type}')`;
 
@@ -84,7 +90,8 @@ const balanceSql = (filtered: boolean) => `
            count(*) AS operations,
            max(seq) AS max_seq,
            ${sumOf('DEPOSIT')} AS deposits, ${sumOf('WITHDRAW')} AS withdrawals,
-           ${sumOf('TRANSFER_OUT')} AS transfers_out, ${sumOf('TRANSFER_IN')} AS transfers_in
+           ${sumOf('TRANSFER_OUT')} AS transfers_out, ${sumOf('TRANSFER_IN')} AS transfers_in,
+           ${sumOf('REVERSAL_OUT')} AS reversals_out, ${sumOf('REVERSAL_IN')} AS reversals_in
       FROM operations
      ${filtered ? 'WHERE wallet_id = ANY ($1::uuid[])' : ''}
      GROUP BY wallet_id
@@ -94,20 +101,23 @@ const balanceSql = (filtered: boolean) => `
            coalesce(l.operations, 0) AS operations,
            coalesce(l.max_seq, 0) AS max_seq,
            coalesce(l.deposits, 0) AS deposits, coalesce(l.withdrawals, 0) AS withdrawals,
-           coalesce(l.transfers_out, 0) AS transfers_out, coalesce(l.transfers_in, 0) AS transfers_in
+           coalesce(l.transfers_out, 0) AS transfers_out, coalesce(l.transfers_in, 0) AS transfers_in,
+           coalesce(l.reversals_out, 0) AS reversals_out, coalesce(l.reversals_in, 0) AS reversals_in
       FROM wallets w LEFT JOIN ledger l ON l.wallet_id = w.id
      ${filtered ? 'WHERE w.id = ANY ($1::uuid[])' : ''}
   )
   SELECT wallet_id::text, balance::text, ledger_balance::text, last_seq::text, max_seq::text,
          NULL::text AS wallets, NULL::text AS operations, NULL::text AS balances, NULL::text AS deposits,
-         NULL::text AS withdrawals, NULL::text AS transfers_out, NULL::text AS transfers_in
+         NULL::text AS withdrawals, NULL::text AS transfers_out, NULL::text AS transfers_in,
+         NULL::text AS reversals_out, NULL::text AS reversals_in
     FROM joined
    WHERE balance <> ledger_balance OR last_seq <> max_seq
   UNION ALL
   -- one summary row, also when nothing mismatches
   SELECT NULL, NULL, NULL, NULL, NULL, count(*)::text, coalesce(sum(operations), 0)::text,
          coalesce(sum(balance), 0)::text, coalesce(sum(deposits), 0)::text, coalesce(sum(withdrawals), 0)::text,
-         coalesce(sum(transfers_out), 0)::text, coalesce(sum(transfers_in), 0)::text
+         coalesce(sum(transfers_out), 0)::text, coalesce(sum(transfers_in), 0)::text,
+         coalesce(sum(reversals_out), 0)::text, coalesce(sum(reversals_in), 0)::text
     FROM joined`;
 
 // The window runs along the (wallet_id, seq) order; expected_after is computed in NUMERIC, exactly.
@@ -168,6 +178,8 @@ interface SummaryRow {
   withdrawals: string;
   transfers_out: string;
   transfers_in: string;
+  reversals_out: string;
+  reversals_in: string;
 }
 
 const money = (text: string) => formatCents(parseCents(text));
@@ -211,7 +223,7 @@ function chainMismatches(row: ChainRow): Mismatch[] {
       ? parseCents(row.amount) <= parseCents(row.prev_after)
       : row.operation_type === 'DEPOSIT'
         ? parseCents(row.prev_after) + parseCents(row.amount) <= parseCents(MONEY_MAX)
-        : row.operation_type === 'TRANSFER_IN';
+        : row.operation_type === 'TRANSFER_IN'; // never refused; a refused reversal is not judged here
     if (refused) {
       found.push({ kind: 'rejection', ...at,
         message: `seq ${row.seq}: ${row.operation_type} ${row.amount} was REJECTED although the balance was ${row.prev_after}` });
@@ -233,13 +245,15 @@ export async function reconcile(pool: pg.Pool, options: ReconcileOptions = {}): 
   const mismatches: Mismatch[] = [];
   let wallets = 0;
   let operations = 0;
-  let totals: ReconcileTotals = { balances: '0.00', deposits: '0.00', withdrawals: '0.00', transfersOut: '0.00', transfersIn: '0.00' };
+  let totals: ReconcileTotals = { balances: '0.00', deposits: '0.00', withdrawals: '0.00', transfersOut: '0.00', transfersIn: '0.00',
+    reversalsOut: '0.00', reversalsIn: '0.00' };
   for (const row of balanceRows) {
     if (row.wallet_id === null) {
       wallets = Number(row.wallets);
       operations = Number(row.operations);
       totals = { balances: money(row.balances), deposits: money(row.deposits), withdrawals: money(row.withdrawals),
-        transfersOut: money(row.transfers_out), transfersIn: money(row.transfers_in) };
+        transfersOut: money(row.transfers_out), transfersIn: money(row.transfers_in),
+        reversalsOut: money(row.reversals_out), reversalsIn: money(row.reversals_in) };
       continue;
     }
     if (row.balance !== row.ledger_balance) {
@@ -257,12 +271,14 @@ export async function reconcile(pool: pg.Pool, options: ReconcileOptions = {}): 
       message: `seq ${row.seq}: ${row.operation_type} ${row.amount} of transfer ${row.id} has no matching ` +
         `${row.operation_type === 'TRANSFER_OUT' ? 'TRANSFER_IN' : 'TRANSFER_OUT'} on wallet ${row.counterparty}` });
   }
-  // Over the whole database every transfer's legs are both counted, so they cancel out exactly.
-  const conserved = parseCents(totals.balances) === parseCents(totals.deposits) - parseCents(totals.withdrawals);
+  // Over the whole database every transfer's legs are both counted, so they cancel out exactly
+  // (so do a reversed transfer's two reversal legs); reversals of deposits and withdrawals count.
+  const conserved = parseCents(totals.balances) === parseCents(totals.deposits) - parseCents(totals.withdrawals) -
+    parseCents(totals.reversalsOut) + parseCents(totals.reversalsIn);
   if (!filtered && (!conserved || totals.transfersIn !== totals.transfersOut)) {
     mismatches.push({ kind: 'conservation', walletId: '',
-      message: `sum of balances ${totals.balances}, deposits ${totals.deposits} - withdrawals ${totals.withdrawals}; ` +
-        `transfers out ${totals.transfersOut}, in ${totals.transfersIn}` });
+      message: `sum of balances ${totals.balances}, deposits ${totals.deposits} - withdrawals ${totals.withdrawals} ` +
+        `- reversals out ${totals.reversalsOut} + reversals in ${totals.reversalsIn}; transfers out ${totals.transfersOut}, in ${totals.transfersIn}` });
   }
   mismatches.sort((a, b) => (a.walletId < b.walletId ? -1 : a.walletId > b.walletId ? 1 : 0));
   return { wallets, operations, totals, mismatches, durationMs: performance.now() - startedAt };
@@ -275,7 +291,8 @@ export function formatReport(report: ReconcileReport): string {
     report.mismatches.length === 0 ? 'OK: every balance equals its ledger, every balance_after chain is consistent and every transfer has both legs'
       : `MISMATCHES: ${report.mismatches.length}`,
     `totals: balances ${report.totals.balances}, deposits ${report.totals.deposits}, withdrawals ${report.totals.withdrawals}, ` +
-      `transfers out ${report.totals.transfersOut}, in ${report.totals.transfersIn}`,
+      `transfers out ${report.totals.transfersOut}, in ${report.totals.transfersIn}, ` +
+      `reversals out ${report.totals.reversalsOut}, in ${report.totals.reversalsIn}`,
   ];
   for (const m of report.mismatches) {
     lines.push(m.walletId ? `  ${m.kind.padEnd(9)} wallet ${m.walletId}: ${m.message}` : `  ${m.kind}: ${m.message}`);

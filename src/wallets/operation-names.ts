@@ -14,15 +14,24 @@ export type OperationType = (typeof OPERATION_TYPES)[number];
 export const TRANSFER_LEG_TYPES = ['TRANSFER_OUT', 'TRANSFER_IN'] as const;
 export type TransferLegType = (typeof TRANSFER_LEG_TYPES)[number];
 
-/** What the engine applies: deposits, withdrawals and transfers (submitted as their outgoing leg). */
-export type EngineOperationType = OperationType | 'TRANSFER_OUT';
+/**
+ * A reversal's ledger rows: REVERSAL_OUT takes a deposit back (or, on a transfer's target, pays
+ * the transfer back); REVERSAL_IN gives a withdrawal back (or credits a transfer's source).
+ */
+export const REVERSAL_TYPES = ['REVERSAL_OUT', 'REVERSAL_IN'] as const;
+
+/**
+ * What the engine applies: deposits, withdrawals, transfers (submitted as their outgoing leg) and
+ * reversals (the database picks the reversal's direction from the original).
+ */
+export type EngineOperationType = OperationType | 'TRANSFER_OUT' | 'REVERSAL';
 
 /** Every type a ledger row can have (history, GET of one operation). */
-export const LEDGER_TYPES = [...OPERATION_TYPES, ...TRANSFER_LEG_TYPES] as const;
+export const LEDGER_TYPES = [...OPERATION_TYPES, ...TRANSFER_LEG_TYPES, ...REVERSAL_TYPES] as const;
 export type LedgerType = (typeof LEDGER_TYPES)[number];
 
 /** Money taken from the wallet by a row of this type (else added). */
-export const DEBIT_TYPES: ReadonlySet<LedgerType> = new Set<LedgerType>(['WITHDRAW', 'TRANSFER_OUT']);
+export const DEBIT_TYPES: ReadonlySet<LedgerType> = new Set<LedgerType>(['WITHDRAW', 'TRANSFER_OUT', 'REVERSAL_OUT']);
 
 /** Status of a ledger row: applied, or refused and kept because it carried an Idempotency-Key. */
 export const STORED_STATUSES = ['SUCCESS', 'REJECTED'] as const;
@@ -35,9 +44,11 @@ export type StoredStatus = (typeof STORED_STATUSES)[number];
 export const OPERATION_STATUSES = [...STORED_STATUSES, 'FAILED', 'PENDING'] as const;
 export type OperationStatus = (typeof OPERATION_STATUSES)[number];
 
-/** What apply_operations (db/changelog/changes/003, 011) says it did with each operation. */
+/** What apply_operations (db/changelog/changes/003, 011, 012) says it did with each operation. */
 export const APPLY_OUTCOMES = [
   'APPLIED', 'REJECTED_FUNDS', 'REJECTED_LIMIT', 'EXISTING', 'REPLAY', 'KEY_CONFLICT', 'NOT_FOUND',
+  // reversals only (changeset 012)
+  'ORIGINAL_NOT_FOUND', 'NOT_REVERSIBLE', 'ALREADY_REVERSED',
 ] as const;
 export type ApplyOutcome = (typeof APPLY_OUTCOMES)[number];
 

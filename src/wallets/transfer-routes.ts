@@ -3,8 +3,11 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { callerOf } from '../auth/auth-plugin.js';
 import type { TransferService } from './transfer-service.js';
 import {
-  ErrorDetail, Transfer, TransferBody, TransferHeaders, TransferIdParams, Unavailable, ValidationErrorBody,
+  ErrorDetail, ReversalHeaders, Transfer, TransferBody, TransferHeaders, TransferIdParams, Unavailable, ValidationErrorBody,
 } from './wallet-schemas.js';
+
+export const AlreadyReversedBody = ErrorDetail('Already reversed (at most one reversal per original), or not reversible',
+  'The transfer was already reversed by 0b5f…; send the same Idempotency-Key to replay a reversal');
 
 export function transferRoutes(service: TransferService): FastifyPluginAsyncTypebox {
   return async (app) => {
@@ -36,6 +39,36 @@ export function transferRoutes(service: TransferService): FastifyPluginAsyncType
         toWalletId: request.body.to_wallet_id,
         amount: request.body.amount,
         idempotencyKey: request.headers['idempotency-key'],
+      });
+      request.operationOutcome = outcome.outcome;
+      if (outcome.replayed) void reply.header('idempotency-replayed', 'true');
+      if (outcome.kind === 'refused') throw outcome.error;
+      return outcome.view;
+    });
+
+    app.post('/api/v1/transfers/:transfer_id/reverse', {
+      config: { auth: 'wallets:write' },
+      schema: {
+        tags: ['transfers'],
+        summary: 'Reverse a transfer (pay it back from its target to its source)',
+        description: 'One transaction through the engine: a REVERSAL_OUT on the target and a REVERSAL_IN on the source, ' +
+          'both linked to the transfer (reverses_id) and naming each other. At most once per transfer: a second attempt ' +
+          'is 409, a retry with the same Idempotency-Key replays. 400 when the target cannot pay it back. The answer is ' +
+          'the transfer back: from = the original target, to = the original source.',
+        params: TransferIdParams,
+        headers: ReversalHeaders,
+        response: {
+          200: Transfer,
+          400: ErrorDetail('The target cannot pay the amount back; nothing changed', 'Insufficient funds: the target wallet cannot pay back 25.00'),
+          404: ErrorDetail('Transfer not found (or its wallets belong to another tenant)', 'Transfer not found'),
+          409: AlreadyReversedBody,
+          422: ValidationErrorBody,
+          503: Unavailable,
+        },
+      },
+    }, async (request, reply) => {
+      const outcome = await service.reverseTransfer({
+        caller: callerOf(request), transferId: request.params.transfer_id, idempotencyKey: request.headers['idempotency-key'],
       });
       request.operationOutcome = outcome.outcome;
       if (outcome.replayed) void reply.header('idempotency-replayed', 'true');

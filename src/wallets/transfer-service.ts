@@ -18,8 +18,10 @@ import type { ExecutionResult } from './operation-executor.js';
 import type { RequestOutcome } from './operation-names.js';
 import { readWithRetry } from './read-retry.js';
 import {
-  type DomainError, IdempotencyConflict, InvalidInput, Overloaded, refusalFor, TransferNotFound, WalletNotFound,
+  AlreadyReversed, type DomainError, IdempotencyConflict, InvalidInput, NotReversible, Overloaded, refusalFor, TransferNotFound,
+  WalletNotFound,
 } from './wallet-errors.js';
+import { reversalRequestHash } from './wallet-service.js';
 import * as repo from './wallet-repository.js';
 import type { Transfer as TransferView } from './wallet-schemas.js';
 
@@ -42,7 +44,13 @@ export function transferRequestHash(toWalletId: string, amount: string): string 
 }
 
 function refusal(row: repo.OperationRow): DomainError {
-  return refusalFor(row.operation_type, formatMoney(row.balance_after), formatMoney(row.amount), MONEY_MAX);
+  return refusalFor(row.operation_type, formatMoney(row.balance_after), formatMoney(row.amount), MONEY_MAX, true);
+}
+
+export interface TransferReversalRequest {
+  caller: Caller;
+  transferId: string;
+  idempotencyKey: string | undefined;
 }
 
 export class TransferService {
@@ -89,6 +97,68 @@ export class TransferService {
       batchSize, queuedMs: Math.round(queuedMs * 100) / 100,
     }, 'transfer');
     return outcome;
+  }
+
+  /**
+   * Reverses an applied transfer: a transfer back from its target to its source, in one
+   * transaction through the engine (REVERSAL_OUT on the target, REVERSAL_IN on the source, both
+   * linked to the transfer's legs), at most once. The answer is that transfer back: from = the
+   * original target, to = the original source.
+   */
+  async reverseTransfer(request: TransferReversalRequest): Promise<TransferOutcome> {
+    const refused = (error: DomainError): TransferOutcome => ({ kind: 'refused', error, replayed: false, outcome: error.outcome });
+    const legs = await readWithRetry(this.readPolicy, this.log,
+      () => repo.findTransferLegs(this.db, request.transferId, request.caller.tenant));
+    const out = legs.find((l) => l.operation_type === 'TRANSFER_OUT');
+    if (!out) return refused(new TransferNotFound());
+    if (out.status !== 'SUCCESS') return refused(new NotReversible('The transfer was refused: there is nothing to reverse'));
+    const input: repo.OperationInput = {
+      id: randomUUID(),
+      walletId: out.wallet_id,
+      counterpartyWalletId: out.counterparty_wallet_id,
+      reversesId: out.id,
+      tenant: request.caller.tenant,
+      actor: request.caller.actor,
+      type: 'REVERSAL',
+      amount: formatMoney(out.amount),
+      idempotencyKey: request.idempotencyKey ?? null,
+      requestHash: request.idempotencyKey === undefined ? null : reversalRequestHash(out.id),
+    };
+    let submitted;
+    try {
+      submitted = await this.batcher.submit(input);
+    } catch (error) {
+      if (error instanceof Overloaded) return refused(error);
+      throw error;
+    }
+    const { result } = submitted;
+    const back = (view: TransferView): TransferView => ({ ...view, reverses_id: out.id });
+    if (result.kind !== 'done') {
+      const status = result.kind === 'failed' ? 'FAILED' : 'PENDING';
+      return { kind: 'answered', replayed: false, outcome: status, view: back({
+        id: input.id, from_wallet_id: out.counterparty_wallet_id!, to_wallet_id: out.wallet_id, amount: input.amount, status,
+        from_balance: null, to_balance: null, created_at: new Date().toISOString(), detail: result.detail,
+      }) };
+    }
+    const { outcome, row, counterpartyBalanceAfter } = result.applied;
+    const replayed = outcome === 'REPLAY';
+    switch (outcome) {
+      case 'NOT_FOUND': return refused(new WalletNotFound());
+      case 'KEY_CONFLICT': return refused(new IdempotencyConflict());
+      case 'ORIGINAL_NOT_FOUND': return refused(new TransferNotFound());
+      case 'NOT_REVERSIBLE': return refused(new NotReversible('The transfer cannot be reversed'));
+      case 'ALREADY_REVERSED': return refused(new AlreadyReversed('transfer', row?.id ?? 'another reversal'));
+      default: {
+        assert(row, `outcome ${outcome} without a row`);
+        if (row.operation_type !== 'REVERSAL_IN' || row.reverses_id !== out.id) return refused(new IdempotencyConflict());
+        if (row.status === 'REJECTED') return { ...refused(refusal(row)), replayed };
+        return { kind: 'answered', replayed, outcome: row.status, view: back({
+          id: row.id, from_wallet_id: out.counterparty_wallet_id!, to_wallet_id: out.wallet_id, amount: formatMoney(row.amount),
+          status: row.status, from_balance: counterpartyBalanceAfter === null ? null : formatMoney(counterpartyBalanceAfter),
+          to_balance: formatMoney(row.balance_after), created_at: row.created_at.toISOString(),
+        }) };
+      }
+    }
   }
 
   async getTransfer(caller: Caller, id: string): Promise<TransferView> {

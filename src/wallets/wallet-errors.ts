@@ -8,7 +8,7 @@ import type { LedgerType, RequestOutcome } from './operation-names.js';
 
 export const DOMAIN_ERROR_CODES = [
   'wallet_not_found', 'operation_not_found', 'transfer_not_found', 'insufficient_funds', 'balance_limit_exceeded',
-  'idempotency_conflict', 'invalid_input', 'database_unavailable', 'overloaded',
+  'idempotency_conflict', 'invalid_input', 'database_unavailable', 'overloaded', 'already_reversed', 'not_reversible',
 ] as const;
 export type DomainErrorCode = (typeof DOMAIN_ERROR_CODES)[number];
 
@@ -65,17 +65,45 @@ export class TargetBalanceLimitExceeded extends DomainError {
   }
 }
 
+/** The reversal of a transfer its target cannot pay back (the target's balance is not shown). */
+export class TargetInsufficientFunds extends DomainError {
+  readonly code = 'insufficient_funds';
+  readonly outcome = 'REJECTED';
+  constructor(requested: string) {
+    super(`Insufficient funds: the target wallet cannot pay back ${requested}`);
+  }
+}
+
+/** An operation or transfer already reversed (at most one reversal per original). */
+export class AlreadyReversed extends DomainError {
+  readonly code = 'already_reversed';
+  readonly outcome = 'REJECTED';
+  constructor(what: 'operation' | 'transfer', reversalId: string) {
+    super(`The ${what} was already reversed by ${reversalId}; send the same Idempotency-Key to replay a reversal`);
+  }
+}
+
+/** Not something a reversal can undo: a refusal, a reversal, or a transfer leg reversed as an operation. */
+export class NotReversible extends DomainError {
+  readonly code = 'not_reversible';
+  readonly outcome = 'REJECTED';
+}
+
 /**
  * The refusal a rejected operation stands for (fresh or stored), judged on `balance` (the
  * source's, for a transfer): a withdrawal or transfer above it, a deposit past the maximum
  * balance, or a transfer the source could pay but its target could not take (the only other
- * reason apply_operations_v2 refuses one).
+ * reason apply_operations_v2 refuses one). A refused reversal: taking a deposit back needs the
+ * funds, giving a withdrawal back must fit under the limit, and a transfer's target must be able
+ * to pay it back (`twoWallets`; the source passing the maximum balance is not told apart).
  */
-export function refusalFor(type: LedgerType, balance: string, amount: string, limit: string): DomainError {
+export function refusalFor(type: LedgerType, balance: string, amount: string, limit: string, twoWallets = false): DomainError {
   switch (type) {
     case 'DEPOSIT': return new BalanceLimitExceeded(balance, amount, limit);
     case 'TRANSFER_OUT':
       return parseCents(amount) > parseCents(balance) ? new InsufficientFunds(balance, amount) : new TargetBalanceLimitExceeded(amount, limit);
+    case 'REVERSAL_IN':
+      return twoWallets ? new TargetInsufficientFunds(amount) : new BalanceLimitExceeded(balance, amount, limit);
     default: return new InsufficientFunds(balance, amount);
   }
 }

@@ -22,6 +22,10 @@ export interface OperationRow {
   status: StoredStatus;
   /** The other wallet of a transfer leg; null for deposits and withdrawals. */
   counterparty_wallet_id: string | null;
+  /** For a reversal: the id of the row it reverses (on the same wallet). */
+  reverses_id?: string | null;
+  /** The applied reversal of this row, if any (read by findOperation only). */
+  reversed_by?: string | null;
   created_at: Date;
 }
 
@@ -34,8 +38,10 @@ export interface OperationInput {
   actor: string | null;
   /** TRANSFER_OUT: a transfer from walletId to counterpartyWalletId (both legs are written). */
   type: EngineOperationType;
-  /** The target of a transfer; absent or null for deposits and withdrawals. */
+  /** The target of a transfer (or of the transfer a REVERSAL reverses); absent or null otherwise. */
   counterpartyWalletId?: string | null;
+  /** REVERSAL only: the original's id on walletId (the transfer id for a transfer). */
+  reversesId?: string | null;
   /** Normalised decimal text, e.g. "100.00". */
   amount: string;
   idempotencyKey: string | null;
@@ -44,7 +50,7 @@ export interface OperationInput {
 
 export interface AppliedOperation {
   outcome: ApplyOutcome;
-  /** Absent for NOT_FOUND. For rejections balance_after is the unchanged balance. */
+  /** Absent for NOT_FOUND, ORIGINAL_NOT_FOUND and NOT_REVERSIBLE. For rejections balance_after is the unchanged balance. */
   row: OperationRow | undefined;
   /** The target's balance after an applied transfer (its TRANSFER_IN leg); null otherwise. */
   counterpartyBalanceAfter: string | null;
@@ -71,7 +77,9 @@ export async function findWallets(db: Kysely<Database>, ids: readonly string[]):
 export async function findOperation(db: Kysely<Database>, walletId: string, id: string, tenant: string): Promise<OperationRow | undefined> {
   return db.selectFrom('operations as o').innerJoin('wallets as w', 'w.id', 'o.wallet_id')
     .select(['o.id', 'o.wallet_id', 'o.operation_type', 'o.amount', 'o.balance_after', 'o.status', 'o.counterparty_wallet_id',
-      'o.created_at'])
+      'o.reverses_id', 'o.created_at'])
+    .select(sql<string | null>`(SELECT r.id FROM operations r WHERE r.wallet_id = o.wallet_id AND r.reverses_id = o.id
+      AND r.status = 'SUCCESS')`.as('reversed_by'))
     .where('o.wallet_id', '=', walletId).where('o.id', '=', id).where('w.tenant', '=', tenant).executeTakeFirst();
 }
 
@@ -80,7 +88,8 @@ export async function findTransferLegs(db: Kysely<Database>, id: string, tenant:
   const result = await sql<OperationRow>`
     SELECT o.id, o.wallet_id, o.operation_type, o.amount, o.balance_after, o.status, o.counterparty_wallet_id, o.created_at
       FROM operations o JOIN wallets w ON w.id = o.wallet_id
-     WHERE o.id = ${id} AND o.counterparty_wallet_id IS NOT NULL AND w.tenant = ${tenant}
+     WHERE o.id = ${id} AND o.counterparty_wallet_id IS NOT NULL AND o.operation_type IN ('TRANSFER_OUT', 'TRANSFER_IN')
+       AND w.tenant = ${tenant}
      ORDER BY o.operation_type DESC`.execute(db);
   return result.rows;
 }
@@ -102,6 +111,7 @@ interface ApplyResultRow {
   o_created_at: Date | null;
   o_counterparty: string | null;
   o_counterparty_balance_after: string | null;
+  o_reverses: string | null;
   o_lock_wait_ms: number | null;
 }
 
@@ -115,8 +125,8 @@ const array = (values: (string | null)[], type: string) => `ARRAY[${values.map(l
 
 /**
  * The whole transaction for one batch as a single script: BEGIN, per-transaction limits
- * (SET LOCAL, never session state: safe behind PgBouncer), the apply_operations_v2 call (see
- * db/changelog/changes/003, 010 and 011: it refuses another tenant's wallet as NOT_FOUND, and
+ * (SET LOCAL, never session state: safe behind PgBouncer), the apply_operations_v3 call (see
+ * db/changelog/changes/003, 010, 011 and 012: it refuses another tenant's wallet as NOT_FOUND, and
  * applies a transfer's two legs) and COMMIT. Sent in one round trip. Every value is escaped as a
  * literal; the inputs are already validated (uuids, decimal amounts, enum types, printable keys).
  * `checkExisting` makes a retry find what an earlier attempt with the same ids committed.
@@ -128,14 +138,18 @@ const array = (values: (string | null)[], type: string) => `ARRAY[${values.map(l
 export function applyOperationsScript(ops: readonly OperationInput[], checkExisting: boolean, limits: BatchLimits): string {
   return `BEGIN; SET LOCAL lock_timeout = '${Math.trunc(limits.lockTimeoutMs)}ms'; ` +
     `SET LOCAL statement_timeout = '${Math.trunc(limits.statementTimeoutMs)}ms'; ` +
-    'SELECT * FROM apply_operations_v2(' +
+    'SELECT * FROM apply_operations_v3(' +
     `${array(ops.map((o) => o.walletId), 'uuid')}, ${array(ops.map((o) => o.counterpartyWalletId ?? null), 'uuid')}, ` +
+    `${array(ops.map((o) => o.reversesId ?? null), 'uuid')}, ` +
     `${array(ops.map((o) => o.tenant), 'text')}, ` +
     `${array(ops.map((o) => o.actor), 'text')}, ${array(ops.map((o) => o.id), 'uuid')}, ` +
     `${array(ops.map((o) => o.type), 'text')}, ${array(ops.map((o) => o.amount), 'numeric')}, ` +
     `${array(ops.map((o) => o.idempotencyKey), 'text')}, ${array(ops.map((o) => o.requestHash), 'text')}, ` +
     `${checkExisting ? 'true' : 'false'}); SET LOCAL statement_timeout = 0; COMMIT`;
 }
+
+/** Outcomes that name no stored or new row (nothing was judged). */
+const NO_ROW_OUTCOMES: ReadonlySet<ApplyOutcome> = new Set<ApplyOutcome>(['NOT_FOUND', 'ORIGINAL_NOT_FOUND', 'NOT_REVERSIBLE']);
 
 export interface BatchRows {
   applied: AppliedOperation[];
@@ -157,7 +171,7 @@ export function readAppliedRows(results: readonly pg.QueryResult[], count: numbe
     assert(Number.isInteger(r.o_idx) && r.o_idx >= 1 && r.o_idx <= count && !applied[r.o_idx - 1], `bad o_idx ${r.o_idx}`);
     applied[r.o_idx - 1] = {
       outcome: r.o_outcome,
-      row: r.o_outcome === 'NOT_FOUND' ? undefined : {
+      row: NO_ROW_OUTCOMES.has(r.o_outcome) ? undefined : {
         id: r.o_id,
         wallet_id: r.o_wallet_id,
         operation_type: r.o_type,
@@ -165,6 +179,7 @@ export function readAppliedRows(results: readonly pg.QueryResult[], count: numbe
         balance_after: r.o_balance_after ?? '0',
         status: r.o_status ?? 'REJECTED',
         counterparty_wallet_id: r.o_counterparty,
+        reverses_id: r.o_reverses,
         created_at: r.o_created_at ?? new Date(),
       },
       counterpartyBalanceAfter: r.o_counterparty_balance_after,

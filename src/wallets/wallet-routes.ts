@@ -3,7 +3,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { callerOf } from '../auth/auth-plugin.js';
 import type { WalletService } from './wallet-service.js';
 import {
-  ErrorDetail, NotFoundWallet, Operation, OperationBody, OperationHeaders, OperationParams, Unavailable,
+  ErrorDetail, NotFoundWallet, Operation, OperationBody, OperationHeaders, OperationParams, ReversalHeaders, Unavailable,
   ValidationErrorBody, Wallet, WalletIdParams,
 } from './wallet-schemas.js';
 
@@ -56,6 +56,39 @@ export function walletRoutes(service: WalletService): FastifyPluginAsyncTypebox 
         walletId: request.params.wallet_id,
         type: request.body.operation_type,
         amount: request.body.amount,
+        idempotencyKey: request.headers['idempotency-key'],
+      });
+      request.operationOutcome = outcome.outcome;
+      if (outcome.replayed) void reply.header('idempotency-replayed', 'true');
+      if (outcome.kind === 'refused') throw outcome.error;
+      return outcome.view;
+    });
+
+    app.post('/api/v1/wallets/:wallet_id/operations/:operation_id/reverse', {
+      config: { auth: 'wallets:write' },
+      schema: {
+        tags: ['wallets'],
+        summary: 'Reverse a deposit or withdrawal',
+        description: 'A compensating entry through the engine, linked to the original both ways (reverses_id on the ' +
+          'reversal, reversed_by on the original): a deposit is taken back (REVERSAL_OUT), a withdrawal given back ' +
+          '(REVERSAL_IN). At most once: a second attempt is 409, a retry with the same Idempotency-Key replays. 400 ' +
+          'when it would take the balance below zero (or past the maximum). Transfers: POST /api/v1/transfers/{id}/reverse.',
+        params: OperationParams,
+        headers: ReversalHeaders,
+        response: {
+          200: Operation,
+          400: ErrorDetail('The reversal would take the balance below zero (or past the maximum balance); nothing changed',
+            'Insufficient funds: balance 10.00, requested 100.00'),
+          404: ErrorDetail('Wallet or operation not found', 'Operation not found'),
+          409: ErrorDetail('Already reversed, or not reversible (a refusal, a reversal, a transfer leg)',
+            'The operation was already reversed by 0b5f…; send the same Idempotency-Key to replay a reversal'),
+          422: ValidationErrorBody,
+          503: Unavailable,
+        },
+      },
+    }, async (request, reply) => {
+      const outcome = await service.reverseOperation({
+        caller: callerOf(request), walletId: request.params.wallet_id, operationId: request.params.operation_id,
         idempotencyKey: request.headers['idempotency-key'],
       });
       request.operationOutcome = outcome.outcome;

@@ -98,6 +98,8 @@ export const Operation = Type.Object({
   counterparty_wallet_id: Type.Optional(Type.String({ format: 'uuid',
     description: 'For a transfer leg: the other wallet (the target of a TRANSFER_OUT, the source of a TRANSFER_IN). ' +
       'The leg\'s id is the transfer id.' })),
+  reverses_id: Type.Optional(Type.String({ format: 'uuid', description: 'For a reversal: the id of the operation (or transfer) it reverses' })),
+  reversed_by: Type.Optional(Type.String({ format: 'uuid', description: 'The id of the reversal that undid this operation, if any' })),
   created_at: Type.String({ format: 'date-time' }),
   detail: Type.Optional(Type.String()),
 }, {
@@ -157,6 +159,18 @@ export const TransferHeaders = Type.Object({
 export type TransferHeaders = Static<typeof TransferHeaders>;
 
 export const TransferIdParams = Type.Object({ transfer_id: Uuid('Transfer id (UUID)', transferIdExample) });
+
+export const ReversalHeaders = Type.Object({
+  'idempotency-key': Type.Optional(Type.String({
+    minLength: 1,
+    maxLength: 255,
+    pattern: '^[\\x20-\\x7E]+$',
+    description: 'Optional key (1-255 printable ASCII characters), scoped to the wallet (the source wallet for a transfer). ' +
+      'A retry with the same key replays the reversal (Idempotency-Replayed: true); without a key a second reversal is 409.',
+    examples: ['refund-order-42'],
+  })),
+});
+export type ReversalHeaders = Static<typeof ReversalHeaders>;
 export type TransferIdParams = Static<typeof TransferIdParams>;
 
 export const Transfer = Type.Object({
@@ -171,6 +185,8 @@ export const Transfer = Type.Object({
       'could not be confirmed; GET the transfer to learn it. REJECTED appears only on GET of a refused transfer that ' +
       'carried an Idempotency-Key.',
   }),
+  reverses_id: Type.Optional(Type.String({ format: 'uuid',
+    description: 'For the reversal of a transfer: the transfer it reverses (money then flows from its target back to its source)' })),
   from_balance: Type.Union([Money, Type.Null()], { description: 'Source balance right after the transfer; null when FAILED or PENDING' }),
   to_balance: Type.Union([Money, Type.Null()], { description: 'Target balance right after the transfer; null unless SUCCESS' }),
   created_at: Type.String({ format: 'date-time' }),

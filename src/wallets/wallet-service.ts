@@ -12,9 +12,9 @@ import { MONEY_MAX, formatMoney, normalizeAmount } from './money.js';
 import type { ExecutionResult } from './operation-executor.js';
 import type { OperationBatcher } from './operation-batcher.js';
 import type { Caller } from './caller.js';
-import type { OperationType, RequestOutcome } from './operation-names.js';
+import type { LedgerType, OperationType, RequestOutcome } from './operation-names.js';
 import {
-  type DomainError, IdempotencyConflict, OperationNotFound, Overloaded, refusalFor, WalletNotFound,
+  AlreadyReversed, type DomainError, IdempotencyConflict, NotReversible, OperationNotFound, Overloaded, refusalFor, WalletNotFound,
 } from './wallet-errors.js';
 import { readWithRetry } from './read-retry.js';
 import { WalletReader, type WalletReaderLimits } from './wallet-reader.js';
@@ -54,13 +54,28 @@ function operationView(row: OperationRow): OperationView {
     status: row.status,
     balance: formatMoney(row.balance_after),
     ...(row.counterparty_wallet_id ? { counterparty_wallet_id: row.counterparty_wallet_id } : {}),
+    ...(row.reverses_id ? { reverses_id: row.reverses_id } : {}),
+    ...(row.reversed_by ? { reversed_by: row.reversed_by } : {}),
     created_at: row.created_at.toISOString(),
   };
 }
 
 /** The refusal a stored or fresh rejection stands for; its balance is the one it was judged on. */
 function refusal(row: OperationRow): DomainError {
-  return refusalFor(row.operation_type, formatMoney(row.balance_after), formatMoney(row.amount), MONEY_MAX);
+  return refusalFor(row.operation_type, formatMoney(row.balance_after), formatMoney(row.amount), MONEY_MAX,
+    row.counterparty_wallet_id !== null);
+}
+
+/** A reversal's hash names its original: the same key for another original is a conflict. */
+export function reversalRequestHash(originalId: string): string {
+  return createHash('sha256').update(`REVERSAL\n${originalId.toLowerCase()}`).digest('hex');
+}
+
+export interface ReversalRequest {
+  caller: Caller;
+  walletId: string;
+  operationId: string;
+  idempotencyKey: string | undefined;
 }
 
 export function requestHash(type: OperationType, amount: string): string {
@@ -120,7 +135,7 @@ export class WalletService {
 
   async submitOperation(request: OperationRequest): Promise<OperationOutcome> {
     const amount = normalizeAmount(request.amount);
-    const input: repo.OperationInput = {
+    return this.submit({
       id: randomUUID(), // fixed before the first attempt: retries look for it
       walletId: request.walletId,
       tenant: request.caller.tenant,
@@ -129,7 +144,46 @@ export class WalletService {
       amount,
       idempotencyKey: request.idempotencyKey ?? null,
       requestHash: request.idempotencyKey === undefined ? null : requestHash(request.type, amount),
-    };
+    }, request.type);
+  }
+
+  /**
+   * Reverses an applied deposit or withdrawal with a compensating row linked to it (at most once:
+   * the database's unique index and apply_operations_v3 both say so), through the engine.
+   */
+  async reverseOperation(request: ReversalRequest): Promise<OperationOutcome> {
+    const { caller, walletId, operationId } = request;
+    const refused = (error: DomainError): OperationOutcome => ({ kind: 'refused', error, replayed: false, outcome: error.outcome });
+    const original = await this.read(() => repo.findOperation(this.db, walletId, operationId, caller.tenant));
+    if (!original) {
+      if (!(await this.read(() => repo.walletExists(this.db, walletId, caller.tenant)))) return refused(new WalletNotFound());
+      return refused(new OperationNotFound());
+    }
+    if (original.operation_type !== 'DEPOSIT' && original.operation_type !== 'WITHDRAW') {
+      return refused(new NotReversible(original.operation_type.startsWith('TRANSFER')
+        ? 'A transfer leg is reversed as a transfer: POST /api/v1/transfers/{id}/reverse'
+        : 'A reversal cannot itself be reversed'));
+    }
+    // A keyed retry replays even after the original's reversal (the engine's key lookup comes
+    // first); without a key, an original already reversed is answered here without a batch.
+    if (request.idempotencyKey === undefined && original.reversed_by) {
+      return refused(new AlreadyReversed('operation', original.reversed_by));
+    }
+    if (original.status !== 'SUCCESS') return refused(new NotReversible('The operation was refused: there is nothing to reverse'));
+    return this.submit({
+      id: randomUUID(),
+      walletId: original.wallet_id,
+      tenant: caller.tenant,
+      actor: caller.actor,
+      type: 'REVERSAL',
+      reversesId: original.id,
+      amount: formatMoney(original.amount),
+      idempotencyKey: request.idempotencyKey ?? null,
+      requestHash: request.idempotencyKey === undefined ? null : reversalRequestHash(original.id),
+    }, original.operation_type === 'DEPOSIT' ? 'REVERSAL_OUT' : 'REVERSAL_IN');
+  }
+
+  private async submit(input: repo.OperationInput, viewType: LedgerType): Promise<OperationOutcome> {
     let submitted;
     try {
       submitted = await this.batcher.submit(input);
@@ -139,10 +193,10 @@ export class WalletService {
       throw error;
     }
     const { result, attempts, transactionMs, batchSize, queuedMs } = submitted;
-    const outcome = this.outcome(input, result);
+    const outcome = this.outcome(input, result, viewType);
     this.log.info({
       walletId: input.walletId, operationId: outcome.kind === 'answered' ? outcome.view.id : input.id, actor: input.actor,
-      type: input.type, amount: input.amount,
+      type: input.type, amount: input.amount, reverses: input.reversesId,
       outcome: outcome.kind === 'answered' ? outcome.view.status : outcome.error.name,
       replayed: outcome.replayed, attempts, transactionMs: Math.round(transactionMs * 100) / 100,
       batchSize, queuedMs: Math.round(queuedMs * 100) / 100,
@@ -150,7 +204,7 @@ export class WalletService {
     return outcome;
   }
 
-  private outcome(input: repo.OperationInput, result: ExecutionResult): OperationOutcome {
+  private outcome(input: repo.OperationInput, result: ExecutionResult, viewType: LedgerType): OperationOutcome {
     if (result.kind !== 'done') {
       const status = result.kind === 'failed' ? 'FAILED' : 'PENDING';
       return {
@@ -158,8 +212,8 @@ export class WalletService {
         replayed: false,
         outcome: status,
         view: {
-          id: input.id, wallet_id: input.walletId, operation_type: input.type, amount: input.amount,
-          status, balance: null,
+          id: input.id, wallet_id: input.walletId, operation_type: viewType, amount: input.amount,
+          status, balance: null, ...(input.reversesId ? { reverses_id: input.reversesId } : {}),
           created_at: new Date().toISOString(), detail: result.detail,
         },
       };
@@ -173,6 +227,12 @@ export class WalletService {
         return refused(new WalletNotFound());
       case 'KEY_CONFLICT':
         return refused(new IdempotencyConflict());
+      case 'ORIGINAL_NOT_FOUND':
+        return refused(new OperationNotFound());
+      case 'NOT_REVERSIBLE':
+        return refused(new NotReversible('The operation cannot be reversed'));
+      case 'ALREADY_REVERSED':
+        return refused(new AlreadyReversed('operation', row?.id ?? 'another reversal'));
       default:
         assert(row, `outcome ${outcome} without a row`);
         if (row.status === 'REJECTED') return refused(refusal(row), replayed);

@@ -146,7 +146,7 @@ describe('every endpoint with hostile paths, methods, query strings and headers'
     `/api/v1/wallets/${w}`, `/api/v1/wallets/${w}/`, `/api/v1/wallets/${w}/operation`, `/api/v1/wallets/${w}/operations`,
     `/api/v1/wallets/${w}/operations/${o}`, '/api/v1/wallets', '/api/v1/wallets/', '/health', '/ready', '/metrics',
     '/openapi.json', '/docs', '/docs/', '/docs/static/index.html', '/dashboard', '/dashboard/data', `/${w}`, '/api/v1/',
-    '/api/v1/transfers', `/api/v1/transfers/${o}`,
+    '/api/v1/transfers', `/api/v1/transfers/${o}`, `/api/v1/transfers/${o}/reverse`, `/api/v1/wallets/${w}/operations/${o}/reverse`,
   ];
   const query = fc.oneof(
     fc.constant(''),
@@ -164,7 +164,7 @@ describe('every endpoint with hostile paths, methods, query strings and headers'
     const walletIds = [walletId];
     await fc.assert(fc.asyncProperty(
       fc.constantFrom('GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS'),
-      hostileIdSegment(walletIds), hostileIdSegment([knownOperation]), fc.nat(19), query, header,
+      hostileIdSegment(walletIds), hostileIdSegment([knownOperation]), fc.nat(21), query, header,
       fc.option(hostileOperationObject.map((o) => JSON.stringify(o)), { nil: undefined }), hostileAuthorization(otherKeys),
       async (method, w, o, routeIndex, qs, fuzzedHeaders, body, authorization) => {
         const headers = authorization === undefined ? fuzzedHeaders : { ...fuzzedHeaders, authorization };

@@ -127,7 +127,8 @@ describe('reconcile and transfers', () => {
     await operate(t.app, c, { operation_type: 'WITHDRAW', amount: '0.01' });
     const report = await reconcile(admin, { walletIds: [a, b, c] });
     expect(report.mismatches, formatReport(report)).toEqual([]);
-    expect(report.totals).toEqual({ balances: '99.99', deposits: '100.00', withdrawals: '0.01', transfersOut: '79.00', transfersIn: '79.00' });
+    expect(report.totals).toEqual({ balances: '99.99', deposits: '100.00', withdrawals: '0.01', transfersOut: '79.00', transfersIn: '79.00',
+      reversalsOut: '0.00', reversalsIn: '0.00' });
   });
 
   it('catches a missing, altered or misdirected leg (negative controls)', async () => {

@@ -38,7 +38,7 @@ afterAll(async () => {
   await admin.end();
 });
 
-function op(walletId: string, type: EngineOperationType, amount: string, to?: string, key?: string): OperationInput {
+function op(walletId: string, type: Exclude<EngineOperationType, 'REVERSAL'>, amount: string, to?: string, key?: string): OperationInput {
   return {
     id: randomUUID(), walletId, counterpartyWalletId: to ?? null, tenant: t.tenant, actor: t.key?.key_id ?? null, type, amount,
     idempotencyKey: key ?? null,
@@ -116,6 +116,34 @@ describe('one batch with transfers', () => {
     ]);
     expect(await balanceOf(t.app, a)).toBe('7.00');
     expect(await balanceOf(t.app, b)).toBe('3.00');
+  });
+});
+
+describe('reversals in a batch', () => {
+  it('are judged in arrival order with everything else; a second reversal of one original in the same batch is refused', async () => {
+    const [a, b] = [await createWallet(t.app), await createWallet(t.app)];
+    const executor = new OperationExecutor(db.pool, limits, policy, log);
+    const deposit = op(a, 'DEPOSIT', '10.00');
+    const move = op(a, 'TRANSFER_OUT', '4.00', b);
+    await executor.execute([deposit, move]);
+    const reverse = (of: OperationInput, amount: string, to?: string): OperationInput =>
+      ({ ...op(a, 'DEPOSIT', amount), type: 'REVERSAL', reversesId: of.id, counterpartyWalletId: to ?? null });
+    const { results } = await executor.execute([
+      reverse(deposit, '10.00'), // a has 6.00: refused
+      op(a, 'DEPOSIT', '4.00'),
+      reverse(deposit, '10.00'), // now a has 10.00
+      reverse(deposit, '10.00'), // already reversed in this batch
+      reverse(move, '4.00', b), // b pays 4.00 back to a
+      reverse(move, '4.00', b),
+      reverse(move, '5.00', b), // the wrong amount
+    ]);
+    expect(results.map(summary)).toEqual([
+      'REJECTED_FUNDS:6.00', 'APPLIED:10.00', 'APPLIED:0.00', 'ALREADY_REVERSED:0.00', 'APPLIED:4.00>0.00',
+      'ALREADY_REVERSED:4.00', 'NOT_REVERSIBLE:-',
+    ]);
+    const report = await reconcile(admin, { walletIds: [a, b] });
+    expect(report.mismatches).toEqual([]);
+    expect(report.totals).toMatchObject({ balances: '4.00', reversalsOut: '14.00', reversalsIn: '4.00' });
   });
 });
 

@@ -206,7 +206,7 @@ describe('the database guards the legs', () => {
 });
 
 describe('OpenAPI', () => {
-  it('documents both transfer endpoints with an example for the body and for every answer', async () => {
+  it('documents the transfer and reversal endpoints with an example for the body and for every answer', async () => {
     const spec = (await t.app.inject({ method: 'GET', url: '/openapi.json' })).json();
     const post = spec.paths['/api/v1/transfers'].post;
     const get = spec.paths['/api/v1/transfers/{transfer_id}'].get;
@@ -220,5 +220,11 @@ describe('OpenAPI', () => {
       }
     }
     expect(post.tags).toEqual(['transfers']);
+    for (const path of ['/api/v1/transfers/{transfer_id}/reverse', '/api/v1/wallets/{wallet_id}/operations/{operation_id}/reverse']) {
+      const reverse = spec.paths[path].post;
+      for (const code of ['200', '400', '404', '409', '422', '503']) {
+        expect(JSON.stringify(reverse.responses[code].content), `${path} ${code}`).toMatch(/"examples?"/);
+      }
+    }
   });
 });
