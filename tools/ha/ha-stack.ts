@@ -12,12 +12,11 @@
  * Writes STACK_HA_DIR/ha-stack.json (nodes, ports, data dirs, Patroni configs). Ctrl-C stops the
  * app, PgBouncer, HAProxy, the Patroni nodes (replicas first), then etcd.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
 import { appendFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { createInterface } from 'node:readline';
 import { ensureFirstRunKey } from '../../src/auth/first-run-key.js';
 import { migrate, projectRoot } from '../../src/db/migrations.js';
+import { type AppProcess, startAppProcess } from '../stack/app-process.js';
 import { type FrontBouncer, type FrontBouncerSecrets, generateSecrets, startFrontBouncer } from '../pgbouncer/front-bouncer.js';
 import { generatePassword } from '../roles/scram.js';
 import { HaCluster, type HaClusterInfo } from './ha-cluster.js';
@@ -110,18 +109,6 @@ async function stopLeftovers(dir: string): Promise<void> {
   rmSync(file, { force: true });
 }
 
-async function waitForReady(url: string, app: ChildProcess): Promise<void> {
-  const deadline = Date.now() + appStartTimeoutMs;
-  for (;;) {
-    if (app.exitCode !== null || app.signalCode !== null) throw new Error('the app exited during start-up (see its output above)');
-    try {
-      if ((await fetch(url, { signal: AbortSignal.timeout(2000) })).status === 200) return;
-    } catch { /* not listening yet */ }
-    if (Date.now() > deadline) throw new Error(`the app did not answer ${url} within ${appStartTimeoutMs / 1000} s`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
-
 export async function runHaStack(env: NodeJS.ProcessEnv = process.env): Promise<void> {
   const started = performance.now();
   const dir = haStackDir(env);
@@ -134,19 +121,15 @@ export async function runHaStack(env: NodeJS.ProcessEnv = process.env): Promise<
 
   let cluster: HaCluster | undefined;
   let front: FrontBouncer | undefined;
-  let app: ChildProcess | undefined;
-  let appExited: Promise<void> = Promise.resolve();
+  let app: AppProcess | undefined;
   let stopping = false;
 
   const shutdown = async (reason: string, exitCode: number) => {
     if (stopping) return;
     stopping = true;
     say(`${reason}: stopping the app, PgBouncer, HAProxy, the Patroni nodes, then etcd`);
-    if (app?.pid && app.exitCode === null && app.signalCode === null) {
-      process.kill(-app.pid, 'SIGTERM');
-      const timer = setTimeout(() => { if (app?.pid) process.kill(-app.pid, 'SIGKILL'); }, appStopTimeoutMs);
-      await appExited;
-      clearTimeout(timer);
+    if (app && !app.exited) {
+      await app.stop(appStopTimeoutMs); // SIGTERM to the cluster primary (it drains its workers), SIGKILL late
       say('app stopped');
     }
     if (front) {
@@ -190,24 +173,24 @@ export async function runHaStack(env: NodeJS.ProcessEnv = process.env): Promise<
     });
     say(`PgBouncer: 127.0.0.1:${pgbouncerPort} → HAProxy :${cluster.layout.ports.haproxyPrimary}; log: ${logFile}`);
 
-    const child = spawn(process.execPath, ['--import', 'tsx', join(projectRoot, 'src', 'cluster.ts')], {
-      cwd: projectRoot, detached: true, stdio: ['ignore', 'pipe', 'pipe'],
+    const launched = await startAppProcess({
+      entry: 'cluster', host, port, detached: true, startTimeoutMs: appStartTimeoutMs,
       env: {
-        ...env, DATABASE_URL: front.appUrl, MIGRATE_ON_START: 'false', HOST: host, PORT: String(port),
+        ...env, DATABASE_URL: front.appUrl, MIGRATE_ON_START: 'false',
         WEB_CONCURRENCY: env.WEB_CONCURRENCY || '2', LOG_LEVEL: env.LOG_LEVEL || 'info',
       },
+      output: { lines: (line) => console.log(`[app] ${line}`) },
     });
-    app = child;
-    appExited = new Promise((r) => child.once('exit', () => r()));
-    for (const stream of [child.stdout!, child.stderr!]) createInterface({ input: stream }).on('line', (line) => console.log(`[app] ${line}`));
-    child.once('exit', (code, signal) => { if (!stopping) void shutdown(`the app exited (${signal ?? `code ${code}`})`, 1); });
-    await waitForReady(`http://127.0.0.1:${port}/health`, child);
+    app = launched;
+    void launched.exit.then(() => {
+      if (!stopping) void shutdown(`the app exited (${launched.child.signalCode ?? `code ${launched.child.exitCode}`})`, 1);
+    });
 
     const shown = host === '0.0.0.0' || host === '::' ? 'localhost' : host;
     const file: HaStackFile = {
       apiUrl: `http://${shown}:${port}`,
       pgbouncer: { port: pgbouncerPort, pid: front.bouncer.pid, consoleUrl: front.bouncer.consoleUrl('stats') },
-      app: { pid: child.pid, port },
+      app: { pid: launched.pid, port },
       cluster: cluster.info(),
       secretsFile: haSecretsFile(dir),
     };
