@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateKey } from '../../src/auth/api-key.js';
 import type { Scope } from '../../src/auth/scopes.js';
 import { revokeKey } from '../../src/auth/key-store.js';
+import { loadConfig } from '../../src/config.js';
 import {
   adminPool, authRequired, balanceOf, bearer, createTestApp, createWallet, makeKey, newTenant, operate, type TestApp,
 } from '../support/test-app.js';
@@ -16,8 +17,10 @@ interface Endpoint {
   name: string;
   scope: Scope;
   method: 'GET' | 'POST';
-  url: (wallet: string, operation: string) => string;
+  /** `target`: a second wallet of the tenant; `transfer`: a transfer between the two. */
+  url: (wallet: string, operation: string, transfer: string) => string;
   body?: unknown;
+  bodyFor?: (wallet: string, target: string) => unknown;
 }
 
 const endpoints: Endpoint[] = [
@@ -27,6 +30,9 @@ const endpoints: Endpoint[] = [
     body: { operation_type: 'DEPOSIT', amount: '1.00' } },
   { name: 'get operation', scope: 'wallets:read', method: 'GET', url: (w, o) => `/api/v1/wallets/${w}/operations/${o}` },
   { name: 'history', scope: 'wallets:read', method: 'GET', url: (w) => `/api/v1/wallets/${w}/operations` },
+  { name: 'post transfer', scope: 'wallets:write', method: 'POST', url: () => '/api/v1/transfers',
+    bodyFor: (from, to) => ({ from_wallet_id: from, to_wallet_id: to, amount: '0.01' }) },
+  { name: 'get transfer', scope: 'wallets:read', method: 'GET', url: (_w, _o, tr) => `/api/v1/transfers/${tr}` },
   { name: 'metrics', scope: 'admin', method: 'GET', url: () => '/metrics' },
   { name: 'dashboard data', scope: 'admin', method: 'GET', url: () => '/dashboard/data' },
 ];
@@ -35,12 +41,15 @@ describe.skipIf(!authRequired)('access control', () => {
   let t: TestApp;
   let wallet: string;
   let operation: string;
+  let target: string;
+  let transfer: string;
   const keys: Partial<Record<Scope | 'expired' | 'revoked' | 'other', string>> = {};
 
   beforeAll(async () => {
     t = await createTestApp();
     wallet = await createWallet(t.app);
     operation = (await operate(t.app, wallet, { operation_type: 'DEPOSIT', amount: '10.00' })).json().id;
+    ({ target, transfer } = await seedTransfer(t, wallet));
     for (const scope of ['wallets:read', 'wallets:write', 'admin'] as const) keys[scope] = (await makeKey(t.tenant, [scope])).key;
     keys.expired = (await makeKey(t.tenant, ['wallets:read', 'wallets:write', 'admin'], new Date(Date.now() - 1000))).key;
     const revoked = await makeKey(t.tenant, ['wallets:read', 'wallets:write', 'admin']);
@@ -51,11 +60,7 @@ describe.skipIf(!authRequired)('access control', () => {
   });
   afterAll(async () => t.close());
 
-  const call = (e: Endpoint, headers: Record<string, string | undefined>) => t.app.inject({
-    method: e.method, url: e.url(wallet, operation),
-    headers: { ...(e.body ? { 'content-type': 'application/json' } : {}), ...headers },
-    payload: e.body ? JSON.stringify(e.body) : undefined,
-  });
+  const call = (e: Endpoint, headers: Record<string, string | undefined>) => send(t, e, { wallet, operation, target, transfer }, headers);
 
   const fresh = generateKey();
   const badHeaders: [string, string | undefined][] = [
@@ -135,6 +140,55 @@ describe.skipIf(!authRequired)('access control', () => {
   });
 });
 
+/** A second wallet of the app's tenant and a transfer to it (the wallet needs a balance). */
+async function seedTransfer(t: TestApp, wallet: string, headers: Record<string, string> = {}): Promise<{ target: string; transfer: string }> {
+  const target = (await t.app.inject({ method: 'POST', url: '/api/v1/wallets', headers })).json().id;
+  const res = await t.app.inject({ method: 'POST', url: '/api/v1/transfers', headers: { 'content-type': 'application/json', ...headers },
+    payload: JSON.stringify({ from_wallet_id: wallet, to_wallet_id: target, amount: '1.00' }) });
+  expect(res.statusCode).toBe(200);
+  return { target, transfer: res.json().id };
+}
+
+interface Ids { wallet: string; operation: string; target: string; transfer: string }
+
+function send(t: TestApp, e: Endpoint, ids: Ids, headers: Record<string, string | undefined>) {
+  const body = e.bodyFor?.(ids.wallet, ids.target) ?? e.body;
+  return t.app.inject({
+    method: e.method, url: e.url(ids.wallet, ids.operation, ids.transfer),
+    headers: { ...(body ? { 'content-type': 'application/json' } : {}), ...headers },
+    payload: body ? JSON.stringify(body) : undefined,
+  });
+}
+
+describe.skipIf(!authRequired)('rate limit on every endpoint', () => {
+  let t: TestApp;
+  let wallet: string;
+  let operation: string;
+  let target: string;
+  let transfer: string;
+  beforeAll(async () => {
+    const base = loadConfig({}).auth;
+    t = await createTestApp({ auth: { ...base, rateLimitPerSecond: 1, rateLimitBurst: 2 } });
+    // Set-up with keys of their own: the fixture's key has a bucket of 2 here too.
+    const fresh = async () => bearer((await makeKey(t.tenant)).key);
+    wallet = (await t.app.inject({ method: 'POST', url: '/api/v1/wallets', headers: await fresh() })).json().id;
+    operation = (await operate(t.app, wallet, { operation_type: 'DEPOSIT', amount: '10.00' }, await fresh())).json().id;
+    ({ target, transfer } = await seedTransfer(t, wallet, await fresh()));
+  });
+  afterAll(async () => t.close());
+
+  it.each(endpoints.map((e) => [e.name, e] as const))('%s: 429 with Retry-After once the key\'s bucket is empty', async (_name, e) => {
+    const key = (await makeKey(t.tenant, [e.scope])).key; // a fresh bucket (burst 2)
+    const call = () => send(t, e, { wallet, operation, target, transfer }, bearer(key));
+    expect((await call()).statusCode).toBe(200);
+    expect((await call()).statusCode).toBe(200);
+    const limited = await call();
+    expect(limited.statusCode).toBe(429);
+    expect(limited.headers['retry-after']).toBe('1');
+    expect(limited.json()).toEqual({ detail: 'Rate limit exceeded for this API key, retry after Retry-After seconds' });
+  });
+});
+
 describe.skipIf(!authRequired)('tenants', () => {
   let t: TestApp;
   let mine: string;
@@ -188,6 +242,25 @@ describe.skipIf(!authRequired)('tenants', () => {
     expect(rows.rows[0].n).toBe(3);
   });
 
+  it('transfers: to or from another tenant\'s wallet is 404 and moves nothing; their transfer is 404', async () => {
+    const asOther = bearer(otherTenantKey);
+    const theirSecond = (await t.app.inject({ method: 'POST', url: '/api/v1/wallets', headers: asOther })).json().id;
+    const theirTransfer = await t.app.inject({ method: 'POST', url: '/api/v1/transfers', headers: { ...asOther, 'content-type': 'application/json' },
+      payload: JSON.stringify({ from_wallet_id: theirs, to_wallet_id: theirSecond, amount: '1.00' }) });
+    expect(theirTransfer.statusCode).toBe(200);
+    await operate(t.app, mine, { operation_type: 'DEPOSIT', amount: '50.00' });
+    const before = (await t.app.inject({ method: 'GET', url: `/api/v1/wallets/${theirs}`, headers: asOther })).json().balance;
+    for (const [from, to] of [[mine, theirs], [theirs, mine], [theirs, theirSecond]]) {
+      const res = await t.app.inject({ method: 'POST', url: '/api/v1/transfers', headers: { 'content-type': 'application/json' },
+        payload: JSON.stringify({ from_wallet_id: from, to_wallet_id: to, amount: '1.00' }) });
+      expect([res.statusCode, res.json()]).toEqual([404, notFound]);
+    }
+    expect((await t.app.inject({ method: 'GET', url: `/api/v1/wallets/${theirs}`, headers: asOther })).json().balance).toBe(before);
+    expect(await balanceOf(t.app, mine)).toBe('50.00');
+    const get = await t.app.inject({ method: 'GET', url: `/api/v1/transfers/${theirTransfer.json().id}` });
+    expect(get.statusCode).toBe(404);
+  });
+
   it('their cursor on my wallet is refused as a cursor of another wallet (422), telling nothing about theirs', async () => {
     const res = await t.app.inject({ method: 'GET', url: `/api/v1/wallets/${mine}/operations?cursor=${theirCursor}` });
     expect(res.statusCode).toBe(422);
@@ -195,16 +268,18 @@ describe.skipIf(!authRequired)('tenants', () => {
 
   it('a group-commit batch mixing both tenants on one wallet applies only the owner\'s operations', async () => {
     const asOther = bearer(otherTenantKey);
+    const before = Number((await t.app.inject({ method: 'GET', url: `/api/v1/wallets/${theirs}`, headers: asOther })).json().balance);
     const answers = await Promise.all(Array.from({ length: 40 }, (_, i) => operate(t.app, theirs,
       { operation_type: 'DEPOSIT', amount: '1.00' }, i % 2 === 0 ? asOther : {})));
     expect(answers.filter((a) => a.statusCode === 200)).toHaveLength(20);
     expect(answers.filter((a) => a.statusCode === 404)).toHaveLength(20);
     const view = await t.app.inject({ method: 'GET', url: `/api/v1/wallets/${theirs}`, headers: asOther });
-    expect(view.json().balance).toBe('35.00');
+    expect(view.json().balance).toBe((before + 20).toFixed(2));
   });
 
   it('records the key id as the actor of each ledger row', async () => {
     const other = await makeKey(t.tenant, ['wallets:write', 'wallets:read']);
+    const mine = await createWallet(t.app);
     await operate(t.app, mine, { operation_type: 'DEPOSIT', amount: '2.00' });
     await operate(t.app, mine, { operation_type: 'DEPOSIT', amount: '3.00' }, bearer(other.key));
     const page = (await t.app.inject({ method: 'GET', url: `/api/v1/wallets/${mine}/operations` })).json();
