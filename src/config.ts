@@ -242,7 +242,7 @@ export function loadConfig(env: Env = process.env): Config {
       firstRunKeyFile: read.string('API_KEY_FILE', join(dirname(read.string('EMBEDDED_PG_DIR', '.data/postgres')), 'api-key')),
       keyCacheTtlMs: read.int('KEY_CACHE_TTL_MS', 5000, 100, 60000),
       keyCacheEntriesMax: read.int('KEY_CACHE_ENTRIES_MAX', 10000, 10, 1000000),
-      keyLookupsInFlightMax: read.int('KEY_LOOKUPS_IN_FLIGHT_MAX', 4, 1, 1000),
+      keyLookupsInFlightMax: read.int('KEY_LOOKUPS_IN_FLIGHT_MAX', 16, 1, 1000),
       lastUsedFlushMs: read.int('KEY_LAST_USED_FLUSH_MS', 60000, 1000, 3600000),
       rateLimitPerSecond: read.int('RATE_LIMIT_PER_SECOND', 50000, 0, 10000000),
       rateLimitBurst: read.int('RATE_LIMIT_BURST', 100000, 1, 100000000),
