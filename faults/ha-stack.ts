@@ -4,20 +4,21 @@
  * through HAProxy, PgBouncer in front of HAProxy, and app processes (`src/server.ts`) serving
  * through PgBouncer. The ledger check reads through HAProxy, i.e. from whichever node is primary.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
-import { chmodSync, createWriteStream, mkdtempSync, rmSync } from 'node:fs';
+import type { ChildProcess } from 'node:child_process';
+import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
-import { migrate, projectRoot } from '../src/db/migrations.js';
+import { migrate } from '../src/db/migrations.js';
 import { freePort } from '../src/lib/free-port.js';
 import { type FrontBouncer, generateSecrets, startFrontBouncer } from '../tools/pgbouncer/front-bouncer.js';
 import { generatePassword } from '../tools/roles/scram.js';
 import { HaCluster } from '../tools/ha/ha-cluster.js';
+import { type AppProcess, startAppProcess } from '../tools/stack/app-process.js';
 import { ensureStanza } from '../tools/ha/pgbackrest.js';
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const appStartTimeoutMs = 60_000;
+const appStopTimeoutMs = 15_000;
 
 export interface HaApp {
   index: number;
@@ -25,6 +26,7 @@ export interface HaApp {
   child: ChildProcess;
   starts: number;
   exited: boolean;
+  process?: AppProcess;
 }
 
 export class HaFaultStack {
@@ -80,30 +82,20 @@ export class HaFaultStack {
 
   private async startApp(index: number): Promise<void> {
     const app = this.apps[index]!;
-    const logFile = createWriteStream(join(this.home, `app-${index}.log`), { flags: 'a' });
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
-      cwd: projectRoot, stdio: ['ignore', 'pipe', 'pipe'],
-      env: {
-        ...process.env, DATABASE_URL: this.front.appUrl, MIGRATE_ON_START: 'false', HOST: '127.0.0.1',
-        PORT: new URL(app.url).port, LOG_LEVEL: 'warn',
-        AUTH_REQUIRED: 'false', // open contract: the suite is about failover, and its load sends no key
-      },
-    });
-    child.stdout?.pipe(logFile);
-    child.stderr?.pipe(logFile);
-    app.child = child;
-    app.exited = false;
     app.starts++;
-    child.once('exit', () => { app.exited = true; });
-    const deadline = Date.now() + appStartTimeoutMs;
-    for (;;) {
-      if (app.exited) throw new Error(`app ${index} exited during start-up; see ${join(this.home, `app-${index}.log`)}`);
-      try {
-        if ((await fetch(`${app.url}/health`, { signal: AbortSignal.timeout(1000) })).ok) return;
-      } catch { /* not yet */ }
-      if (Date.now() > deadline) throw new Error(`app ${index} did not answer within ${appStartTimeoutMs} ms`);
-      await sleep(100);
-    }
+    app.exited = false;
+    const started = await startAppProcess({
+      entry: 'server', port: Number(new URL(app.url).port), startTimeoutMs: appStartTimeoutMs,
+      output: { file: join(this.home, `app-${index}.log`) },
+      // Open contract (no API keys): the suite is about failover, and its load sends no key.
+      env: { DATABASE_URL: this.front.appUrl, MIGRATE_ON_START: 'false', LOG_LEVEL: 'warn', AUTH_REQUIRED: 'false' },
+    }).catch((error: unknown) => {
+      app.exited = true;
+      throw error;
+    });
+    app.child = started.child;
+    app.process = started;
+    void started.exit.then(() => { if (app.child === started.child) app.exited = true; });
   }
 
   liveApps(): HaApp[] {
@@ -111,13 +103,7 @@ export class HaFaultStack {
   }
 
   async stop(): Promise<void> {
-    for (const app of this.apps) {
-      if (app.exited) continue;
-      app.child.kill('SIGTERM');
-      const deadline = Date.now() + 15_000;
-      while (!app.exited && Date.now() < deadline) await sleep(50);
-      if (!app.exited) app.child.kill('SIGKILL');
-    }
+    await Promise.all(this.apps.map(async (app) => { await app.process?.stop(appStopTimeoutMs); }));
     await this.admin?.end().catch(() => undefined);
     await this.front?.bouncer.stop().catch(() => undefined);
     await this.cluster?.stop().catch((error: Error) => this.log(`stopping the cluster: ${error.message}`));
