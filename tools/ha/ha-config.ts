@@ -12,15 +12,17 @@ export const postgresBinDir = process.env.HA_PG_BIN_DIR || '/usr/lib/postgresql/
 
 /**
  * Failover timing (Patroni rule: loop_wait + 2 × retry_timeout ≤ ttl).
- * - ttl 12 s: the leader key's lease. A dead leader is replaced at most ttl (+ one loop) after its
- *   last renewal. Below ~10 s a busy 2-core machine (fsync, checkpoints) risks a healthy leader
- *   missing its renewal and being demoted for nothing.
+ * - ttl 10 s: the leader key's lease. A dead leader is replaced at most ttl (+ one loop) after its
+ *   last renewal (measured: new primary 9-10 s after a node kill; 11-12 s with ttl 12). Much lower
+ *   and a busy 2-core machine (fsync, checkpoints) risks a healthy leader missing its renewal and
+ *   being demoted for nothing.
  * - loop_wait 2 s: how often every Patroni wakes up (renew the key, check PostgreSQL, race for the key).
- * - retry_timeout 5 s: how long a DCS or PostgreSQL call is retried before the leader gives up and
- *   demotes itself; 2 + 2 × 5 = 12 = ttl, so a leader that cannot reach etcd steps down before its
- *   key can expire and another node be promoted (no two primaries).
+ * - retry_timeout 4 s: how long a DCS or PostgreSQL call is retried before the leader gives up;
+ *   2 + 2 × 4 = 10 = ttl, so a leader that cannot renew steps down (or, etcd being down, keeps
+ *   going only under failsafe_mode's all-members check) before its key can expire and another
+ *   node be promoted: never two primaries.
  */
-export const patroniTiming = { ttlS: 12, loopWaitS: 2, retryTimeoutS: 5 } as const;
+export const patroniTiming = { ttlS: 10, loopWaitS: 2, retryTimeoutS: 4 } as const;
 
 /**
  * HAProxy health checks against Patroni's REST `/primary` (200 on the leader only).
