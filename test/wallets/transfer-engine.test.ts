@@ -53,24 +53,70 @@ function summary(result: ExecutionResult): string {
   return `${outcome}:${row?.balance_after ?? '-'}${counterpartyBalanceAfter ? `>${counterpartyBalanceAfter}` : ''}`;
 }
 
-type Step = { kind: 'DEPOSIT' | 'WITHDRAW'; w: number; cents: number } | { kind: 'TRANSFER_OUT'; w: number; to: number; cents: number };
+type Step =
+  | { kind: 'DEPOSIT' | 'WITHDRAW'; w: number; cents: number }
+  | { kind: 'TRANSFER_OUT'; w: number; to: number; cents: number }
+  /** The reversal of an earlier step, `back` steps before it (wrapped), sent as its original asks. */
+  | { kind: 'REVERSE'; back: number };
+
+interface Modeled { applied: boolean; reversal: boolean; reversedBy: number | null; after: string }
 
 /** The one-by-one model: each step judged against the running balances, in order. */
 function model(steps: Step[], wallets: number): string[] {
   const bal = Array.from({ length: wallets }, () => 0n);
-  return steps.map((s) => {
+  const done: Modeled[] = [];
+  const money = (w: number) => formatCents(bal[w]!);
+  return steps.map((s, i) => {
+    const record = (answer: string, applied: boolean, reversal = false) => {
+      done.push({ applied, reversal, reversedBy: null, after: answer.split(':')[1]!.split('>')[0]! });
+      return answer;
+    };
+    if (s.kind === 'REVERSE') {
+      const k = originalOf(i, s.back);
+      if (k === undefined) return record('ORIGINAL_NOT_FOUND:-', false);
+      const original = steps[k]! as Exclude<Step, { kind: 'REVERSE' }>;
+      if (!done[k]!.applied) return record('ORIGINAL_NOT_FOUND:-', false);
+      if (done[k]!.reversal) return record('NOT_REVERSIBLE:-', false);
+      const by = done[k]!.reversedBy;
+      if (by !== null) return record(`ALREADY_REVERSED:${done[by]!.after}`, false);
+      const amount = BigInt(original.cents);
+      const w = original.w;
+      let answer: string;
+      if (original.kind === 'DEPOSIT') {
+        if (amount > bal[w]!) return record(`REJECTED_FUNDS:${money(w)}`, false);
+        bal[w]! -= amount;
+        answer = `APPLIED:${money(w)}`;
+      } else if (original.kind === 'WITHDRAW') {
+        bal[w]! += amount;
+        answer = `APPLIED:${money(w)}`;
+      } else if (original.kind === 'TRANSFER_OUT') {
+        if (amount > bal[original.to]!) return record(`REJECTED_FUNDS:${money(w)}`, false);
+        bal[w]! += amount;
+        bal[original.to]! -= amount;
+        answer = `APPLIED:${money(w)}>${money(original.to)}`;
+      } else {
+        return record('NOT_REVERSIBLE:-', false);
+      }
+      done[k]!.reversedBy = i;
+      return record(answer, true, true);
+    }
     const amount = BigInt(s.cents);
     if (s.kind === 'DEPOSIT') {
-      if (bal[s.w]! + amount > MAX_CENTS) return `REJECTED_LIMIT:${formatCents(bal[s.w]!)}`;
+      if (bal[s.w]! + amount > MAX_CENTS) return record(`REJECTED_LIMIT:${money(s.w)}`, false);
       bal[s.w]! += amount;
-      return `APPLIED:${formatCents(bal[s.w]!)}`;
+      return record(`APPLIED:${money(s.w)}`, true);
     }
-    if (amount > bal[s.w]!) return `REJECTED_FUNDS:${formatCents(bal[s.w]!)}`;
+    if (amount > bal[s.w]!) return record(`REJECTED_FUNDS:${money(s.w)}`, false);
     bal[s.w]! -= amount;
-    if (s.kind !== 'TRANSFER_OUT') return `APPLIED:${formatCents(bal[s.w]!)}`;
+    if (s.kind !== 'TRANSFER_OUT') return record(`APPLIED:${money(s.w)}`, true);
     bal[s.to]! += amount;
-    return `APPLIED:${formatCents(bal[s.w]!)}>${formatCents(bal[s.to]!)}`;
+    return record(`APPLIED:${money(s.w)}>${money(s.to)}`, true);
   });
+}
+
+/** The step a REVERSE at index i undoes (undefined for the first step). */
+function originalOf(i: number, back: number): number | undefined {
+  return i === 0 ? undefined : i - 1 - (back % i);
 }
 
 const WALLETS = 4;
@@ -78,22 +124,49 @@ const step: fc.Arbitrary<Step> = fc.oneof(
   fc.record({ kind: fc.constantFrom('DEPOSIT' as const, 'WITHDRAW' as const), w: fc.nat(WALLETS - 1), cents: fc.integer({ min: 1, max: 5000 }) }),
   fc.record({ w: fc.nat(WALLETS - 1), d: fc.integer({ min: 1, max: WALLETS - 1 }), cents: fc.integer({ min: 1, max: 5000 }) })
     .map(({ w, d, cents }) => ({ kind: 'TRANSFER_OUT' as const, w, to: (w + d) % WALLETS, cents })),
+  fc.record({ kind: fc.constant('REVERSE' as const), back: fc.nat(6) }),
 );
 
+/** The batch a plan stands for: a reversal names its original's id, wallet(s) and amount. */
+function toBatch(steps: Step[], ids: string[]): OperationInput[] {
+  const batch: OperationInput[] = [];
+  const resolve = (i: number): Exclude<Step, { kind: 'REVERSE' }> | undefined => {
+    const s = steps[i]!;
+    if (s.kind !== 'REVERSE') return s;
+    const k = originalOf(i, s.back);
+    return k === undefined ? undefined : resolve(k);
+  };
+  steps.forEach((s, i) => {
+    if (s.kind === 'TRANSFER_OUT') batch.push(op(ids[s.w]!, s.kind, formatCents(s.cents), ids[s.to]!));
+    else if (s.kind !== 'REVERSE') batch.push(op(ids[s.w]!, s.kind, formatCents(s.cents)));
+    else {
+      const k = originalOf(i, s.back);
+      // the wallet and amount of the first non-reversal step in the chain (for the first step: any wallet)
+      const root = k === undefined ? undefined : resolve(k);
+      const original = k === undefined ? undefined : steps[k]!;
+      batch.push({
+        ...op(ids[root?.w ?? 0]!, 'DEPOSIT', formatCents(root?.cents ?? 1)), type: 'REVERSAL',
+        reversesId: k === undefined ? randomUUID() : batch[k]!.id,
+        counterpartyWalletId: original?.kind === 'TRANSFER_OUT' ? ids[original.to]! : null,
+      });
+    }
+  });
+  return batch;
+}
+
 describe('one batch with transfers', () => {
-  it('judges every operation against the running balances in arrival order, as one-by-one processing would (property)', async () => {
+  it('judges every operation (deposits, withdrawals, transfers, reversals) against the running balances in arrival order, as one-by-one processing would (property)', async () => {
     const executor = new OperationExecutor(db.pool, limits, policy, log);
     await fc.assert(fc.asyncProperty(fc.array(step, { minLength: 1, maxLength: 40 }), async (steps) => {
       const ids = await Promise.all(Array.from({ length: WALLETS }, () => createWallet(t.app)));
-      const batch = steps.map((s) => s.kind === 'TRANSFER_OUT'
-        ? op(ids[s.w]!, s.kind, formatCents(s.cents), ids[s.to]!)
-        : op(ids[s.w]!, s.kind, formatCents(s.cents)));
+      const batch = toBatch(steps, ids);
       const { results } = await executor.execute(batch);
       expect(results.map(summary)).toEqual(model(steps, WALLETS));
       const report = await reconcile(admin, { walletIds: ids });
       expect(report.mismatches).toEqual([]);
       expect(report.totals.transfersIn).toBe(report.totals.transfersOut);
-      expect(parseCents(report.totals.balances)).toBe(parseCents(report.totals.deposits) - parseCents(report.totals.withdrawals));
+      expect(parseCents(report.totals.balances)).toBe(parseCents(report.totals.deposits) - parseCents(report.totals.withdrawals) -
+        parseCents(report.totals.reversalsOut) + parseCents(report.totals.reversalsIn));
     }), { numRuns: Number(process.env.FUZZ_RUNS ?? 30) });
   });
 
