@@ -9,6 +9,7 @@ import { randomBytes } from 'node:crypto';
 import type { FastifyInstance, InjectOptions } from 'fastify';
 import pg from 'pg';
 import { inject } from 'vitest';
+import { waitFor as waitUntil } from '../../src/lib/wait-for.js';
 import { buildApp } from '../../src/app.js';
 import { SCOPES, type Scope } from '../../src/auth/scopes.js';
 import { createKey, type CreatedKey } from '../../src/auth/key-store.js';
@@ -135,13 +136,7 @@ export async function balanceOf(app: FastifyInstance, walletId: string): Promise
   return (res.json() as { balance: string }).balance;
 }
 
-/** Polls until `check` returns a value, or fails after `timeoutMs` (no blind sleeps in tests). */
-export async function waitFor<T>(check: () => Promise<T | undefined>, timeoutMs = 10_000, what = 'condition'): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
+/** Polls until `check` returns a value, or fails after `timeoutMs` (no blind sleeps in tests): the one waitFor, test-shaped. */
+export function waitFor<T>(check: () => Promise<T | undefined>, timeoutMs = 10_000, what = 'condition'): Promise<T> {
+  return waitUntil(check, { what, timeoutMs, intervalMs: 20 });
 }
