@@ -1,5 +1,7 @@
 /**
  * `npm run pools [-- --watch SECONDS] [-- --raw]`: PgBouncer's pools and PostgreSQL's connections.
+ * `npm run pools -- --ha [--watch SECONDS]`: the HA stack instead (tools/ha/ha-pools.ts): which node
+ * is primary, replication state (sync standby, lag), HAProxy's view; reads STACK_HA_DIR/ha-stack.json.
  * Finds the local stack through STACK_DIR/stack.json (written by `npm run stack`), or uses
  * PGBOUNCER_CONSOLE_URL (stats or admin user, database "pgbouncer") and POSTGRES_ADMIN_URL
  * (direct to PostgreSQL), e.g. for the Compose stack (see docs/operations.md).
@@ -33,17 +35,26 @@ const args = process.argv.slice(2);
 const raw = args.includes('--raw');
 const watchIndex = args.indexOf('--watch');
 const watchSeconds = watchIndex >= 0 ? Number(args[watchIndex + 1] ?? 2) : 0;
+// --ha: the HA topology (npm run stack -- --ha) has its own report.
+const ha = args.includes('--ha');
+const render = ha
+  ? await (async () => {
+    const { haReport } = await import('../tools/ha/ha-pools.js');
+    const { haStackDir } = await import('../tools/ha/ha-stack.js');
+    return () => haReport(haStackDir(process.env));
+  })()
+  : () => report(raw);
 try {
   if (watchSeconds > 0) {
     for (;;) {
-      const text = await report(raw);
+      const text = await render();
       process.stdout.write(`\x1b[2J\x1b[H${text}\n`);
       await new Promise((r) => setTimeout(r, watchSeconds * 1000));
     }
   } else {
-    console.log(await report(raw));
+    console.log(await render());
   }
 } catch (error) {
-  console.error(`pools: ${(error as Error).message}`);
+  console.error(`pools${ha ? ' --ha' : ''}: ${(error as Error).message}`);
   process.exit(1);
 }

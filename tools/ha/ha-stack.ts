@@ -201,7 +201,7 @@ export async function runHaStack(env: NodeJS.ProcessEnv = process.env): Promise<
       `[ha-stack] ready in ${((performance.now() - started) / 1000).toFixed(1)} s: app on ${file.apiUrl} → PgBouncer :${pgbouncerPort} → HAProxy :${cluster.layout.ports.haproxyPrimary} → primary`,
       ...members.map((m) => `[ha-stack]   ${m.name} ${m.role} ${m.state} 127.0.0.1:${m.port}`),
       ...(authRequired ? [`[ha-stack]   curl -s -X POST ${file.apiUrl}/api/v1/wallets/ -H "Authorization: Bearer $(cat ${haKeyFile(dir)})"`] : []),
-      `[ha-stack]   ${haStackFile(dir)} · npx tsx tools/ha/ha-pools.ts · patronictl -c ${cluster.info().nodes[0]!.patroniConfig} list · Ctrl-C stops`,
+      `[ha-stack]   ${haStackFile(dir)} · npm run pools -- --ha · patronictl -c ${cluster.info().nodes[0]!.patroniConfig} list · Ctrl-C stops`,
       '',
     ].join('\n'));
   } catch (error) {
