@@ -1,9 +1,10 @@
 /** HTTP only: parse, call the transfer service, answer. No SQL and no business rules here. */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { answer } from './submission-reply.js';
 import { callerOf } from '../auth/auth-plugin.js';
 import type { TransferService } from './transfer-service.js';
 import {
-  ErrorDetail, ReversalHeaders, Transfer, TransferBody, TransferHeaders, TransferIdParams, Unavailable, ValidationErrorBody,
+  ErrorDetail, Overloaded503, ReversalHeaders, Transfer, TransferBody, TransferHeaders, TransferIdParams, Unavailable, ValidationErrorBody,
 } from './wallet-schemas.js';
 
 export const AlreadyReversedBody = ErrorDetail('Already reversed (at most one reversal per original), or not reversible',
@@ -29,7 +30,7 @@ export function transferRoutes(service: TransferService): FastifyPluginAsyncType
             'Insufficient funds: balance 10.00, requested 25.00'),
           404: ErrorDetail('Either wallet does not exist (or belongs to another tenant)', 'Wallet not found'),
           422: ValidationErrorBody,
-          503: ErrorDetail('Overloaded: too many queued operations (retry after Retry-After seconds)', 'Service overloaded, please retry later'),
+          503: Overloaded503,
         },
       },
     }, async (request, reply) => {
@@ -40,10 +41,7 @@ export function transferRoutes(service: TransferService): FastifyPluginAsyncType
         amount: request.body.amount,
         idempotencyKey: request.headers['idempotency-key'],
       });
-      request.operationOutcome = outcome.outcome;
-      if (outcome.replayed) void reply.header('idempotency-replayed', 'true');
-      if (outcome.kind === 'refused') throw outcome.error;
-      return outcome.view;
+      return answer(request, reply, outcome);
     });
 
     app.post('/api/v1/transfers/:transfer_id/reverse', {
@@ -70,10 +68,7 @@ export function transferRoutes(service: TransferService): FastifyPluginAsyncType
       const outcome = await service.reverseTransfer({
         caller: callerOf(request), transferId: request.params.transfer_id, idempotencyKey: request.headers['idempotency-key'],
       });
-      request.operationOutcome = outcome.outcome;
-      if (outcome.replayed) void reply.header('idempotency-replayed', 'true');
-      if (outcome.kind === 'refused') throw outcome.error;
-      return outcome.view;
+      return answer(request, reply, outcome);
     });
 
     app.get('/api/v1/transfers/:transfer_id', {

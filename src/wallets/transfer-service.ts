@@ -15,13 +15,13 @@ import type { Caller } from './caller.js';
 import { MONEY_MAX, formatMoney, normalizeAmount } from './money.js';
 import type { OperationBatcher } from './operation-batcher.js';
 import type { ExecutionResult } from './operation-executor.js';
-import type { RequestOutcome } from './operation-names.js';
 import { readWithRetry } from './read-retry.js';
 import {
   AlreadyReversed, type DomainError, IdempotencyConflict, InvalidInput, NotReversible, Overloaded, refusalFor, TransferNotFound,
   WalletNotFound,
 } from './wallet-errors.js';
 import { reversalRequestHash } from './wallet-service.js';
+import { refused, type Submission } from './submission.js';
 import * as repo from './wallet-repository.js';
 import type { Transfer as TransferView } from './wallet-schemas.js';
 
@@ -34,9 +34,7 @@ export interface TransferRequest {
   idempotencyKey: string | undefined;
 }
 
-export type TransferOutcome =
-  | { kind: 'answered'; view: TransferView; replayed: boolean; outcome: RequestOutcome }
-  | { kind: 'refused'; error: DomainError; replayed: boolean; outcome: RequestOutcome };
+export type TransferOutcome = Submission<TransferView>;
 
 /** Keys are scoped to the source wallet and shared with its deposits and withdrawals: the type is part of the hash. */
 export function transferRequestHash(toWalletId: string, amount: string): string {
@@ -67,7 +65,7 @@ export class TransferService {
     if (fromWalletId === toWalletId) {
       const error = new InvalidInput([{ loc: ['body', 'to_wallet_id'], msg: 'to_wallet_id must differ from from_wallet_id',
         type: 'value_error' }]);
-      return { kind: 'refused', error, replayed: false, outcome: error.outcome };
+      return refused(error);
     }
     const amount = normalizeAmount(request.amount);
     const input: repo.OperationInput = {
@@ -85,7 +83,7 @@ export class TransferService {
     try {
       submitted = await this.batcher.submit(input);
     } catch (error) {
-      if (error instanceof Overloaded) return { kind: 'refused', error, replayed: false, outcome: error.outcome };
+      if (error instanceof Overloaded) return refused(error);
       throw error;
     }
     const { result, attempts, transactionMs, batchSize, queuedMs } = submitted;
@@ -106,7 +104,6 @@ export class TransferService {
    * original target, to = the original source.
    */
   async reverseTransfer(request: TransferReversalRequest): Promise<TransferOutcome> {
-    const refused = (error: DomainError): TransferOutcome => ({ kind: 'refused', error, replayed: false, outcome: error.outcome });
     const legs = await readWithRetry(this.readPolicy, this.log,
       () => repo.findTransferLegs(this.db, request.transferId, request.caller.tenant));
     const out = legs.find((l) => l.operation_type === 'TRANSFER_OUT');
@@ -151,7 +148,7 @@ export class TransferService {
       default: {
         assert(row, `outcome ${outcome} without a row`);
         if (row.operation_type !== 'REVERSAL_IN' || row.reverses_id !== out.id) return refused(new IdempotencyConflict());
-        if (row.status === 'REJECTED') return { ...refused(refusal(row)), replayed };
+        if (row.status === 'REJECTED') return refused(refusal(row), replayed);
         return { kind: 'answered', replayed, outcome: row.status, view: back({
           id: row.id, from_wallet_id: out.counterparty_wallet_id!, to_wallet_id: out.wallet_id, amount: formatMoney(row.amount),
           status: row.status, from_balance: counterpartyBalanceAfter === null ? null : formatMoney(counterpartyBalanceAfter),
@@ -199,8 +196,6 @@ export class TransferService {
     }
     const { outcome, row, counterpartyBalanceAfter } = result.applied;
     const replayed = outcome === 'REPLAY';
-    const refused = (error: DomainError, isReplay = false): TransferOutcome =>
-      ({ kind: 'refused', error, replayed: isReplay, outcome: error.outcome });
     switch (outcome) {
       case 'NOT_FOUND':
         return refused(new WalletNotFound());

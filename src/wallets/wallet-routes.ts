@@ -1,9 +1,10 @@
 /** HTTP only: parse, call the service, answer. No SQL and no business rules here. */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { answer } from './submission-reply.js';
 import { callerOf } from '../auth/auth-plugin.js';
 import type { WalletService } from './wallet-service.js';
 import {
-  ErrorDetail, NotFoundWallet, Operation, OperationBody, OperationHeaders, OperationParams, ReversalHeaders, Unavailable,
+  ErrorDetail, Overloaded503, NotFoundWallet, Operation, OperationBody, OperationHeaders, OperationParams, ReversalHeaders, Unavailable,
   ValidationErrorBody, Wallet, WalletIdParams,
 } from './wallet-schemas.js';
 
@@ -47,7 +48,7 @@ export function walletRoutes(service: WalletService): FastifyPluginAsyncTypebox 
             'Insufficient funds: balance 50.00, requested 100.00'),
           404: NotFoundWallet,
           422: ValidationErrorBody,
-          503: ErrorDetail('Overloaded: too many queued operations (retry after Retry-After seconds)', 'Service overloaded, please retry later'),
+          503: Overloaded503,
         },
       },
     }, async (request, reply) => {
@@ -58,10 +59,7 @@ export function walletRoutes(service: WalletService): FastifyPluginAsyncTypebox 
         amount: request.body.amount,
         idempotencyKey: request.headers['idempotency-key'],
       });
-      request.operationOutcome = outcome.outcome;
-      if (outcome.replayed) void reply.header('idempotency-replayed', 'true');
-      if (outcome.kind === 'refused') throw outcome.error;
-      return outcome.view;
+      return answer(request, reply, outcome);
     });
 
     app.post('/api/v1/wallets/:wallet_id/operations/:operation_id/reverse', {
@@ -91,10 +89,7 @@ export function walletRoutes(service: WalletService): FastifyPluginAsyncTypebox 
         caller: callerOf(request), walletId: request.params.wallet_id, operationId: request.params.operation_id,
         idempotencyKey: request.headers['idempotency-key'],
       });
-      request.operationOutcome = outcome.outcome;
-      if (outcome.replayed) void reply.header('idempotency-replayed', 'true');
-      if (outcome.kind === 'refused') throw outcome.error;
-      return outcome.view;
+      return answer(request, reply, outcome);
     });
 
     app.get('/api/v1/wallets/:wallet_id/operations/:operation_id', {

@@ -130,6 +130,8 @@ export const ValidationErrorBody = Type.Object({
   examples: [{ detail: [{ loc: ['body', 'amount'], msg: 'Input should be greater than 0', type: 'greater_than' }] }],
 });
 
+export const Overloaded503 = ErrorDetail('Overloaded: too many queued operations (retry after Retry-After seconds)',
+  'Service overloaded, please retry later');
 export const NotFoundWallet = ErrorDetail('Wallet not found', 'Wallet not found');
 export const Unavailable = ErrorDetail('Database unavailable (retry after the Retry-After seconds)', 'Database unavailable, please retry later');
 

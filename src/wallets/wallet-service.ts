@@ -12,12 +12,13 @@ import { MONEY_MAX, formatMoney, normalizeAmount } from './money.js';
 import type { ExecutionResult } from './operation-executor.js';
 import type { OperationBatcher } from './operation-batcher.js';
 import type { Caller } from './caller.js';
-import type { LedgerType, OperationType, RequestOutcome } from './operation-names.js';
+import type { LedgerType, OperationType } from './operation-names.js';
 import {
   AlreadyReversed, type DomainError, IdempotencyConflict, NotReversible, OperationNotFound, Overloaded, refusalFor, WalletNotFound,
 } from './wallet-errors.js';
 import { readWithRetry } from './read-retry.js';
 import { WalletReader, type WalletReaderLimits } from './wallet-reader.js';
+import { refused, type Submission } from './submission.js';
 import * as repo from './wallet-repository.js';
 import type { OperationRow } from './wallet-repository.js';
 import type { Operation as OperationView, Wallet as WalletView } from './wallet-schemas.js';
@@ -32,9 +33,7 @@ export interface OperationRequest {
 }
 
 /** What became of one submitted operation, decided here once: the answer and how it is counted. */
-export type OperationOutcome =
-  | { kind: 'answered'; view: OperationView; replayed: boolean; outcome: RequestOutcome }
-  | { kind: 'refused'; error: DomainError; replayed: boolean; outcome: RequestOutcome };
+export type OperationOutcome = Submission<OperationView>;
 
 function walletView(row: repo.WalletRow): WalletView {
   return {
@@ -153,7 +152,6 @@ export class WalletService {
    */
   async reverseOperation(request: ReversalRequest): Promise<OperationOutcome> {
     const { caller, walletId, operationId } = request;
-    const refused = (error: DomainError): OperationOutcome => ({ kind: 'refused', error, replayed: false, outcome: error.outcome });
     const original = await this.read(() => repo.findOperation(this.db, walletId, operationId, caller.tenant));
     if (!original) {
       if (!(await this.read(() => repo.walletExists(this.db, walletId, caller.tenant)))) return refused(new WalletNotFound());
@@ -189,7 +187,7 @@ export class WalletService {
       submitted = await this.batcher.submit(input);
     } catch (error) {
       // Not queued, so certainly not applied.
-      if (error instanceof Overloaded) return { kind: 'refused', error, replayed: false, outcome: error.outcome };
+      if (error instanceof Overloaded) return refused(error);
       throw error;
     }
     const { result, attempts, transactionMs, batchSize, queuedMs } = submitted;
@@ -220,8 +218,6 @@ export class WalletService {
     }
     const { outcome, row } = result.applied;
     const replayed = outcome === 'REPLAY';
-    const refused = (error: DomainError, isReplay = false): OperationOutcome =>
-      ({ kind: 'refused', error, replayed: isReplay, outcome: error.outcome });
     switch (outcome) {
       case 'NOT_FOUND':
         return refused(new WalletNotFound());
