@@ -195,7 +195,7 @@ export function loadConfig(env: Env = process.env): Config {
   const read = new ConfigReader(env);
   const databaseUrl = read.url('DATABASE_URL');
   const config: Config = {
-    host: read.string('HOST', '0.0.0.0'),
+    host: read.string('HOST', 'localhost'),
     port: read.int('PORT', 8000, 0, 65535),
     databaseUrl,
     migrationDatabaseUrl: read.url('MIGRATION_DATABASE_URL') ?? databaseUrl,

@@ -7,7 +7,7 @@ describe('config', () => {
   it('has working defaults', () => {
     const config = loadConfig({});
     expect(config.port).toBe(8000);
-    expect(config.host).toBe('0.0.0.0');
+    expect(config.host).toBe('localhost');
     expect(config.databaseUrl).toBeUndefined();
   });
 

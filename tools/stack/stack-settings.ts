@@ -30,7 +30,7 @@ export function stackSettings(env: NodeJS.ProcessEnv): StackSettings {
     stackDir: resolve(projectRoot, env.STACK_DIR || '.data/stack'),
     databaseUrl: env.DATABASE_URL || undefined,
     embeddedPort: int('STACK_PG_PORT', 54339),
-    host: env.HOST || '0.0.0.0',
+    host: env.HOST || 'localhost',
     port: int('PORT', 8000),
     pgbouncerPort: int('PGBOUNCER_PORT', 6432),
     clusterMetricsPort: int('CLUSTER_METRICS_PORT', 9464),
