@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Validates the deployment files without a Docker engine: compose.yml (+ compose.secrets.yml),
-# the Dockerfiles, docker/** (HAProxy, PostgreSQL, PgBouncer, monitoring, entrypoint scripts).
+# the Dockerfiles, docker/** (HAProxy, PostgreSQL, PgBouncer, Patroni, monitoring, entrypoint scripts),
+# the `ha` profile (etcd, patroni1..3, haproxy-ha: docs/ha.md, "Compose").
 # Exits non-zero when any check fails; prints one line per check.
 #
 #   .ci/validate-deploy.sh                 every check on this checkout
@@ -12,7 +13,8 @@
 #
 # Checks: tools compose compose-rules haproxy prometheus alertmanager shell scripts image live
 # Needs: docker-compose (1.29 parses the files), haproxy, promtool, amtool, shellcheck, python3
-# with PyYAML (comes with docker-compose). Debian: apt-get install docker-compose haproxy
+# with PyYAML (comes with docker-compose); patroni (optional: validates the rendered patroni.yml).
+# Debian: apt-get install docker-compose haproxy
 # prometheus prometheus-alertmanager shellcheck. `image` compiles the app as the Dockerfile's build
 # stage does when node_modules is present (after npm ci), and says so when it is not; `live` then
 # runs the entrypoints on real PostgreSQL and PgBouncer (needs pgbouncer, psql, java too).
@@ -44,7 +46,9 @@ trap 'rm -rf "$log_dir"' EXIT
 check() {
   local name=$1 description=$2 fn=$3
   if [ -n "$only" ] && [[ "$only" != *",$name,"* ]]; then return 0; fi
-  if "$fn" >"$log_dir/$name.log" 2>&1; then
+  # In a subshell: what one check exports (scripts and live set WALLET_LIB_DIR, POSTGRES_HOST, ...)
+  # reaches neither the next check nor the self-test's runs on the copy.
+  if ( "$fn" ) >"$log_dir/$name.log" 2>&1; then
     printf 'PASS  %-14s %s\n' "$name" "$description"
     # what the live run exercised (or why it was skipped) is worth reading even when it passes
     if [ "$name" = live ] || grep -q '^compile skipped' "$log_dir/$name.log"; then sed 's/^/      /' "$log_dir/$name.log"; fi
@@ -71,15 +75,18 @@ check_tools() {
 check_compose() {
   compose --env-file .env.example config -q &&
   compose --env-file .env.example --profile monitoring config -q &&
+  compose --env-file .env.example --profile ha config -q &&
   docker-compose --project-directory "$root" -f compose.yml -f compose.secrets.yml --env-file .env.example config -q &&
+  docker-compose --project-directory "$root" -f compose.yml -f compose.secrets.yml --env-file .env.example --profile ha config -q &&
   compose --env-file .env.example config --services | sort | tr '\n' ' ' && echo
 }
 
 # --- compose-rules: what a deployment relies on, read from the resolved configuration ---------
 check_compose_rules() {
-  compose --env-file .env.example config > "$log_dir/resolved.yml" || return 1
+  # --profile ha --profile monitoring: every service, whatever this docker-compose lists by default
+  compose --env-file .env.example --profile ha --profile monitoring config > "$log_dir/resolved.yml" || return 1
   docker-compose --project-directory "$root" -f compose.yml -f compose.secrets.yml --env-file .env.example \
-    config > "$log_dir/resolved-secrets.yml" || return 1
+    --profile ha --profile monitoring config > "$log_dir/resolved-secrets.yml" || return 1
   "$py" - "$log_dir/resolved.yml" "$log_dir/resolved-secrets.yml" <<'PY'
 import os, re, sys, yaml
 base = yaml.safe_load(open(sys.argv[1]))
@@ -160,6 +167,28 @@ for r in am['receivers']:
         if m and not exposes(m.group(1), m.group(2)):
             problems.append(f'alertmanager.yml: {w["url"]} is not a compose service exposing {m.group(2)}')
 
+# the ha profile: etcd, three Patroni nodes, haproxy-ha on Patroni's /primary check
+ha = {n for n, svc in services.items() if 'ha' in (svc.get('profiles') or [])}
+patroni = sorted(n for n in ha if n.startswith('patroni'))
+if len(patroni) < 3 or not {'etcd', 'haproxy-ha'} <= ha:
+    problems.append(f'ha profile: wants etcd, patroni1..3 and haproxy-ha, has {sorted(ha)}')
+ha_cfg = open('docker/ha/haproxy.cfg').read()
+for rule, pattern in (('option httpchk OPTIONS /primary', r'(?m)^\s*option\s+httpchk\s+OPTIONS\s+/primary\s*$'),
+                      ('http-check expect status 200', r'(?m)^\s*http-check\s+expect\s+status\s+200\s*$'),
+                      ('on-marked-down shutdown-sessions', r'(?m)^\s*default-server\b.*\bon-marked-down\s+shutdown-sessions\b')):
+    if not re.search(pattern, ha_cfg):
+        problems.append(f'docker/ha/haproxy.cfg: no `{rule}`')
+servers = set(re.findall(r'(?m)^\s*server\s+\S+\s+([A-Za-z0-9_-]+):5432\b.*\bcheck\s+port\s+8008\b', ha_cfg))
+if servers != set(patroni):
+    problems.append(f'docker/ha/haproxy.cfg: servers {sorted(servers)} (each :5432, check port 8008) are not the Patroni services {patroni}')
+names = [(svc.get('environment') or {}).get('PATRONI_NAME') for n, svc in services.items() if n in patroni]
+if names != patroni:
+    problems.append(f'patroni services: PATRONI_NAME {names} must equal the service names {patroni} (their network address)')
+for n in patroni:
+    vols = [v.split(':')[0] if isinstance(v, str) else v.get('source') for v in services[n].get('volumes', [])]
+    if f'{n}-data' not in ''.join(vols) and not any(str(v).endswith(f'{n}-data') for v in vols):
+        problems.append(f'{n}: no volume of its own ({n}-data)')
+
 for p in problems:
     print(p)
 print(f'{len(services)} services checked')
@@ -168,7 +197,7 @@ PY
 }
 
 # --- haproxy ------------------------------------------------------------------------------------
-check_haproxy() { haproxy -c -f docker/lb/haproxy.cfg; }
+check_haproxy() { haproxy -c -f docker/lb/haproxy.cfg && haproxy -c -f docker/ha/haproxy.cfg; }
 
 # --- prometheus: config, both rule files, and the rules' unit tests ------------------------------
 check_prometheus() {
@@ -245,6 +274,14 @@ check_scripts() {
     sh docker/lib/with-secrets.sh grafana GRAFANA_ADMIN_PASSWORD:GF_SECURITY_ADMIN_PASSWORD -- true || s=1
   expect_fail 'pgbouncer refuses examples' env PGBOUNCER_AUTH_PASSWORD=a PGBOUNCER_ADMIN_PASSWORD=b \
     PGBOUNCER_STATS_PASSWORD=change-me-pgbouncer-stats sh docker/pgbouncer/entrypoint.sh || s=1
+  # PgBouncer's upstream: postgres:5432 by default, haproxy-ha:5000 in the ha profile (a stub
+  # pgbouncer prints the ini it is given)
+  mkdir -p "$t/bin" && printf '#!/bin/sh\ncat "$1"\n' > "$t/bin/pgbouncer" && chmod +x "$t/bin/pgbouncer"
+  local pgb="env PATH=$t/bin:$PATH PGBOUNCER_INI=$root/docker/pgbouncer/pgbouncer.ini PGBOUNCER_AUTH_FILE=$t/userlist.txt PGBOUNCER_AUTH_PASSWORD=a PGBOUNCER_ADMIN_PASSWORD=b PGBOUNCER_STATS_PASSWORD=c"
+  expect_out 'pgbouncer upstream default' '^wallet = host=postgres port=5432 dbname=wallet$' $pgb sh docker/pgbouncer/entrypoint.sh || s=1
+  expect_out 'pgbouncer upstream haproxy-ha' '^wallet = host=haproxy-ha port=5000 dbname=wallet$' \
+    $pgb PGBOUNCER_DB_HOST=haproxy-ha PGBOUNCER_DB_PORT=5000 sh docker/pgbouncer/entrypoint.sh || s=1
+  expect_fail 'pgbouncer upstream with a bad character' $pgb 'PGBOUNCER_DB_HOST=a/b' sh docker/pgbouncer/entrypoint.sh || s=1
   expect_fail 'sync-roles refuses examples' env POSTGRES_PASSWORD=change-me-postgres APP_DB_PASSWORD=a \
     PGBOUNCER_AUTH_PASSWORD=b sh docker/postgres/sync-roles.sh || s=1
   # PostgreSQL memory follows POSTGRES_MEMORY_MB
@@ -255,6 +292,58 @@ check_scripts() {
   expect_out 'postgres entrypoint' '^shared_buffers=512MB$' env POSTGRES_PASSWORD=x POSTGRES_MEMORY_MB=2048 \
     sh docker/postgres/entrypoint.sh postgres || s=1
   expect_fail 'postgres refuses examples' env POSTGRES_PASSWORD=change-me-postgres sh docker/postgres/entrypoint.sh postgres || s=1
+  # Patroni node (ha profile): refusals, then the rendered patroni.yml against tools/ha/ha-config.ts
+  local patroni="env WALLET_MEMORY_SETTINGS=$root/docker/postgres/memory-settings.sh PATRONI_ENTRYPOINT_DRY_RUN=1 sh docker/patroni/entrypoint.sh"
+  expect_fail 'patroni refuses examples' env PATRONI_NAME=p1 PATRONI_ETCD_HOSTS=etcd:2379 POSTGRES_PASSWORD=change-me-postgres \
+    PATRONI_REPLICATION_PASSWORD=a PATRONI_REWIND_PASSWORD=b $patroni || s=1
+  expect_fail 'patroni needs a node name' env PATRONI_ETCD_HOSTS=etcd:2379 POSTGRES_PASSWORD=x \
+    PATRONI_REPLICATION_PASSWORD=a PATRONI_REWIND_PASSWORD=b $patroni || s=1
+  expect_fail 'patroni wants URL-safe passwords' env PATRONI_NAME=p1 PATRONI_ETCD_HOSTS=etcd:2379 POSTGRES_PASSWORD='a"b' \
+    PATRONI_REPLICATION_PASSWORD=a PATRONI_REWIND_PASSWORD=b $patroni || s=1
+  if env PATRONI_NAME=patroni2 PATRONI_ETCD_HOSTS=etcd:2379 PATRONI_REPLICATION_PASSWORD_FILE="$t/pw" POSTGRES_PASSWORD=x \
+       PATRONI_REWIND_PASSWORD=b POSTGRES_MEMORY_MB=2048 $patroni > "$t/patroni.yml" 2>&1; then
+    "$py" - "$t/patroni.yml" tools/ha/ha-config.ts <<'PY' || s=1
+import re, sys, yaml
+y = yaml.safe_load(open(sys.argv[1]))
+ts = open(sys.argv[2]).read()
+dcs = y['bootstrap']['dcs']
+problems = []
+m = re.search(r'patroniTiming\s*=\s*\{\s*ttlS:\s*(\d+),\s*loopWaitS:\s*(\d+),\s*retryTimeoutS:\s*(\d+)', ts)
+want = dict(zip(('ttl', 'loop_wait', 'retry_timeout'), map(int, m.groups()))) if m else {}
+if not want:
+    problems.append('tools/ha/ha-config.ts: patroniTiming not found')
+for k, v in want.items():
+    if dcs.get(k) != v:
+        problems.append(f'patroni.yml: {k} = {dcs.get(k)}, tools/ha/ha-config.ts says {v}')
+if dcs.get('loop_wait', 0) + 2 * dcs.get('retry_timeout', 0) > dcs.get('ttl', 0):
+    problems.append("patroni.yml: loop_wait + 2 x retry_timeout > ttl (Patroni's rule)")
+for k in ('synchronous_mode', 'synchronous_mode_strict', 'failsafe_mode'):
+    if dcs.get(k) is not True:
+        problems.append(f'patroni.yml: {k} is not true')
+params = dcs['postgresql']['parameters']
+if params.get('synchronous_commit') != 'on' or dcs['postgresql'].get('use_pg_rewind') is not True:
+    problems.append('patroni.yml: synchronous_commit on and use_pg_rewind are required')
+if y['name'] != 'patroni2' or y['postgresql']['connect_address'] != 'patroni2:5432' or y['etcd3']['hosts'] != 'etcd:2379':
+    problems.append('patroni.yml: name / connect_address / etcd3.hosts not taken from the environment')
+if y['postgresql']['authentication']['replication']['password'] != '***':
+    problems.append('patroni.yml: the dry run prints a password')
+if y['postgresql']['parameters'].get('shared_buffers') != '512MB':
+    problems.append('patroni.yml: shared_buffers does not follow POSTGRES_MEMORY_MB (2048 -> 512MB)')
+for p in problems:
+    print(p)
+sys.exit(1 if problems else 0)
+PY
+    # Patroni's own validator, where Patroni is installed (test/ha needs it): only what needs the
+    # Compose network (etcd reachable) and its bootstrap.pg_hba quirk (3.0.2 asks for it even when
+    # postgresql.pg_hba is set, as in tools/ha) may be reported.
+    if command -v patroni >/dev/null; then
+      local v
+      v=$(timeout 30 patroni --validate-config "$t/patroni.yml" 2>&1 | grep -vE '^(etcd3\.hosts .* didn.t pass validation|bootstrap\.pg_hba +is not defined\.)' | grep -v '^$')
+      if [ -n "$v" ]; then echo "patroni --validate-config on the rendered patroni.yml:"; echo "$v"; s=1; fi
+    fi
+  else
+    echo "patroni entrypoint dry run failed"; cat "$t/patroni.yml"; s=1
+  fi
   rm -rf "$t"
   return $s
 }
@@ -267,7 +356,7 @@ problems = []
 def ignored(path, patterns):
     first = path.strip('./').split('/')[0]
     return any(p == first or p == path.strip('./') for p in patterns)
-for dockerfile, context in (('Dockerfile', '.'), ('docker/pgbouncer/Dockerfile', 'docker')):
+for dockerfile, context in (('Dockerfile', '.'), ('docker/pgbouncer/Dockerfile', 'docker'), ('docker/patroni/Dockerfile', 'docker')):
     ignore = []
     di = os.path.join(context, '.dockerignore')
     if os.path.exists(di):
@@ -503,6 +592,10 @@ self_test() {
   mutate compose-rules compose.yml "s.replace('TRUST_PROXY: \${LB_SUBNET', 'TRUST_PROXY: \${LB_SUBNETX', 1)" 'app trusts a variable that is not the edge subnet'
   mutate compose-rules compose.secrets.yml "s.replace('      APP_DB_PASSWORD_FILE: /run/secrets/app_db_password\n    secrets: [app_db_password]', '    secrets: [app_db_password]', 1)" 'app password without a _FILE form'
   mutate compose-rules docker/lb/haproxy.cfg "s.replace('    option forwardfor\n', '', 1)" 'HAProxy without option forwardfor'
+  mutate compose-rules docker/ha/haproxy.cfg "s.replace(' on-marked-down shutdown-sessions', '', 1)" 'ha HAProxy keeps sessions on a demoted primary'
+  mutate compose-rules compose.yml "re.sub(r'(  haproxy-ha:[\s\S]*?)    cpus: [^\n]*\n', r'\1', s, count=1)" 'haproxy-ha lost its CPU limit'
+  mutate haproxy docker/ha/haproxy.cfg "s.replace('option httpchk OPTIONS /primary', 'option httpchkx OPTIONS /primary', 1)" 'ha haproxy.cfg has an unknown option'
+  mutate scripts docker/patroni/entrypoint.sh "s.replace('    retry_timeout: 4\n', '    retry_timeout: 10\n', 1)" 'Patroni node timing differs from tools/ha/ha-config.ts'
   mutate haproxy docker/lb/haproxy.cfg "s.replace('balance leastconn', 'balance leastconnx', 1)" 'haproxy.cfg has an unknown balance algorithm'
   mutate prometheus docker/monitoring/alerts.yml "s.replace('expr: up{job=\"wallet-service\"} == 0', 'expr: up{job=\"wallet-service\"} ==', 1)" 'an alert expression does not parse'
   mutate prometheus docker/monitoring/infra-alerts.yml "s.replace('expr: pg_up == 0\n        for: 1m', 'expr: pg_up == 0\n        for: 10m', 1)" 'PostgresDown no longer fires when its unit test expects'
@@ -512,6 +605,7 @@ self_test() {
   mutate scripts docker/postgres/memory-settings.sh "s.replace('shared_buffers=\$((memory_mb / 4))', 'shared_buffers=\$((memory_mb / 2))', 1)" 'shared_buffers no longer 25% of the limit'
   mutate scripts docker/lib/secrets.sh "s.replace('change-me*|', 'change-mex*|', 1)" 'example passwords no longer refused'
   mutate image Dockerfile "s.replace('COPY src ./src', 'COPY srcx ./src', 1)" 'Dockerfile copies a path that does not exist'
+  mutate image docker/patroni/Dockerfile "s.replace('COPY patroni/entrypoint.sh', 'COPY patroni/entrypointx.sh', 1)" 'the Patroni Dockerfile copies a path that does not exist'
   rm -rf "$t"
   return $status
 }
@@ -522,13 +616,13 @@ if $self_test; then
 fi
 
 check tools         'docker-compose, haproxy, promtool, amtool, shellcheck, PyYAML present' check_tools
-check compose       'docker-compose config: compose.yml, --profile monitoring, + compose.secrets.yml' check_compose
-check compose-rules 'limits, mounts, build targets, _FILE for every password, TRUST_PROXY = lb subnet, scrape targets' check_compose_rules
-check haproxy       'haproxy -c -f docker/lb/haproxy.cfg' check_haproxy
+check compose       'docker-compose config: compose.yml, --profile monitoring, --profile ha, + compose.secrets.yml' check_compose
+check compose-rules 'limits, mounts, build targets, _FILE for every password, TRUST_PROXY = lb subnet, scrape targets, ha profile' check_compose_rules
+check haproxy       'haproxy -c -f docker/lb/haproxy.cfg, docker/ha/haproxy.cfg' check_haproxy
 check prometheus    'promtool check config + rules, promtool test rules' check_prometheus
 check alertmanager  'amtool check-config docker/monitoring/alertmanager.yml' check_alertmanager
 check shell         'sh -n and shellcheck on docker/**/*.sh' check_shell
-check scripts       'entrypoints: secrets, example refusal, URLs, dispatch, memory sizing' check_scripts
+check scripts       'entrypoints: secrets, example refusal, URLs, dispatch, memory sizing, patroni.yml = tools/ha' check_scripts
 check image         'Dockerfile COPY sources exist; the build stage compiles; entrypoint targets exist' check_image
 check live          'entrypoints on real PostgreSQL 17 + PgBouncer: migrate, serve /ready, deposit, reconcile, pools, rotation' check_live
 if [ "$failures" -gt 0 ]; then

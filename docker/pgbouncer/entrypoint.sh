@@ -20,6 +20,17 @@ umask 077
   printf '%s %s\n' "$(quote pgbouncer_admin)" "$(quote "$PGBOUNCER_ADMIN_PASSWORD")"
   printf '%s %s\n' "$(quote pgbouncer_stats)" "$(quote "$PGBOUNCER_STATS_PASSWORD")"
 } > "$auth_file"
+# PGBOUNCER_DB_HOST / PGBOUNCER_DB_PORT: another upstream than postgres:5432, e.g. haproxy-ha:5000
+# (the Compose `ha` profile, docs/ha.md): a copy of the ini with the [databases] line changed.
+db_host="${PGBOUNCER_DB_HOST:-postgres}" db_port="${PGBOUNCER_DB_PORT:-5432}"
+case "$db_host$db_port" in
+  *[!A-Za-z0-9.:_-]*) echo "pgbouncer-entrypoint: PGBOUNCER_DB_HOST/PGBOUNCER_DB_PORT hold an invalid character" >&2; exit 2 ;;
+esac
+if [ "$db_host:$db_port" != postgres:5432 ]; then
+  rendered="$(dirname "$auth_file")/pgbouncer.ini"
+  sed "s/^wallet = host=postgres port=5432 /wallet = host=$db_host port=$db_port /" "$ini" > "$rendered"
+  ini=$rendered
+fi
 # The passwords stay out of PgBouncer's own environment.
 unset PGBOUNCER_AUTH_PASSWORD PGBOUNCER_ADMIN_PASSWORD PGBOUNCER_STATS_PASSWORD
 exec pgbouncer "$ini"
