@@ -5,6 +5,9 @@
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 
+/** Where the API listens unless HOST says otherwise: this machine only. The image sets 0.0.0.0. */
+export const HOST_DEFAULT = 'localhost';
+
 export interface Config {
   /** Listening address. */
   host: string;
@@ -195,7 +198,7 @@ export function loadConfig(env: Env = process.env): Config {
   const read = new ConfigReader(env);
   const databaseUrl = read.url('DATABASE_URL');
   const config: Config = {
-    host: read.string('HOST', 'localhost'),
+    host: read.string('HOST', HOST_DEFAULT),
     port: read.int('PORT', 8000, 0, 65535),
     databaseUrl,
     migrationDatabaseUrl: read.url('MIGRATION_DATABASE_URL') ?? databaseUrl,

@@ -21,7 +21,7 @@ import {
   WalletNotFound,
 } from './wallet-errors.js';
 import { reversalRequestHash } from './wallet-service.js';
-import { refused, type Submission } from './submission.js';
+import { enqueue, refused, type Submission } from './submission.js';
 import * as repo from './wallet-repository.js';
 import type { Transfer as TransferView } from './wallet-schemas.js';
 
@@ -79,13 +79,8 @@ export class TransferService {
       idempotencyKey: request.idempotencyKey ?? null,
       requestHash: request.idempotencyKey === undefined ? null : transferRequestHash(toWalletId, amount),
     };
-    let submitted;
-    try {
-      submitted = await this.batcher.submit(input);
-    } catch (error) {
-      if (error instanceof Overloaded) return refused(error);
-      throw error;
-    }
+    const submitted = await enqueue(this.batcher, input);
+    if (submitted instanceof Overloaded) return refused(submitted);
     const { result, attempts, transactionMs, batchSize, queuedMs } = submitted;
     const outcome = this.outcome(input, result);
     this.log.info({
@@ -121,13 +116,8 @@ export class TransferService {
       idempotencyKey: request.idempotencyKey ?? null,
       requestHash: request.idempotencyKey === undefined ? null : reversalRequestHash(out.id),
     };
-    let submitted;
-    try {
-      submitted = await this.batcher.submit(input);
-    } catch (error) {
-      if (error instanceof Overloaded) return refused(error);
-      throw error;
-    }
+    const submitted = await enqueue(this.batcher, input);
+    if (submitted instanceof Overloaded) return refused(submitted);
     const { result } = submitted;
     const back = (view: TransferView): TransferView => ({ ...view, reverses_id: out.id });
     if (result.kind !== 'done') {

@@ -18,7 +18,7 @@ import {
 } from './wallet-errors.js';
 import { readWithRetry } from './read-retry.js';
 import { WalletReader, type WalletReaderLimits } from './wallet-reader.js';
-import { refused, type Submission } from './submission.js';
+import { enqueue, refused, type Submission } from './submission.js';
 import * as repo from './wallet-repository.js';
 import type { OperationRow } from './wallet-repository.js';
 import type { Operation as OperationView, Wallet as WalletView } from './wallet-schemas.js';
@@ -182,14 +182,8 @@ export class WalletService {
   }
 
   private async submit(input: repo.OperationInput, viewType: LedgerType): Promise<OperationOutcome> {
-    let submitted;
-    try {
-      submitted = await this.batcher.submit(input);
-    } catch (error) {
-      // Not queued, so certainly not applied.
-      if (error instanceof Overloaded) return refused(error);
-      throw error;
-    }
+    const submitted = await enqueue(this.batcher, input);
+    if (submitted instanceof Overloaded) return refused(submitted);
     const { result, attempts, transactionMs, batchSize, queuedMs } = submitted;
     const outcome = this.outcome(input, result, viewType);
     this.log.info({

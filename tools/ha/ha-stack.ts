@@ -15,6 +15,7 @@
 import { appendFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { ensureFirstRunKey } from '../../src/auth/first-run-key.js';
+import { HOST_DEFAULT } from '../../src/config.js';
 import { migrate, projectRoot } from '../../src/db/migrations.js';
 import { type AppProcess, startAppProcess } from '../stack/app-process.js';
 import { type FrontBouncer, type FrontBouncerSecrets, generateSecrets, startFrontBouncer } from '../pgbouncer/front-bouncer.js';
@@ -115,7 +116,7 @@ export async function runHaStack(env: NodeJS.ProcessEnv = process.env): Promise<
   mkdirSync(dir, { recursive: true, mode: 0o755 });
   const port = int(env, 'PORT', 8000);
   const pgbouncerPort = int(env, 'PGBOUNCER_PORT', 6432);
-  const host = env.HOST || '0.0.0.0';
+  const host = env.HOST || HOST_DEFAULT;
   const secrets = loadHaSecrets(dir);
   await stopLeftovers(dir);
 

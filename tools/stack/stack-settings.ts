@@ -3,6 +3,7 @@
  * that `npm run pools` (also shipped in the image) reads them without loading the launcher.
  */
 import { join, resolve } from 'node:path';
+import { HOST_DEFAULT } from '../../src/config.js';
 import { projectRoot } from '../../src/db/migrations.js';
 
 export interface StackSettings {
@@ -30,7 +31,7 @@ export function stackSettings(env: NodeJS.ProcessEnv): StackSettings {
     stackDir: resolve(projectRoot, env.STACK_DIR || '.data/stack'),
     databaseUrl: env.DATABASE_URL || undefined,
     embeddedPort: int('STACK_PG_PORT', 54339),
-    host: env.HOST || 'localhost',
+    host: env.HOST || HOST_DEFAULT,
     port: int('PORT', 8000),
     pgbouncerPort: int('PGBOUNCER_PORT', 6432),
     clusterMetricsPort: int('CLUSTER_METRICS_PORT', 9464),
