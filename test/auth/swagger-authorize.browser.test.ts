@@ -5,11 +5,11 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
+import { launchChromium } from '../support/chromium.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { authRequired, createTestApp, type TestApp } from '../support/test-app.js';
 
-const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
 let t: TestApp;
 let base: string;
@@ -44,10 +44,7 @@ async function createWalletFromDocs(page: Page): Promise<string> {
 
 describe.skipIf(!authRequired)('Swagger UI Authorize', () => {
   it('sends the bearer key it was given: 401 before, 200 after', async () => {
-    context = await chromium.launchPersistentContext(profileDir, {
-      executablePath: chromiumPath, headless: true,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
+    context = await launchChromium(profileDir);
     const page = await context.newPage();
     await page.goto(`${base}/docs`, { waitUntil: 'load' });
     await page.locator('.opblock').first().waitFor({ state: 'visible', timeout: 15_000 });

@@ -6,12 +6,12 @@
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { chromium, type BrowserContext } from 'playwright-core';
+import type { BrowserContext } from 'playwright-core';
+import { chromiumPath, launchChromium } from '../support/chromium.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { projectRoot } from '../../src/db/migrations.js';
 import { createTestApp, type TestApp } from '../support/test-app.js';
 
-const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 // The README's picture is refreshed on request (UPDATE_SCREENSHOT=1); ordinary runs write under
 // coverage/ so that `npm test` leaves the tree clean.
 const screenshotPath = process.env.UPDATE_SCREENSHOT === '1'
@@ -70,12 +70,7 @@ describe.skipIf(!existsSync(chromiumPath) && !process.env.CI)('/dashboard in Chr
     const stop = { done: false };
     const traffic = load(stop);
     try {
-      context = await chromium.launchPersistentContext(profileDir, {
-        executablePath: chromiumPath,
-        headless: true,
-        args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-        viewport: { width: 1400, height: 1050 },
-      });
+      context = await launchChromium(profileDir, { viewport: { width: 1400, height: 1050 } });
       const page = context.pages()[0] ?? await context.newPage();
       const failures: string[] = [];
       page.on('pageerror', (error) => failures.push(error.message));

@@ -7,11 +7,11 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type BrowserContext } from 'playwright-core';
+import type { BrowserContext } from 'playwright-core';
+import { launchChromium } from '../support/chromium.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../support/test-app.js';
 
-const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const host = '127.0.0.2';
 const hostName = 'wallet.test';
 
@@ -47,13 +47,10 @@ describe('/docs over plain HTTP on a non-localhost address', () => {
   });
 
   it('renders every operation in Chromium, by address and by a host name, with no policy violation and no request leaving the service', async () => {
-    context = await chromium.launchPersistentContext(profileDir, {
-      executablePath: chromiumPath,
-      headless: true,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync',
-        // A plain host name, as behind a load balancer: unlike 127.0.0.0/8 it is not a "potentially
-        // trustworthy" origin, so an upgrade-insecure-requests policy would send the scripts to https.
-        `--host-resolver-rules=MAP ${hostName} ${host}`],
+    context = await launchChromium(profileDir, {
+      // A plain host name, as behind a load balancer: unlike 127.0.0.0/8 it is not a "potentially
+      // trustworthy" origin, so an upgrade-insecure-requests policy would send the scripts to https.
+      extraArgs: [`--host-resolver-rules=MAP ${hostName} ${host}`],
     });
     const port = new URL(base).port;
     for (const origin of [`http://${hostName}:${port}`, base]) {
