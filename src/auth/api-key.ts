@@ -9,7 +9,7 @@
  *   slow hash would only add milliseconds of CPU to every request.
  * Digests are compared with crypto.timingSafeEqual (src/auth/authenticator.ts).
  */
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash, hash, randomBytes } from 'node:crypto';
 
 export const KEY_PREFIX = 'wsk_';
 const KEY_ID_PATTERN = /^[0-9a-f]{16}$/;
@@ -50,7 +50,7 @@ export function hashSecret(secret: string): string {
 
 /** The same digest as bytes (what the request path compares, without hex round trips). */
 export function secretDigest(secret: string): Buffer {
-  return createHash('sha256').update(secret).digest();
+  return hash('sha256', secret, 'buffer'); // one-shot: half the cost of createHash().update().digest()
 }
 
 export function generateKey(): NewKey {

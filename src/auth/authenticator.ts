@@ -87,17 +87,18 @@ export class Authenticator {
     if (token === undefined) throw new Unauthenticated(header !== undefined);
     const parsed = parseKey(token);
     if (!parsed) throw new Unauthenticated(true);
-    const entry = this.freshEntry(parsed.keyId);
-    if (entry) return this.verify(parsed, entry);
-    return this.fetch(parsed.keyId).then((fetched) => this.verify(parsed, fetched));
+    const now = this.nowMs(); // one clock read per request, for the cache's age and the key's expiry
+    const entry = this.freshEntry(parsed.keyId, now);
+    if (entry) return this.verify(parsed, entry, now);
+    return this.fetch(parsed.keyId).then((fetched) => this.verify(parsed, fetched, this.nowMs()));
   }
 
-  private verify(parsed: ParsedKey, entry: Entry): Principal {
+  private verify(parsed: ParsedKey, entry: Entry, now: number): Principal {
     // Hashed and compared even for an unknown id, so timing does not tell a known id from an unknown one.
     const matches = timingSafeEqual(secretDigest(parsed.secret), entry.hash);
     const record = entry.record;
     if (!record || !entry.principal || !matches || record.revokedAt !== null ||
-      (record.expiresAt !== null && record.expiresAt.getTime() <= this.nowMs())) {
+      (record.expiresAt !== null && record.expiresAt.getTime() <= now)) {
       throw new Unauthenticated(true);
     }
     this.used.add(parsed.keyId);
@@ -116,8 +117,7 @@ export class Authenticator {
   }
 
   /** The key's entry if it is younger than the TTL (starting a refresh past half of it), else undefined. */
-  private freshEntry(keyId: string): Entry | undefined {
-    const now = this.nowMs();
+  private freshEntry(keyId: string, now: number): Entry | undefined {
     const entry = this.entries.get(keyId);
     if (!entry || now - entry.fetchedMs >= this.limits.ttlMs) return undefined;
     if (now - entry.fetchedMs >= this.limits.ttlMs / 2 && !entry.refreshing) {

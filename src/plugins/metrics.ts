@@ -73,7 +73,8 @@ export function registerMetrics(app: FastifyInstance, options: MetricsPluginOpti
 
   app.decorateRequest('operationOutcome', null);
 
-  app.addHook('onResponse', async (request, reply) => {
+  // Callback style: an async hook would cost every request a promise (issue 12's profile).
+  app.addHook('onResponse', (request, reply, done) => {
     const route = request.routeOptions.url ?? 'unmatched';
     let outcome: RequestOutcome | undefined;
     if (route === OPERATION_ROUTE && request.method === 'POST') {
@@ -84,6 +85,7 @@ export function registerMetrics(app: FastifyInstance, options: MetricsPluginOpti
     }
     // A business refusal (insufficient funds) is an answer, not an API error.
     metrics.observeRequest(request.method, route, reply.statusCode, reply.elapsedTime, route.startsWith('/api/'), outcome === 'REJECTED');
+    done();
   });
 
   app.addHook('onClose', async () => metrics.stop());

@@ -17,7 +17,20 @@ const DECIMAL = /^-?\d+(\.\d+)?$/;
  * Validates an amount given as text (a JSON string, or a JSON number's exact source text) and
  * returns it normalised to exactly two decimals. Messages follow pydantic's wording.
  */
+// The last check, remembered: a request's amount is checked by the schema's format and again when
+// normalised; checkAmount is pure, so one remembered (input, result) pair is always right.
+let lastInput: unknown;
+let lastCheck: AmountCheck | undefined;
+
 export function checkAmount(input: unknown): AmountCheck {
+  if (input === lastInput && lastCheck) return lastCheck;
+  const check = checkAmountText(input);
+  lastInput = input;
+  lastCheck = check;
+  return check;
+}
+
+function checkAmountText(input: unknown): AmountCheck {
   if (input === undefined) return { ok: false, type: 'missing', msg: 'Field required' };
   if (typeof input !== 'string') {
     return { ok: false, type: 'decimal_type', msg: 'Decimal input should be an integer, float, string or Decimal object' };

@@ -6,7 +6,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { assert } from '../lib/assert.js';
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/schema.js';
-import type { Logger } from '../lib/logger.js';
+import { type Logger, logs } from '../lib/logger.js';
 import type { RetryPolicy } from '../lib/retry.js';
 import { MONEY_MAX, formatMoney, normalizeAmount } from './money.js';
 import type { ExecutionResult } from './operation-executor.js';
@@ -186,7 +186,12 @@ export class WalletService {
     if (submitted instanceof Overloaded) return refused(submitted);
     const { result, attempts, transactionMs, batchSize, queuedMs } = submitted;
     const outcome = this.outcome(input, result, viewType);
-    this.log.info({
+    // Every request has its access line (src/app.ts); the operation's own line is for what needs a
+    // look (not applied, unknown, refused, replayed, retried) and for debugging.
+    const usual = outcome.kind === 'answered' && outcome.view.status === 'SUCCESS' && !outcome.replayed && attempts === 1;
+    const level = usual ? 'debug' : 'info';
+    if (!logs(this.log, level)) return outcome;
+    this.log[level]({
       walletId: input.walletId, operationId: outcome.kind === 'answered' ? outcome.view.id : input.id, actor: input.actor,
       type: input.type, amount: input.amount, reverses: input.reversesId,
       outcome: outcome.kind === 'answered' ? outcome.view.status : outcome.error.name,

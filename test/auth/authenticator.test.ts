@@ -6,7 +6,7 @@ import { Authenticator, type KeySource } from '../../src/auth/authenticator.js';
 import type { KeyRecord } from '../../src/auth/key-store.js';
 import { TokenBuckets } from '../../src/auth/token-bucket.js';
 
-const silent = { debug() {}, info() {}, warn() {}, error() {} };
+const silent = { level: 'silent', debug() {}, info() {}, warn() {}, error() {} };
 const policy = { attemptsMax: 1, baseDelayMs: 1, maxDelayMs: 1, budgetMs: 100 };
 const limits = { ttlMs: 5000, entriesMax: 3, lookupsInFlightMax: 4, lastUsedFlushMs: 3_600_000 };
 
