@@ -17,22 +17,27 @@ interface Endpoint {
   name: string;
   scope: Scope;
   method: 'GET' | 'POST';
-  /** `target`: a second wallet of the tenant; `transfer`: a transfer between the two. */
-  url: (wallet: string, operation: string, transfer: string) => string;
+  url: (ids: Ids) => string;
   body?: unknown;
-  bodyFor?: (wallet: string, target: string) => unknown;
+  bodyFor?: (ids: Ids) => unknown;
+  /** Answers that mean the key was accepted (default 200); a reversal is 200 once, then 409. */
+  answered?: number[];
 }
 
 const endpoints: Endpoint[] = [
   { name: 'create wallet', scope: 'wallets:write', method: 'POST', url: () => '/api/v1/wallets' },
-  { name: 'get wallet', scope: 'wallets:read', method: 'GET', url: (w) => `/api/v1/wallets/${w}` },
-  { name: 'post operation', scope: 'wallets:write', method: 'POST', url: (w) => `/api/v1/wallets/${w}/operation`,
+  { name: 'get wallet', scope: 'wallets:read', method: 'GET', url: (i) => `/api/v1/wallets/${i.wallet}` },
+  { name: 'post operation', scope: 'wallets:write', method: 'POST', url: (i) => `/api/v1/wallets/${i.wallet}/operation`,
     body: { operation_type: 'DEPOSIT', amount: '1.00' } },
-  { name: 'get operation', scope: 'wallets:read', method: 'GET', url: (w, o) => `/api/v1/wallets/${w}/operations/${o}` },
-  { name: 'history', scope: 'wallets:read', method: 'GET', url: (w) => `/api/v1/wallets/${w}/operations` },
+  { name: 'get operation', scope: 'wallets:read', method: 'GET', url: (i) => `/api/v1/wallets/${i.wallet}/operations/${i.operation}` },
+  { name: 'reverse operation', scope: 'wallets:write', method: 'POST', answered: [200, 409],
+    url: (i) => `/api/v1/wallets/${i.target}/operations/${i.reversible}/reverse` },
+  { name: 'history', scope: 'wallets:read', method: 'GET', url: (i) => `/api/v1/wallets/${i.wallet}/operations` },
   { name: 'post transfer', scope: 'wallets:write', method: 'POST', url: () => '/api/v1/transfers',
-    bodyFor: (from, to) => ({ from_wallet_id: from, to_wallet_id: to, amount: '0.01' }) },
-  { name: 'get transfer', scope: 'wallets:read', method: 'GET', url: (_w, _o, tr) => `/api/v1/transfers/${tr}` },
+    bodyFor: (i) => ({ from_wallet_id: i.wallet, to_wallet_id: i.target, amount: '0.01' }) },
+  { name: 'get transfer', scope: 'wallets:read', method: 'GET', url: (i) => `/api/v1/transfers/${i.transfer}` },
+  { name: 'reverse transfer', scope: 'wallets:write', method: 'POST', answered: [200, 409],
+    url: (i) => `/api/v1/transfers/${i.transfer}/reverse` },
   { name: 'metrics', scope: 'admin', method: 'GET', url: () => '/metrics' },
   { name: 'dashboard data', scope: 'admin', method: 'GET', url: () => '/dashboard/data' },
 ];
@@ -43,6 +48,7 @@ describe.skipIf(!authRequired)('access control', () => {
   let operation: string;
   let target: string;
   let transfer: string;
+  let reversible: string;
   const keys: Partial<Record<Scope | 'expired' | 'revoked' | 'other', string>> = {};
 
   beforeAll(async () => {
@@ -50,6 +56,7 @@ describe.skipIf(!authRequired)('access control', () => {
     wallet = await createWallet(t.app);
     operation = (await operate(t.app, wallet, { operation_type: 'DEPOSIT', amount: '10.00' })).json().id;
     ({ target, transfer } = await seedTransfer(t, wallet));
+    reversible = (await operate(t.app, target, { operation_type: 'DEPOSIT', amount: '1.00' })).json().id;
     for (const scope of ['wallets:read', 'wallets:write', 'admin'] as const) keys[scope] = (await makeKey(t.tenant, [scope])).key;
     keys.expired = (await makeKey(t.tenant, ['wallets:read', 'wallets:write', 'admin'], new Date(Date.now() - 1000))).key;
     const revoked = await makeKey(t.tenant, ['wallets:read', 'wallets:write', 'admin']);
@@ -60,7 +67,8 @@ describe.skipIf(!authRequired)('access control', () => {
   });
   afterAll(async () => t.close());
 
-  const call = (e: Endpoint, headers: Record<string, string | undefined>) => send(t, e, { wallet, operation, target, transfer }, headers);
+  const call = (e: Endpoint, headers: Record<string, string | undefined>) =>
+    send(t, e, { wallet, operation, target, transfer, reversible }, headers);
 
   const fresh = generateKey();
   const badHeaders: [string, string | undefined][] = [
@@ -104,7 +112,7 @@ describe.skipIf(!authRequired)('access control', () => {
 
       it(`answers a key holding only ${e.scope}`, async () => {
         const res = await call(e, bearer(keys[e.scope]!));
-        expect(res.statusCode).toBe(200);
+        expect(e.answered ?? [200]).toContain(res.statusCode);
       });
     });
   }
@@ -149,12 +157,16 @@ async function seedTransfer(t: TestApp, wallet: string, headers: Record<string, 
   return { target, transfer: res.json().id };
 }
 
-interface Ids { wallet: string; operation: string; target: string; transfer: string }
+/**
+ * `target`: a second wallet of the tenant; `transfer`: a transfer between the two; `reversible`: a
+ * deposit on the target (the target holds enough for it and the transfer to be reversed).
+ */
+interface Ids { wallet: string; operation: string; target: string; transfer: string; reversible: string }
 
 function send(t: TestApp, e: Endpoint, ids: Ids, headers: Record<string, string | undefined>) {
-  const body = e.bodyFor?.(ids.wallet, ids.target) ?? e.body;
+  const body = e.bodyFor?.(ids) ?? e.body;
   return t.app.inject({
-    method: e.method, url: e.url(ids.wallet, ids.operation, ids.transfer),
+    method: e.method, url: e.url(ids),
     headers: { ...(body ? { 'content-type': 'application/json' } : {}), ...headers },
     payload: body ? JSON.stringify(body) : undefined,
   });
@@ -166,6 +178,7 @@ describe.skipIf(!authRequired)('rate limit on every endpoint', () => {
   let operation: string;
   let target: string;
   let transfer: string;
+  let reversible: string;
   beforeAll(async () => {
     const base = loadConfig({}).auth;
     t = await createTestApp({ auth: { ...base, rateLimitPerSecond: 1, rateLimitBurst: 2 } });
@@ -174,14 +187,15 @@ describe.skipIf(!authRequired)('rate limit on every endpoint', () => {
     wallet = (await t.app.inject({ method: 'POST', url: '/api/v1/wallets', headers: await fresh() })).json().id;
     operation = (await operate(t.app, wallet, { operation_type: 'DEPOSIT', amount: '10.00' }, await fresh())).json().id;
     ({ target, transfer } = await seedTransfer(t, wallet, await fresh()));
+    reversible = (await operate(t.app, target, { operation_type: 'DEPOSIT', amount: '1.00' }, await fresh())).json().id;
   });
   afterAll(async () => t.close());
 
   it.each(endpoints.map((e) => [e.name, e] as const))('%s: 429 with Retry-After once the key\'s bucket is empty', async (_name, e) => {
     const key = (await makeKey(t.tenant, [e.scope])).key; // a fresh bucket (burst 2)
-    const call = () => send(t, e, { wallet, operation, target, transfer }, bearer(key));
-    expect((await call()).statusCode).toBe(200);
-    expect((await call()).statusCode).toBe(200);
+    const call = () => send(t, e, { wallet, operation, target, transfer, reversible }, bearer(key));
+    expect(e.answered ?? [200]).toContain((await call()).statusCode);
+    expect(e.answered ?? [200]).toContain((await call()).statusCode);
     const limited = await call();
     expect(limited.statusCode).toBe(429);
     expect(limited.headers['retry-after']).toBe('1');
@@ -259,6 +273,17 @@ describe.skipIf(!authRequired)('tenants', () => {
     expect(await balanceOf(t.app, mine)).toBe('50.00');
     const get = await t.app.inject({ method: 'GET', url: `/api/v1/transfers/${theirTransfer.json().id}` });
     expect(get.statusCode).toBe(404);
+    // Reversals of theirs: 404, keyed or not, and nothing moves.
+    const theirBalances = async () => Promise.all([theirs, theirSecond].map(async (id) =>
+      (await t.app.inject({ method: 'GET', url: `/api/v1/wallets/${id}`, headers: asOther })).json().balance));
+    const balancesBefore = await theirBalances();
+    for (const headers of [{}, { 'idempotency-key': 'their-reversal' }]) {
+      const transferBack = await t.app.inject({ method: 'POST', url: `/api/v1/transfers/${theirTransfer.json().id}/reverse`, headers });
+      expect(transferBack.statusCode).toBe(404);
+      const operationBack = await t.app.inject({ method: 'POST', url: `/api/v1/wallets/${theirs}/operations/${theirOperation}/reverse`, headers });
+      expect([operationBack.statusCode, operationBack.json()]).toEqual([404, notFound]);
+    }
+    expect(await theirBalances()).toEqual(balancesBefore);
   });
 
   it('their cursor on my wallet is refused as a cursor of another wallet (422), telling nothing about theirs', async () => {
