@@ -175,7 +175,7 @@ export class HoldService {
         available_balance: null, detail: result.detail,
       } };
     } else {
-      outcome = this.outcome(input.type as HoldRequestType, result.applied);
+      outcome = this.outcome(input, result.applied);
     }
     this.log.info({
       holdId: known?.id ?? input.id, walletId: input.walletId, actor: input.actor, type: input.type, amount: input.amount,
@@ -185,7 +185,8 @@ export class HoldService {
     return outcome;
   }
 
-  private outcome(type: HoldRequestType, applied: repo.AppliedOperation): HoldOutcome {
+  private outcome(input: repo.OperationInput, applied: repo.AppliedOperation): HoldOutcome {
+    const type = input.type as HoldRequestType;
     const { outcome, hold } = applied;
     const replayed = outcome === 'REPLAY';
     switch (outcome) {
@@ -198,7 +199,7 @@ export class HoldService {
     const available = applied.available ?? null;
     switch (outcome) {
       case 'HOLD_CLOSED': return refused(new HoldClosed(hold.status, hold.closed_at?.toISOString() ?? null));
-      case 'CAPTURE_EXCEEDS': return refused(new CaptureExceedsHold('the requested amount', formatMoney(hold.amount)));
+      case 'CAPTURE_EXCEEDS': return refused(new CaptureExceedsHold(input.amount, formatMoney(hold.amount)));
       default: break;
     }
     if (hold.status === 'REJECTED') {

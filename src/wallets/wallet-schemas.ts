@@ -41,17 +41,21 @@ export const OperationParams = Type.Object({
 });
 export type OperationParams = Static<typeof OperationParams>;
 
-export const OperationHeaders = Type.Object({
+/** The optional Idempotency-Key header every money-movement POST takes; only its scope and example differ. */
+const idempotencyKeyHeaders = (description: string, example: string) => Type.Object({
   'idempotency-key': Type.Optional(Type.String({
     minLength: 1,
     maxLength: 255,
     pattern: '^[\\x20-\\x7E]+$',
-    description: 'Optional key (1-255 printable ASCII characters), scoped to the wallet. The same key with the same ' +
-      'body returns the first outcome again (header Idempotency-Replayed: true) and is never applied twice; the same ' +
-      'key with a different body is refused with 422.',
-    examples: ['order-42-payment'],
+    description: `Optional key (1-255 printable ASCII characters), ${description}`,
+    examples: [example],
   })),
 });
+
+export const OperationHeaders = idempotencyKeyHeaders('scoped to the wallet. The same key with the same ' +
+  'body returns the first outcome again (header Idempotency-Replayed: true) and is never applied twice; the same ' +
+  'key with a different body is refused with 422.',
+  'order-42-payment');
 export type OperationHeaders = Static<typeof OperationHeaders>;
 
 /** No `type` keyword: a non-string gets the one enum error FastAPI gives, not two. */
@@ -151,31 +155,17 @@ export const TransferBody = Type.Object({
 });
 export type TransferBody = Static<typeof TransferBody>;
 
-export const TransferHeaders = Type.Object({
-  'idempotency-key': Type.Optional(Type.String({
-    minLength: 1,
-    maxLength: 255,
-    pattern: '^[\\x20-\\x7E]+$',
-    description: 'Optional key (1-255 printable ASCII characters), scoped to the source wallet (shared with its deposits ' +
-      'and withdrawals). The same key with the same body returns the first outcome again (header Idempotency-Replayed: ' +
-      'true) and is never applied twice; the same key with a different body is refused with 422.',
-    examples: ['invoice-1001-settlement'],
-  })),
-});
+export const TransferHeaders = idempotencyKeyHeaders('scoped to the source wallet (shared with its deposits ' +
+  'and withdrawals). The same key with the same body returns the first outcome again (header Idempotency-Replayed: ' +
+  'true) and is never applied twice; the same key with a different body is refused with 422.',
+  'invoice-1001-settlement');
 export type TransferHeaders = Static<typeof TransferHeaders>;
 
 export const TransferIdParams = Type.Object({ transfer_id: Uuid('Transfer id (UUID)', transferIdExample) });
 
-export const ReversalHeaders = Type.Object({
-  'idempotency-key': Type.Optional(Type.String({
-    minLength: 1,
-    maxLength: 255,
-    pattern: '^[\\x20-\\x7E]+$',
-    description: 'Optional key (1-255 printable ASCII characters), scoped to the wallet (the source wallet for a transfer). ' +
-      'A retry with the same key replays the reversal (Idempotency-Replayed: true); without a key a second reversal is 409.',
-    examples: ['refund-order-42'],
-  })),
-});
+export const ReversalHeaders = idempotencyKeyHeaders('scoped to the wallet (the source wallet for a transfer). ' +
+  'A retry with the same key replays the reversal (Idempotency-Replayed: true); without a key a second reversal is 409.',
+  'refund-order-42');
 export type ReversalHeaders = Static<typeof ReversalHeaders>;
 export type TransferIdParams = Static<typeof TransferIdParams>;
 
@@ -231,17 +221,10 @@ export const CaptureBody = Type.Object({
 }, { examples: [{ amount: '25.00' }, {}] });
 export type CaptureBody = Static<typeof CaptureBody>;
 
-export const HoldHeaders = Type.Object({
-  'idempotency-key': Type.Optional(Type.String({
-    minLength: 1,
-    maxLength: 255,
-    pattern: '^[\\x20-\\x7E]+$',
-    description: 'Optional key (1-255 printable ASCII characters). Placing a hold: scoped to the wallet\'s holds. Capture / ' +
-      'void: scoped to the hold; a retry with the key that closed the hold replays that answer (Idempotency-Replayed: true), ' +
-      'any other capture or void of a closed hold is 409. The same key with a different body is 422.',
-    examples: ['order-42-authorization'],
-  })),
-});
+export const HoldHeaders = idempotencyKeyHeaders('placing a hold: scoped to the wallet\'s holds. Capture / ' +
+  'void: scoped to the hold; a retry with the key that closed the hold replays that answer (Idempotency-Replayed: true), ' +
+  'any other capture or void of a closed hold is 409. The same key with a different body is 422.',
+  'order-42-authorization');
 export type HoldHeaders = Static<typeof HoldHeaders>;
 
 const dateTimeOrNull = (description: string) => Type.Union([Type.String({ format: 'date-time' }), Type.Null()], { description });

@@ -128,6 +128,15 @@ describe('POST /api/v1/wallets/{id}/holds', () => {
     expect(replayedRefusal.statusCode).toBe(400);
     expect(replayedRefusal.headers['idempotency-replayed']).toBe('true');
     expect(replayedRefusal.json()).toEqual(refused.json());
+    // The refused hold is kept for its key: GET shows it REJECTED with the reason; it cannot be captured.
+    const stored = await admin.query(`SELECT id::text FROM holds WHERE wallet_id = $1 AND idempotency_key = 'auth-2'`, [w]);
+    const got = (await t.app.inject({ method: 'GET', url: `/api/v1/holds/${stored.rows[0].id}` })).json();
+    expect(got).toMatchObject({ status: 'REJECTED', amount: '6.00', available_balance: '5.00',
+      detail: 'Insufficient funds: available 5.00, requested 6.00' });
+    expect(got.closed_at).toBeUndefined();
+    const captureRefused = await capture(stored.rows[0].id, {});
+    expect(captureRefused.statusCode).toBe(409);
+    expect(captureRefused.json().detail).toMatch(/^The hold was refused \(never held\)/);
     expect(await wallet(w)).toMatchObject({ balance: '120.00', available_balance: '105.00' });
   });
 });
