@@ -14,7 +14,7 @@ import type { Kysely } from 'kysely';
 import type { Database } from '../db/schema.js';
 import { parseCents } from '../lib/cents.js';
 import { assert } from '../lib/assert.js';
-import type { Logger } from '../lib/logger.js';
+import { type Logger, logs } from '../lib/logger.js';
 import type { RetryPolicy } from '../lib/retry.js';
 import type { Caller } from './caller.js';
 import { formatMoney, normalizeAmount } from './money.js';
@@ -177,7 +177,13 @@ export class HoldService {
     } else {
       outcome = this.outcome(input, result.applied);
     }
-    this.log.info({
+    // As for operations (wallet-service.ts): the request's access line is always there; this line
+    // is for what needs a look (not applied, unknown, refused, replayed, retried) and for debugging.
+    const usual = outcome.kind === 'answered' && !outcome.replayed && attempts === 1 &&
+      outcome.view.status !== 'FAILED' && outcome.view.status !== 'PENDING';
+    const level = usual ? 'debug' : 'info';
+    if (!logs(this.log, level)) return outcome;
+    this.log[level]({
       holdId: known?.id ?? input.id, walletId: input.walletId, actor: input.actor, type: input.type, amount: input.amount,
       outcome: outcome.kind === 'answered' ? outcome.view.status : outcome.error.name, replayed: outcome.replayed,
       attempts, transactionMs: Math.round(transactionMs * 100) / 100, batchSize, queuedMs: Math.round(queuedMs * 100) / 100,
