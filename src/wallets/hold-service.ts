@@ -85,6 +85,19 @@ export function holdView(hold: repo.HoldState, available: string | null, now = n
   };
 }
 
+/** The answer to placing a hold, as it was when placed (status HELD, the available balance right after it). */
+function placedView(hold: repo.HoldState, available: string | null): HoldView {
+  return {
+    id: hold.id,
+    wallet_id: hold.wallet_id,
+    amount: formatMoney(hold.amount),
+    status: 'HELD',
+    expires_at: hold.expires_at.toISOString(),
+    created_at: hold.created_at.toISOString(),
+    available_balance: available === null ? null : formatMoney(available),
+  };
+}
+
 /** What a stored hold's answer shows as available: after its creation while open, after its closing once closed. */
 function storedAvailable(hold: repo.HoldRow): string | null {
   return hold.status === 'HELD' || hold.status === 'REJECTED' ? hold.available_after : hold.closed_available_after;
@@ -211,6 +224,9 @@ export class HoldService {
     if (hold.status === 'REJECTED') {
       return refused(new InsufficientAvailable(formatMoney(available ?? '0'), formatMoney(hold.amount)), replayed);
     }
+    // Placing: a replay (or a retry finding its own hold) repeats the first answer, as operations
+    // do, whatever became of the hold since; GET /holds/{id} tells its state now.
+    if (type === 'HOLD') return { kind: 'answered', view: placedView(hold, available), replayed, outcome: 'SUCCESS' };
     return { kind: 'answered', view: holdView(hold, available), replayed, outcome: 'SUCCESS' };
   }
 }

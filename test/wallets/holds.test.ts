@@ -119,7 +119,15 @@ describe('POST /api/v1/wallets/{id}/holds', () => {
     const other = await hold(w, { amount: '16.00', expires_in_seconds: 60 }, { 'idempotency-key': 'auth-1' });
     expect(other.statusCode).toBe(422);
     expect(other.json().detail).toMatch(/Idempotency-Key was already used/);
+    // After a capture the replay still repeats the first answer; GET tells the state now.
+    expect((await capture(first.json().id, { amount: '1.00' })).statusCode).toBe(200);
+    const later = await hold(w, { amount: '15.00', expires_in_seconds: 60 }, { 'idempotency-key': 'auth-1' });
+    expect(later.headers['idempotency-replayed']).toBe('true');
+    expect(later.json()).toEqual(first.json());
+    expect((await t.app.inject({ method: 'GET', url: `/api/v1/holds/${first.json().id}` })).json())
+      .toMatchObject({ status: 'CAPTURED', captured_amount: '1.00' });
 
+    expect((await hold(w, { amount: '14.00' })).statusCode).toBe(200); // available 19.00 - 14.00 = 5.00
     const refused = await hold(w, { amount: '6.00' }, { 'idempotency-key': 'auth-2' });
     expect(refused.statusCode).toBe(400);
     expect(refused.json()).toEqual({ detail: 'Insufficient funds: available 5.00, requested 6.00' });
@@ -137,7 +145,7 @@ describe('POST /api/v1/wallets/{id}/holds', () => {
     const captureRefused = await capture(stored.rows[0].id, {});
     expect(captureRefused.statusCode).toBe(409);
     expect(captureRefused.json().detail).toMatch(/^The hold was refused \(never held\)/);
-    expect(await wallet(w)).toMatchObject({ balance: '120.00', available_balance: '105.00' });
+    expect(await wallet(w)).toMatchObject({ balance: '119.00', available_balance: '105.00' });
   });
 });
 

@@ -29,8 +29,9 @@
 -- * Reversals may also undo a CAPTURE (a REVERSAL_IN gives the captured money back).
 -- New result columns: o_held (a refusal for funds: what the wallet had on hold, NULL when
 -- nothing; also stored in operations.held), o_available (hold requests: the wallet's
--- balance - held after the request, as stored on the hold), o_hold_* (hold requests: the hold's
--- stored state after the request).
+-- balance - held right after the request, as stored on the hold: for HOLD after its placing, for
+-- CAPTURE / VOID after its closing), o_hold_* (hold requests: the hold's stored state after the
+-- request).
 CREATE OR REPLACE FUNCTION apply_operations_v4(
     p_wallet_ids uuid[], p_counterparties uuid[], p_reverses uuid[], p_holds uuid[], p_hold_seconds int[],
     p_tenants text[], p_actors text[], p_ids uuid[], p_types text[], p_amounts numeric[], p_keys text[], p_hashes text[],
@@ -193,8 +194,8 @@ BEGIN
                         o_held := w_held[pos];
                     END IF;
                 END IF;
-                -- as GET shows it: after its creation while open, after its closing once closed
-                o_available := CASE WHEN h.status IN ('HELD', 'REJECTED') THEN h.available_after ELSE h.closed_available_after END;
+                -- the placing answer's (a replay repeats it, whatever became of the hold since)
+                o_available := h.available_after;
             ELSE
                 SELECT * INTO h FROM holds hd WHERE hd.id = p_holds[i] AND hd.wallet_id = p_wallet_ids[i];
                 IF NOT FOUND THEN
