@@ -23,6 +23,7 @@ import type pg from 'pg';
 import { formatCents, parseCents } from '../lib/cents.js';
 import { MONEY_MAX } from '../wallets/money.js';
 import type { LedgerType } from '../wallets/operation-names.js';
+import { type HoldMismatchRow, holdsSql } from './hold-checks.js';
 
 export type MismatchKind = 'balance' | 'last_seq' | 'seq_gap' | 'chain' | 'rejection' | 'transfer_leg' | 'conservation' | 'held' | 'hold';
 
@@ -71,12 +72,6 @@ interface BalanceRow {
   ledger_balance: string;
   last_seq: string;
   max_seq: string;
-}
-
-interface HoldMismatchRow {
-  kind: 'held' | 'hold';
-  wallet_id: string;
-  message: string;
 }
 
 interface ChainRow {
@@ -178,37 +173,6 @@ const legsSql = (filtered: boolean) => `
                        AND p.amount = s.amount AND p.operation_type <> s.operation_type
    WHERE p.id IS NULL
    ORDER BY s.wallet_id, s.seq`;
-
-// Holds: the wallet's held against its HELD holds, each capture against its ledger row, and the
-// lazy expiry's promise (a wallet written after a hold's expiry no longer counts it as HELD).
-const holdsSql = (filtered: boolean) => `
-  WITH active AS (
-    SELECT wallet_id, sum(amount) AS total FROM holds
-     WHERE status = 'HELD' ${filtered ? 'AND wallet_id = ANY ($1::uuid[])' : ''}
-     GROUP BY wallet_id
-  )
-  SELECT 'held' AS kind, w.id::text AS wallet_id,
-         format('held %s, but its HELD holds sum to %s (balance %s)', w.held, coalesce(a.total, 0), w.balance) AS message
-    FROM wallets w LEFT JOIN active a ON a.wallet_id = w.id
-   WHERE (w.held <> coalesce(a.total, 0) OR w.held > w.balance) ${filtered ? 'AND w.id = ANY ($1::uuid[])' : ''}
-  UNION ALL
-  SELECT 'hold', h.wallet_id::text,
-         format('hold %s is %s (amount %s, captured %s) but its CAPTURE ledger row is %s', h.id, h.status, h.amount,
-                coalesce(h.captured_amount::text, 'nothing'), coalesce(o.amount::text || ' ' || o.status, 'missing'))
-    FROM holds h LEFT JOIN operations o ON o.wallet_id = h.wallet_id AND o.id = h.id AND o.operation_type = 'CAPTURE'
-   WHERE ((h.status = 'CAPTURED') <> (o.id IS NOT NULL) OR o.amount <> h.captured_amount OR h.captured_amount > h.amount
-          OR o.status <> 'SUCCESS')
-     ${filtered ? 'AND h.wallet_id = ANY ($1::uuid[])' : ''}
-  UNION ALL
-  SELECT 'hold', o.wallet_id::text, format('CAPTURE %s (seq %s, amount %s) has no hold', o.id, o.seq, o.amount)
-    FROM operations o LEFT JOIN holds h ON h.id = o.id AND h.wallet_id = o.wallet_id
-   WHERE o.operation_type = 'CAPTURE' AND h.id IS NULL ${filtered ? 'AND o.wallet_id = ANY ($1::uuid[])' : ''}
-  UNION ALL
-  SELECT 'hold', h.wallet_id::text,
-         format('hold %s is still HELD although it expired at %s and the wallet was written at %s', h.id, h.expires_at, w.updated_at)
-    FROM holds h JOIN wallets w ON w.id = h.wallet_id
-   WHERE h.status = 'HELD' AND h.expires_at <= w.updated_at ${filtered ? 'AND h.wallet_id = ANY ($1::uuid[])' : ''}
-   ORDER BY 2, 3`;
 
 interface LegRow {
   wallet_id: string;
