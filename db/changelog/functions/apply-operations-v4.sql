@@ -75,6 +75,7 @@ DECLARE
     v_held   numeric;
     v_avail  numeric;
     v_hold_status text;
+    v_any_held boolean;
     orig     operations%ROWTYPE;
     h        holds%ROWTYPE;
     i int; j int; k int; pos int; pos_to int;
@@ -107,8 +108,8 @@ BEGIN
 
     -- Sources and targets together, each (wallet, tenant) pair once, locked in id order.
     SELECT array_agg(w.id ORDER BY w.id), array_agg(w.balance ORDER BY w.id), array_agg(w.held ORDER BY w.id),
-           array_agg(w.last_seq ORDER BY w.id), array_agg(w.tenant ORDER BY w.id)
-      INTO w_ids, w_bal, w_held, w_seq, w_tenant
+           array_agg(w.last_seq ORDER BY w.id), array_agg(w.tenant ORDER BY w.id), coalesce(bool_or(w.held > 0), false)
+      INTO w_ids, w_bal, w_held, w_seq, w_tenant, v_any_held
       FROM (SELECT wl.id, wl.balance, wl.held, wl.last_seq, wl.tenant
               FROM wallets wl
              WHERE wl.id = ANY (p_wallet_ids || p_counterparties)
@@ -121,8 +122,8 @@ BEGIN
     o_lock_wait_ms := extract(epoch FROM clock_timestamp() - v_started) * 1000;
 
     -- Lazy expiry: only a wallet with something on hold can have a hold to expire, so a batch of
-    -- wallets with nothing held pays no extra statement.
-    IF (SELECT max(x) FROM unnest(w_held) AS x) > 0 THEN
+    -- wallets with nothing held pays no extra statement (v_any_held comes with the lock).
+    IF v_any_held THEN
         WITH expired AS (
             UPDATE holds hd SET status = 'EXPIRED', closed_at = hd.expires_at
              WHERE hd.wallet_id = ANY (w_ids) AND hd.status = 'HELD' AND hd.expires_at <= v_now
