@@ -19,6 +19,8 @@ import { registerMetrics } from './plugins/metrics.js';
 import { registerSecurityHeaders } from './plugins/security-headers.js';
 import { registerSwagger } from './plugins/swagger.js';
 import { validatorCompiler } from './plugins/validation.js';
+import { holdRoutes } from './wallets/hold-routes.js';
+import { HoldService } from './wallets/hold-service.js';
 import { OperationBatcher } from './wallets/operation-batcher.js';
 import { OperationExecutor } from './wallets/operation-executor.js';
 import { transferRoutes } from './wallets/transfer-routes.js';
@@ -133,6 +135,8 @@ export async function buildApp({ config, db, logger }: AppOptions): Promise<Fast
   // Transfers share the batcher: a transfer and the deposits/withdrawals of either wallet are
   // ordered and committed together (src/wallets/operation-batcher.ts).
   await app.register(transferRoutes(new TransferService(db.kysely, batcher, readPolicy, app.log)));
+  // Holds too: a hold, its capture or void and the wallet's other operations share one queue and lock.
+  await app.register(holdRoutes(new HoldService(db.kysely, batcher, readPolicy, app.log, config.holds), config.holds));
   await app.register(historyRoutes(new HistoryService(db.kysely, readPolicy, app.log)));
   registerDashboard(app, metrics.live);
   return app;

@@ -101,6 +101,11 @@ export interface Config {
     rateLimitPerSecond: number;
     rateLimitBurst: number;
   };
+  /** Holds (docs/money-movement.md): how long a hold lasts when the request does not say, and the longest allowed. */
+  holds: {
+    expiresInSecondsDefault: number;
+    expiresInSecondsMax: number;
+  };
   /** Group commit: see src/wallets/operation-batcher.ts for what each bound does and why. */
   groupCommit: {
     batchSizeMax: number;
@@ -250,6 +255,11 @@ export function loadConfig(env: Env = process.env): Config {
       rateLimitPerSecond: read.int('RATE_LIMIT_PER_SECOND', 50000, 0, 10000000),
       rateLimitBurst: read.int('RATE_LIMIT_BURST', 100000, 1, 100000000),
     },
+    holds: {
+      // 7 days, as card authorizations usually last; at most 30.
+      expiresInSecondsDefault: read.int('HOLD_EXPIRES_IN_SECONDS_DEFAULT', 604800, 1, 31536000),
+      expiresInSecondsMax: read.int('HOLD_EXPIRES_IN_SECONDS_MAX', 2592000, 1, 31536000),
+    },
     groupCommit: {
       batchSizeMax: read.int('GROUP_COMMIT_BATCH_SIZE_MAX', 500, 1, 10000),
       batchesInFlightMax: read.int('GROUP_COMMIT_BATCHES_IN_FLIGHT_MAX', 0, 0, 1000), // 0: the pool size
@@ -264,6 +274,9 @@ export function loadConfig(env: Env = process.env): Config {
   }
   if (config.http.headersTimeoutMs > config.http.requestTimeoutMs) {
     read.problems.push('HTTP_HEADERS_TIMEOUT_MS must not exceed HTTP_REQUEST_TIMEOUT_MS');
+  }
+  if (config.holds.expiresInSecondsDefault > config.holds.expiresInSecondsMax) {
+    read.problems.push('HOLD_EXPIRES_IN_SECONDS_DEFAULT must not exceed HOLD_EXPIRES_IN_SECONDS_MAX');
   }
   if (config.retryBaseDelayMs > config.retryMaxDelayMs) {
     read.problems.push('RETRY_BASE_DELAY_MS must not exceed RETRY_MAX_DELAY_MS');

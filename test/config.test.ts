@@ -21,6 +21,15 @@ describe('config', () => {
     }
   });
 
+  it('bounds hold expiry: a default, a maximum, and the default not above the maximum', () => {
+    expect(loadConfig({}).holds).toEqual({ expiresInSecondsDefault: 604800, expiresInSecondsMax: 2592000 });
+    expect(loadConfig({ HOLD_EXPIRES_IN_SECONDS_DEFAULT: '60', HOLD_EXPIRES_IN_SECONDS_MAX: '120' }).holds)
+      .toEqual({ expiresInSecondsDefault: 60, expiresInSecondsMax: 120 });
+    expect(() => loadConfig({ HOLD_EXPIRES_IN_SECONDS_DEFAULT: '121', HOLD_EXPIRES_IN_SECONDS_MAX: '120' }))
+      .toThrow(/HOLD_EXPIRES_IN_SECONDS_DEFAULT must not exceed HOLD_EXPIRES_IN_SECONDS_MAX/);
+    expect(() => loadConfig({ HOLD_EXPIRES_IN_SECONDS_MAX: '0' })).toThrow(/HOLD_EXPIRES_IN_SECONDS_MAX must be an integer from 1/);
+  });
+
   it('uses DATABASE_URL for migrations unless MIGRATION_DATABASE_URL is set', () => {
     expect(loadConfig({ DATABASE_URL: 'postgres://a/b' }).migrationDatabaseUrl).toBe('postgres://a/b');
     expect(loadConfig({ DATABASE_URL: 'postgres://a/b', MIGRATION_DATABASE_URL: 'postgres://c/d' }).migrationDatabaseUrl).toBe('postgres://c/d');

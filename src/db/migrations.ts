@@ -100,6 +100,8 @@ export function describeMigration(before: string[], after: string[], tookMs: num
 export interface MigrateOptions {
   /** The lock cannot belong to a live migration (embedded database started by this process). */
   forceUnlock?: boolean;
+  /** Where db/changelog lives (default: this project's db/); a test migrates from an edited copy. */
+  searchPath?: string;
   log?: (message: string) => void;
 }
 
@@ -115,7 +117,7 @@ export async function migrate(url: string, options: MigrateOptions = {}): Promis
     LIQUIBASE_COMMAND_USERNAME: user,
     LIQUIBASE_COMMAND_PASSWORD: password,
     LIQUIBASE_COMMAND_CHANGELOG_FILE: changelogFile,
-    LIQUIBASE_SEARCH_PATH: changelogSearchPath,
+    LIQUIBASE_SEARCH_PATH: options.searchPath ?? changelogSearchPath,
     LIQUIBASE_SHOW_BANNER: 'false',
     LIQUIBASE_LOG_LEVEL: 'WARNING',
   };

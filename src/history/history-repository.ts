@@ -30,6 +30,7 @@ export interface HistoryRow {
   counterparty_wallet_id: string | null;
   reverses_id: string | null;
   reversed_by: string | null;
+  held: string | null;
   created_at: Date;
 }
 
@@ -40,7 +41,7 @@ export interface HistoryRow {
 export async function findOperationsPage(db: Kysely<Database>, q: HistoryQuery): Promise<HistoryRow[]> {
   let query = db.selectFrom('operations')
     .select(['id', 'wallet_id', 'seq', 'operation_type', 'amount', 'balance_after', 'status', 'actor', 'counterparty_wallet_id',
-      'reverses_id', 'created_at'])
+      'reverses_id', 'held', 'created_at'])
     // the link from an original to its reversal: one probe of the operations_reversed_once index
     .select(sql<string | null>`(SELECT r.id FROM operations r WHERE r.wallet_id = operations.wallet_id
       AND r.reverses_id = operations.id AND r.status = 'SUCCESS')`.as('reversed_by'))

@@ -40,6 +40,8 @@ export const HistoryItem = Type.Object({
       'so the counterparty\'s history holds the matching leg with the same id' })),
   reverses_id: Type.Optional(Type.String({ format: 'uuid', description: 'For a reversal: the id of the row it reverses (in this history)' })),
   reversed_by: Type.Optional(Type.String({ format: 'uuid', description: 'The id of the reversal that undid this row (in this history)' })),
+  hold_id: Type.Optional(Type.String({ format: 'uuid', description: 'For a CAPTURE: the hold it captured (GET /api/v1/holds/{hold_id}); ' +
+    'the same as the row\'s id' })),
   created_at: Type.String({ format: 'date-time' }),
   detail: Type.Optional(Type.String({ description: 'Why a REJECTED operation was refused' })),
 });

@@ -8,6 +8,7 @@ import type { Database } from '../db/schema.js';
 import type { Logger } from '../lib/logger.js';
 import type { RetryPolicy } from '../lib/retry.js';
 import { formatMoney, MONEY_MAX } from '../wallets/money.js';
+import { CAPTURE_TYPE } from '../wallets/operation-names.js';
 import { readWithRetry } from '../wallets/read-retry.js';
 import type { Caller } from '../wallets/caller.js';
 import type { LedgerType } from '../wallets/operation-names.js';
@@ -42,9 +43,11 @@ function item(row: HistoryRow): HistoryItem {
   if (row.counterparty_wallet_id !== null) view.counterparty_wallet_id = row.counterparty_wallet_id;
   if (row.reverses_id !== null) view.reverses_id = row.reverses_id;
   if (row.reversed_by !== null) view.reversed_by = row.reversed_by;
+  if (row.operation_type === CAPTURE_TYPE) view.hold_id = row.id; // GET /api/v1/holds/{hold_id}
   // A stored refusal says why, as GET of the single operation does.
   if (row.status === 'REJECTED') {
-    view.detail = refusalFor(row.operation_type, view.balance, view.amount, MONEY_MAX, row.counterparty_wallet_id !== null).message;
+    view.detail = refusalFor(row.operation_type, view.balance, view.amount, MONEY_MAX, row.counterparty_wallet_id !== null,
+      row.held === null ? null : formatMoney(row.held)).message;
   }
   return view;
 }

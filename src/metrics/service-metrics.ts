@@ -5,7 +5,7 @@
  * SQLSTATE/Node error codes, so the number of series stays bounded whatever clients send.
  */
 import client from 'prom-client';
-import { REQUEST_OUTCOMES, type OperationType, type RequestOutcome as OperationOutcome } from '../wallets/operation-names.js';
+import { REQUEST_OUTCOMES, type RequestKind, type RequestOutcome as OperationOutcome } from '../wallets/operation-names.js';
 import { LiveStats, type PoolSnapshot } from './live-stats.js';
 
 export interface PoolLike {
@@ -26,7 +26,7 @@ export interface ServiceMetricsOptions {
 const KNOWN_METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']);
 const SQLSTATE_OR_CODE = /^([0-9A-Z]{5}|E[A-Z_]{2,20}|connection|unknown)$/;
 
-export type OperationTypeLabel = OperationType | 'UNKNOWN';
+export type OperationTypeLabel = RequestKind | 'UNKNOWN';
 
 export class ServiceMetrics {
   readonly registry = new client.Registry();
@@ -51,7 +51,7 @@ export class ServiceMetrics {
     });
     this.operations = new client.Counter({
       name: 'wallet_operations_total',
-      help: `Deposit/withdraw requests by type and outcome (${REQUEST_OUTCOMES.join(', ')}; REJECTED: refused by a ` +
+      help: `Money-movement requests (DEPOSIT, WITHDRAW, TRANSFER, REVERSAL, HOLD, CAPTURE, VOID) by type and outcome (${REQUEST_OUTCOMES.join(', ')}; REJECTED: refused by a ` +
         'business rule such as insufficient funds, INVALID: malformed request); replayed=true for idempotent replays',
       labelNames: ['type', 'outcome', 'replayed'],
       registers,

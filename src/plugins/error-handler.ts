@@ -24,6 +24,9 @@ const STATUS: Record<DomainErrorCode, number> = {
   overloaded: 503,
   already_reversed: 409,
   not_reversible: 409,
+  hold_not_found: 404,
+  hold_closed: 409,
+  capture_exceeds_hold: 400,
 };
 
 const AUTH_STATUS: Record<AuthErrorCode, number> = {

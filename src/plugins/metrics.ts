@@ -6,7 +6,7 @@
 import type { FastifyBaseLogger, FastifyInstance, FastifyRequest } from 'fastify';
 import { shareRegistryWithPrimary } from '../metrics/cluster-metrics.js';
 import { ServiceMetrics, type OperationTypeLabel, type PoolLike } from '../metrics/service-metrics.js';
-import { OPERATION_TYPES, type RequestOutcome } from '../wallets/operation-names.js';
+import { OPERATION_TYPES, type RequestKind, type RequestOutcome } from '../wallets/operation-names.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -16,6 +16,20 @@ declare module 'fastify' {
 }
 
 export const OPERATION_ROUTE = '/api/v1/wallets/:wallet_id/operation';
+
+/**
+ * The money-movement routes (POST) whose requests are counted by outcome, and the kind each
+ * counts as; the operation route's kind is its body's operation_type.
+ */
+const MOVEMENT_ROUTES: ReadonlyMap<string, RequestKind | 'BODY'> = new Map<string, RequestKind | 'BODY'>([
+  [OPERATION_ROUTE, 'BODY'],
+  ['/api/v1/transfers', 'TRANSFER'],
+  ['/api/v1/transfers/:transfer_id/reverse', 'REVERSAL'],
+  ['/api/v1/wallets/:wallet_id/operations/:operation_id/reverse', 'REVERSAL'],
+  ['/api/v1/wallets/:wallet_id/holds', 'HOLD'],
+  ['/api/v1/holds/:hold_id/capture', 'CAPTURE'],
+  ['/api/v1/holds/:hold_id/void', 'VOID'],
+]);
 
 export interface MetricsPluginOptions {
   pool: PoolLike;
@@ -47,7 +61,7 @@ export interface ExecutorMetricsHooks {
 }
 
 /**
- * A deposit/withdraw request that never reached the service: refused by validation or the body
+ * A money-movement request that never reached the service: refused by validation or the body
  * parser (INVALID), or failed unexpectedly (ERROR).
  */
 function outcomeWithoutService(statusCode: number): RequestOutcome {
@@ -57,9 +71,18 @@ function outcomeWithoutService(statusCode: number): RequestOutcome {
 
 const operationTypes = new Set<string>(OPERATION_TYPES);
 
-function operationType(request: FastifyRequest): OperationTypeLabel {
+function operationType(request: FastifyRequest, kind: RequestKind | 'BODY'): OperationTypeLabel {
+  if (kind !== 'BODY') return kind;
   const type = (request.body as { operation_type?: unknown } | undefined)?.operation_type;
   return typeof type === 'string' && operationTypes.has(type) ? type as OperationTypeLabel : 'UNKNOWN';
+}
+
+/** The wallet a request acts on, when its path or body names it (a transfer: its source). */
+function walletOf(request: FastifyRequest): string | undefined {
+  const fromPath = (request.params as { wallet_id?: unknown } | undefined)?.wallet_id;
+  if (typeof fromPath === 'string') return fromPath;
+  const fromBody = (request.body as { from_wallet_id?: unknown } | undefined)?.from_wallet_id;
+  return typeof fromBody === 'string' ? fromBody : undefined;
 }
 
 export interface RegisteredMetrics {
@@ -77,11 +100,11 @@ export function registerMetrics(app: FastifyInstance, options: MetricsPluginOpti
   app.addHook('onResponse', (request, reply, done) => {
     const route = request.routeOptions.url ?? 'unmatched';
     let outcome: RequestOutcome | undefined;
-    if (route === OPERATION_ROUTE && request.method === 'POST') {
+    const kind = request.method === 'POST' ? MOVEMENT_ROUTES.get(route) : undefined;
+    if (kind !== undefined) {
       outcome = request.operationOutcome ?? outcomeWithoutService(reply.statusCode);
-      const walletId = outcome === 'NOT_FOUND' || outcome === 'INVALID'
-        ? undefined : (request.params as { wallet_id?: string }).wallet_id;
-      metrics.observeOperation(operationType(request), outcome, reply.getHeader('idempotency-replayed') === 'true', walletId);
+      const walletId = outcome === 'NOT_FOUND' || outcome === 'INVALID' ? undefined : walletOf(request);
+      metrics.observeOperation(operationType(request, kind), outcome, reply.getHeader('idempotency-replayed') === 'true', walletId);
     }
     // A business refusal (insufficient funds) is an answer, not an API error.
     metrics.observeRequest(request.method, route, reply.statusCode, reply.elapsedTime, route.startsWith('/api/'), outcome === 'REJECTED');

@@ -16,6 +16,7 @@ export async function registerSwagger(app: FastifyInstance): Promise<void> {
       },
       tags: [{ name: 'wallets', description: 'Wallets and their operations' },
         { name: 'transfers', description: 'Money moved between two wallets of the caller\'s tenant' },
+        { name: 'holds', description: 'Two-phase payments: reserve part of the available balance, then capture or void it' },
         { name: 'service', description: 'Health' }],
       // Routes that need a key say so (security, 401/403/429) through src/auth/auth-plugin.ts.
       components: {

@@ -10,8 +10,12 @@
  * 3. per transfer leg: an applied TRANSFER_OUT has exactly its TRANSFER_IN (same id, on the
  *    counterparty, naming the source, same amount) and vice versa; a refused one has none. The
  *    two legs of a reversed transfer (REVERSAL_OUT / REVERSAL_IN with a counterparty) likewise.
- *    Reversals: balances = deposits - withdrawals - reversals out + reversals in over the whole
- *    database; at most one reversal per original is enforced by a unique index.
+ *    Reversals: balances = deposits - withdrawals - captures - reversals out + reversals in over the
+ *    whole database; at most one reversal per original is enforced by a unique index;
+ * 4. holds: each wallet's held = the sum of its HELD holds and held <= balance (available >= 0);
+ *    a CAPTURED hold has exactly its CAPTURE ledger row (same id, same wallet, amount = captured
+ *    amount <= the hold's amount) and every CAPTURE row its CAPTURED hold; no HELD hold is past its
+ *    expiry on a wallet written after that expiry (the batch that wrote it had to release it first).
  * Each pass runs in one REPEATABLE READ READ ONLY transaction, so it sees one consistent snapshot
  * even while the service keeps writing. Nothing here writes.
  */
@@ -19,8 +23,9 @@ import type pg from 'pg';
 import { formatCents, parseCents } from '../lib/cents.js';
 import { MONEY_MAX } from '../wallets/money.js';
 import type { LedgerType } from '../wallets/operation-names.js';
+import { type HoldMismatchRow, holdsSql } from './hold-checks.js';
 
-export type MismatchKind = 'balance' | 'last_seq' | 'seq_gap' | 'chain' | 'rejection' | 'transfer_leg' | 'conservation';
+export type MismatchKind = 'balance' | 'last_seq' | 'seq_gap' | 'chain' | 'rejection' | 'transfer_leg' | 'conservation' | 'held' | 'hold';
 
 export interface Mismatch {
   kind: MismatchKind;
@@ -40,6 +45,10 @@ export interface ReconcileTotals {
   /** Reversal rows: of deposits (out), of withdrawals (in) and both legs of reversed transfers. */
   reversalsOut: string;
   reversalsIn: string;
+  /** CAPTURE rows: captured holds, money out like withdrawals. */
+  captures: string;
+  /** Sum of the wallets' held amounts (reserved by active holds, still part of the balances). */
+  held: string;
 }
 
 export interface ReconcileReport {
@@ -75,6 +84,7 @@ interface ChainRow {
   balance_after: string;
   prev_after: string;
   expected_after: string;
+  held: string | null;
 }
 
 /** The effect of a ledger row on its wallet's balance, in SQL (REJECTED rows have none). */
@@ -91,25 +101,27 @@ const balanceSql = (filtered: boolean) => `
            max(seq) AS max_seq,
            ${sumOf('DEPOSIT')} AS deposits, ${sumOf('WITHDRAW')} AS withdrawals,
            ${sumOf('TRANSFER_OUT')} AS transfers_out, ${sumOf('TRANSFER_IN')} AS transfers_in,
-           ${sumOf('REVERSAL_OUT')} AS reversals_out, ${sumOf('REVERSAL_IN')} AS reversals_in
+           ${sumOf('REVERSAL_OUT')} AS reversals_out, ${sumOf('REVERSAL_IN')} AS reversals_in,
+           ${sumOf('CAPTURE')} AS captures
       FROM operations
      ${filtered ? 'WHERE wallet_id = ANY ($1::uuid[])' : ''}
      GROUP BY wallet_id
   ), joined AS (
-    SELECT w.id AS wallet_id, w.balance, w.last_seq,
+    SELECT w.id AS wallet_id, w.balance, w.held, w.last_seq,
            coalesce(l.ledger_balance, 0) AS ledger_balance,
            coalesce(l.operations, 0) AS operations,
            coalesce(l.max_seq, 0) AS max_seq,
            coalesce(l.deposits, 0) AS deposits, coalesce(l.withdrawals, 0) AS withdrawals,
            coalesce(l.transfers_out, 0) AS transfers_out, coalesce(l.transfers_in, 0) AS transfers_in,
-           coalesce(l.reversals_out, 0) AS reversals_out, coalesce(l.reversals_in, 0) AS reversals_in
+           coalesce(l.reversals_out, 0) AS reversals_out, coalesce(l.reversals_in, 0) AS reversals_in,
+           coalesce(l.captures, 0) AS captures
       FROM wallets w LEFT JOIN ledger l ON l.wallet_id = w.id
      ${filtered ? 'WHERE w.id = ANY ($1::uuid[])' : ''}
   )
   SELECT wallet_id::text, balance::text, ledger_balance::text, last_seq::text, max_seq::text,
          NULL::text AS wallets, NULL::text AS operations, NULL::text AS balances, NULL::text AS deposits,
          NULL::text AS withdrawals, NULL::text AS transfers_out, NULL::text AS transfers_in,
-         NULL::text AS reversals_out, NULL::text AS reversals_in
+         NULL::text AS reversals_out, NULL::text AS reversals_in, NULL::text AS captures, NULL::text AS held
     FROM joined
    WHERE balance <> ledger_balance OR last_seq <> max_seq
   UNION ALL
@@ -117,15 +129,16 @@ const balanceSql = (filtered: boolean) => `
   SELECT NULL, NULL, NULL, NULL, NULL, count(*)::text, coalesce(sum(operations), 0)::text,
          coalesce(sum(balance), 0)::text, coalesce(sum(deposits), 0)::text, coalesce(sum(withdrawals), 0)::text,
          coalesce(sum(transfers_out), 0)::text, coalesce(sum(transfers_in), 0)::text,
-         coalesce(sum(reversals_out), 0)::text, coalesce(sum(reversals_in), 0)::text
+         coalesce(sum(reversals_out), 0)::text, coalesce(sum(reversals_in), 0)::text,
+         coalesce(sum(captures), 0)::text, coalesce(sum(held), 0)::text
     FROM joined`;
 
 // The window runs along the (wallet_id, seq) order; expected_after is computed in NUMERIC, exactly.
 const chainSql = (filtered: boolean) => `
   SELECT wallet_id::text, seq::text, prev_seq::text, operation_type, amount::text, status,
-         balance_after::text, prev_after::text, expected_after::text
+         balance_after::text, prev_after::text, expected_after::text, held::text
     FROM (
-      SELECT wallet_id, seq, operation_type, amount, status, balance_after,
+      SELECT wallet_id, seq, operation_type, amount, status, balance_after, held,
              lag(seq, 1, 0::bigint) OVER w AS prev_seq,
              lag(balance_after, 1, 0::numeric) OVER w AS prev_after,
              lag(balance_after, 1, 0::numeric) OVER w + ${effectSql} AS expected_after
@@ -135,7 +148,7 @@ const chainSql = (filtered: boolean) => `
     ) c
    WHERE seq <> prev_seq + 1
       OR balance_after <> expected_after
-      OR (status = 'REJECTED' AND operation_type = 'WITHDRAW' AND amount <= prev_after)
+      OR (status = 'REJECTED' AND operation_type = 'WITHDRAW' AND amount <= prev_after - coalesce(held, 0))
       OR (status = 'REJECTED' AND operation_type = 'DEPOSIT' AND prev_after + amount <= ${MONEY_MAX})
       OR (status = 'REJECTED' AND operation_type = 'TRANSFER_IN')
    ORDER BY wallet_id, seq`;
@@ -180,6 +193,8 @@ interface SummaryRow {
   transfers_in: string;
   reversals_out: string;
   reversals_in: string;
+  captures: string;
+  held: string;
 }
 
 const money = (text: string) => formatCents(parseCents(text));
@@ -219,8 +234,9 @@ function chainMismatches(row: ChainRow): Mismatch[] {
     // Exact comparisons of the NUMERIC text as BigInt cents, never a JS number.
     // A refused TRANSFER_OUT the source could pay was refused for its target's balance limit,
     // which this wallet's chain cannot show: only a refused deposit or withdrawal is judged here.
+    // A refusal for funds stores what was on hold then: available was prev_after - held.
     const refused = row.operation_type === 'WITHDRAW'
-      ? parseCents(row.amount) <= parseCents(row.prev_after)
+      ? parseCents(row.amount) <= parseCents(row.prev_after) - parseCents(row.held ?? '0')
       : row.operation_type === 'DEPOSIT'
         ? parseCents(row.prev_after) + parseCents(row.amount) <= parseCents(MONEY_MAX)
         : row.operation_type === 'TRANSFER_IN'; // never refused; a refused reversal is not judged here
@@ -237,23 +253,25 @@ export async function reconcile(pool: pg.Pool, options: ReconcileOptions = {}): 
   const filtered = options.walletIds !== undefined;
   const values = filtered ? [options.walletIds] : [];
   const workMem = options.workMem ?? '128MB';
-  const [balanceRows, chainRows, legRows] = await Promise.all([
+  const [balanceRows, chainRows, legRows, holdRows] = await Promise.all([
     inSnapshot<BalanceRow & SummaryRow>(pool, balanceSql(filtered), values, workMem),
     inSnapshot<ChainRow>(pool, chainSql(filtered), values, workMem),
     inSnapshot<LegRow>(pool, legsSql(filtered), values, workMem),
+    inSnapshot<HoldMismatchRow>(pool, holdsSql(filtered), values, workMem),
   ]);
   const mismatches: Mismatch[] = [];
   let wallets = 0;
   let operations = 0;
   let totals: ReconcileTotals = { balances: '0.00', deposits: '0.00', withdrawals: '0.00', transfersOut: '0.00', transfersIn: '0.00',
-    reversalsOut: '0.00', reversalsIn: '0.00' };
+    reversalsOut: '0.00', reversalsIn: '0.00', captures: '0.00', held: '0.00' };
   for (const row of balanceRows) {
     if (row.wallet_id === null) {
       wallets = Number(row.wallets);
       operations = Number(row.operations);
       totals = { balances: money(row.balances), deposits: money(row.deposits), withdrawals: money(row.withdrawals),
         transfersOut: money(row.transfers_out), transfersIn: money(row.transfers_in),
-        reversalsOut: money(row.reversals_out), reversalsIn: money(row.reversals_in) };
+        reversalsOut: money(row.reversals_out), reversalsIn: money(row.reversals_in),
+        captures: money(row.captures), held: money(row.held) };
       continue;
     }
     if (row.balance !== row.ledger_balance) {
@@ -271,14 +289,17 @@ export async function reconcile(pool: pg.Pool, options: ReconcileOptions = {}): 
       message: `seq ${row.seq}: ${row.operation_type} ${row.amount} of transfer ${row.id} has no matching ` +
         `${row.operation_type === 'TRANSFER_OUT' ? 'TRANSFER_IN' : 'TRANSFER_OUT'} on wallet ${row.counterparty}` });
   }
+  for (const row of holdRows) mismatches.push({ kind: row.kind, walletId: row.wallet_id, message: row.message });
   // Over the whole database every transfer's legs are both counted, so they cancel out exactly
-  // (so do a reversed transfer's two reversal legs); reversals of deposits and withdrawals count.
+  // (so do a reversed transfer's two reversal legs); reversals of deposits and withdrawals count,
+  // and captures leave like withdrawals (a hold alone moves nothing: it stays in the balance).
   const conserved = parseCents(totals.balances) === parseCents(totals.deposits) - parseCents(totals.withdrawals) -
-    parseCents(totals.reversalsOut) + parseCents(totals.reversalsIn);
+    parseCents(totals.captures) - parseCents(totals.reversalsOut) + parseCents(totals.reversalsIn);
   if (!filtered && (!conserved || totals.transfersIn !== totals.transfersOut)) {
     mismatches.push({ kind: 'conservation', walletId: '',
       message: `sum of balances ${totals.balances}, deposits ${totals.deposits} - withdrawals ${totals.withdrawals} ` +
-        `- reversals out ${totals.reversalsOut} + reversals in ${totals.reversalsIn}; transfers out ${totals.transfersOut}, in ${totals.transfersIn}` });
+        `- captures ${totals.captures} - reversals out ${totals.reversalsOut} + reversals in ${totals.reversalsIn}; ` +
+        `transfers out ${totals.transfersOut}, in ${totals.transfersIn}` });
   }
   mismatches.sort((a, b) => (a.walletId < b.walletId ? -1 : a.walletId > b.walletId ? 1 : 0));
   return { wallets, operations, totals, mismatches, durationMs: performance.now() - startedAt };
@@ -288,11 +309,12 @@ export async function reconcile(pool: pg.Pool, options: ReconcileOptions = {}): 
 export function formatReport(report: ReconcileReport): string {
   const lines = [
     `reconcile: ${report.wallets} wallets, ${report.operations} operations checked in ${Math.round(report.durationMs)} ms`,
-    report.mismatches.length === 0 ? 'OK: every balance equals its ledger, every balance_after chain is consistent and every transfer has both legs'
-      : `MISMATCHES: ${report.mismatches.length}`,
+    report.mismatches.length === 0 ? 'OK: every balance equals its ledger, every balance_after chain is consistent, every transfer has ' +
+      'both legs and every wallet\'s held amount matches its holds' : `MISMATCHES: ${report.mismatches.length}`,
     `totals: balances ${report.totals.balances}, deposits ${report.totals.deposits}, withdrawals ${report.totals.withdrawals}, ` +
       `transfers out ${report.totals.transfersOut}, in ${report.totals.transfersIn}, ` +
-      `reversals out ${report.totals.reversalsOut}, in ${report.totals.reversalsIn}`,
+      `reversals out ${report.totals.reversalsOut}, in ${report.totals.reversalsIn}, captures ${report.totals.captures}, ` +
+      `held ${report.totals.held}`,
   ];
   for (const m of report.mismatches) {
     lines.push(m.walletId ? `  ${m.kind.padEnd(9)} wallet ${m.walletId}: ${m.message}` : `  ${m.kind}: ${m.message}`);

@@ -21,17 +21,46 @@ export type TransferLegType = (typeof TRANSFER_LEG_TYPES)[number];
 export const REVERSAL_TYPES = ['REVERSAL_OUT', 'REVERSAL_IN'] as const;
 
 /**
- * What the engine applies: deposits, withdrawals, transfers (submitted as their outgoing leg) and
- * reversals (the database picks the reversal's direction from the original).
+ * What a hold request asks of the engine: HOLD reserves part of the available balance, CAPTURE
+ * takes (part of) a hold as a CAPTURE ledger row and releases the rest, VOID releases it.
  */
-export type EngineOperationType = OperationType | 'TRANSFER_OUT' | 'REVERSAL';
+export const HOLD_REQUEST_TYPES = ['HOLD', 'CAPTURE', 'VOID'] as const;
+export type HoldRequestType = (typeof HOLD_REQUEST_TYPES)[number];
+
+/**
+ * What the engine applies: deposits, withdrawals, transfers (submitted as their outgoing leg),
+ * reversals (the database picks the reversal's direction from the original) and hold requests.
+ */
+export type EngineOperationType = OperationType | 'TRANSFER_OUT' | 'REVERSAL' | HoldRequestType;
+
+/**
+ * The kinds of money-movement request, as metrics label them (wallet_operations_total's `type`):
+ * a deposit or withdrawal by its type, then transfers, reversals (of an operation or a transfer)
+ * and the three hold requests.
+ */
+export const REQUEST_KINDS = [...OPERATION_TYPES, 'TRANSFER', 'REVERSAL', ...HOLD_REQUEST_TYPES] as const;
+export type RequestKind = (typeof REQUEST_KINDS)[number];
+
+/** The ledger row of a capture: a debit whose id is the hold's id. */
+export const CAPTURE_TYPE = 'CAPTURE';
 
 /** Every type a ledger row can have (history, GET of one operation). */
-export const LEDGER_TYPES = [...OPERATION_TYPES, ...TRANSFER_LEG_TYPES, ...REVERSAL_TYPES] as const;
+export const LEDGER_TYPES = [...OPERATION_TYPES, ...TRANSFER_LEG_TYPES, ...REVERSAL_TYPES, CAPTURE_TYPE] as const;
 export type LedgerType = (typeof LEDGER_TYPES)[number];
 
 /** Money taken from the wallet by a row of this type (else added). */
-export const DEBIT_TYPES: ReadonlySet<LedgerType> = new Set<LedgerType>(['WITHDRAW', 'TRANSFER_OUT', 'REVERSAL_OUT']);
+export const DEBIT_TYPES: ReadonlySet<LedgerType> = new Set<LedgerType>(['WITHDRAW', 'TRANSFER_OUT', 'REVERSAL_OUT', 'CAPTURE']);
+
+/**
+ * A hold's stored state: HELD (counted in the wallet's held amount), then CAPTURED, VOIDED or
+ * EXPIRED; REJECTED: refused for funds, kept only because it carried an Idempotency-Key.
+ */
+export const HOLD_STATUSES = ['HELD', 'CAPTURED', 'VOIDED', 'EXPIRED', 'REJECTED'] as const;
+export type HoldStatus = (typeof HOLD_STATUSES)[number];
+
+/** The `status` of a hold answer: a stored state, or FAILED / PENDING as for operations. */
+export const HOLD_ANSWER_STATUSES = [...HOLD_STATUSES, 'FAILED', 'PENDING'] as const;
+export type HoldAnswerStatus = (typeof HOLD_ANSWER_STATUSES)[number];
 
 /** Status of a ledger row: applied, or refused and kept because it carried an Idempotency-Key. */
 export const STORED_STATUSES = ['SUCCESS', 'REJECTED'] as const;
@@ -44,18 +73,22 @@ export type StoredStatus = (typeof STORED_STATUSES)[number];
 export const OPERATION_STATUSES = [...STORED_STATUSES, 'FAILED', 'PENDING'] as const;
 export type OperationStatus = (typeof OPERATION_STATUSES)[number];
 
-/** What apply_operations (db/changelog/changes/003, 011, 012) says it did with each operation. */
+/** What apply_operations (db/changelog/changes/003, 011, 012; functions/apply-operations-v4.sql) says it did with each operation. */
 export const APPLY_OUTCOMES = [
   'APPLIED', 'REJECTED_FUNDS', 'REJECTED_LIMIT', 'EXISTING', 'REPLAY', 'KEY_CONFLICT', 'NOT_FOUND',
   // reversals only (changeset 012)
   'ORIGINAL_NOT_FOUND', 'NOT_REVERSIBLE', 'ALREADY_REVERSED',
+  // capture and void only (apply_operations_v4)
+  'HOLD_NOT_FOUND', 'HOLD_CLOSED', 'CAPTURE_EXCEEDS',
 ] as const;
 export type ApplyOutcome = (typeof APPLY_OUTCOMES)[number];
 
 /**
- * How a deposit/withdraw request ended, as counted by metrics and the dashboard. Decided once by
+ * How a money-movement request (deposit/withdraw, transfer, reversal, hold, capture, void) ended,
+ * as counted by metrics and the dashboard. Decided once by
  * the service (or, for requests that never reached it, by the metrics hook: INVALID or ERROR).
- * REJECTED: refused by a business rule (insufficient funds, balance limit), nothing changed.
+ * REJECTED: refused by a business rule (insufficient funds, balance limit, already reversed, hold
+ * closed), nothing changed.
  * INVALID: the request itself was malformed (validation 422, malformed JSON 400).
  */
 export const REQUEST_OUTCOMES = [

@@ -42,7 +42,8 @@ export function transferRequestHash(toWalletId: string, amount: string): string 
 }
 
 function refusal(row: repo.OperationRow): DomainError {
-  return refusalFor(row.operation_type, formatMoney(row.balance_after), formatMoney(row.amount), MONEY_MAX, true);
+  return refusalFor(row.operation_type, formatMoney(row.balance_after), formatMoney(row.amount), MONEY_MAX, true,
+    row.held ? formatMoney(row.held) : null);
 }
 
 export interface TransferReversalRequest {

@@ -3,12 +3,13 @@
  * error handler (src/plugins/error-handler.ts) is the only place that maps codes to status codes.
  * The detail texts clients see live here, with the errors they describe.
  */
-import { parseCents } from '../lib/cents.js';
+import { formatCents, parseCents } from '../lib/cents.js';
 import type { LedgerType, RequestOutcome } from './operation-names.js';
 
 export const DOMAIN_ERROR_CODES = [
   'wallet_not_found', 'operation_not_found', 'transfer_not_found', 'insufficient_funds', 'balance_limit_exceeded',
   'idempotency_conflict', 'invalid_input', 'database_unavailable', 'overloaded', 'already_reversed', 'not_reversible',
+  'hold_not_found', 'hold_closed', 'capture_exceeds_hold',
 ] as const;
 export type DomainErrorCode = (typeof DOMAIN_ERROR_CODES)[number];
 
@@ -43,8 +44,47 @@ export class TransferNotFound extends DomainError {
 export class InsufficientFunds extends DomainError {
   readonly code = 'insufficient_funds';
   readonly outcome = 'REJECTED';
-  constructor(balance: string, requested: string) {
-    super(`Insufficient funds: balance ${balance}, requested ${requested}`);
+  /** `held`: what the wallet had on hold when refused (null or 0: nothing, and the text stays as before holds). */
+  constructor(balance: string, requested: string, held: string | null = null) {
+    super(held === null || parseCents(held) === 0n
+      ? `Insufficient funds: balance ${balance}, requested ${requested}`
+      : `Insufficient funds: available ${formatCents(parseCents(balance) - parseCents(held))} (balance ${balance}, held ${held}), requested ${requested}`);
+  }
+}
+
+/** A hold the available balance cannot cover (the balance and held amount are not restated). */
+export class InsufficientAvailable extends DomainError {
+  readonly code = 'insufficient_funds';
+  readonly outcome = 'REJECTED';
+  constructor(available: string, requested: string) {
+    super(`Insufficient funds: available ${available}, requested ${requested}`);
+  }
+}
+
+export class HoldNotFound extends DomainError {
+  readonly code = 'hold_not_found';
+  readonly outcome = 'NOT_FOUND';
+  constructor() { super('Hold not found'); }
+}
+
+/** Capture or void of a hold that is no longer HELD (and not a replay of the request that closed it). */
+export class HoldClosed extends DomainError {
+  readonly code = 'hold_closed';
+  readonly outcome = 'REJECTED';
+  constructor(status: string, closedAt: string | null) {
+    const when = closedAt === null ? '' : ` at ${closedAt}`;
+    const what = status === 'EXPIRED' ? `The hold expired${when}` : status === 'REJECTED' ? 'The hold was refused (never held)'
+      : `The hold is already ${status}${when}`;
+    super(`${what}; only a HELD hold can be captured or voided (status ${status}). Send the same Idempotency-Key to replay ` +
+      'the request that closed it');
+  }
+}
+
+export class CaptureExceedsHold extends DomainError {
+  readonly code = 'capture_exceeds_hold';
+  readonly outcome = 'REJECTED';
+  constructor(requested: string, held: string) {
+    super(`Capture amount ${requested} exceeds the held amount ${held}`);
   }
 }
 
@@ -93,18 +133,22 @@ export class NotReversible extends DomainError {
  * The refusal a rejected operation stands for (fresh or stored), judged on `balance` (the
  * source's, for a transfer): a withdrawal or transfer above it, a deposit past the maximum
  * balance, or a transfer the source could pay but its target could not take (the only other
- * reason apply_operations_v2 refuses one). A refused reversal: taking a deposit back needs the
+ * reason apply_operations_v2 refuses one). Debits are judged against balance - held since
+ * apply_operations_v4: `held` (stored on the refused row) is what was on hold then. A refused reversal: taking a deposit back needs the
  * funds, giving a withdrawal back must fit under the limit, and a transfer's target must be able
  * to pay it back (`twoWallets`; the source passing the maximum balance is not told apart).
  */
-export function refusalFor(type: LedgerType, balance: string, amount: string, limit: string, twoWallets = false): DomainError {
+export function refusalFor(type: LedgerType, balance: string, amount: string, limit: string, twoWallets = false,
+  held: string | null = null): DomainError {
   switch (type) {
     case 'DEPOSIT': return new BalanceLimitExceeded(balance, amount, limit);
     case 'TRANSFER_OUT':
-      return parseCents(amount) > parseCents(balance) ? new InsufficientFunds(balance, amount) : new TargetBalanceLimitExceeded(amount, limit);
+      // `held` is stored only on refusals for funds, so an amount the source could pay is the target's limit
+      return parseCents(amount) > parseCents(balance) - parseCents(held ?? '0')
+        ? new InsufficientFunds(balance, amount, held) : new TargetBalanceLimitExceeded(amount, limit);
     case 'REVERSAL_IN':
       return twoWallets ? new TargetInsufficientFunds(amount) : new BalanceLimitExceeded(balance, amount, limit);
-    default: return new InsufficientFunds(balance, amount);
+    default: return new InsufficientFunds(balance, amount, held);
   }
 }
 

@@ -3,14 +3,43 @@ import { sql, type Kysely } from 'kysely';
 import pg from 'pg';
 import type { Database } from '../db/schema.js';
 import { assert } from '../lib/assert.js';
-import type { ApplyOutcome, EngineOperationType, LedgerType, StoredStatus } from './operation-names.js';
+import type { ApplyOutcome, EngineOperationType, HoldStatus, LedgerType, StoredStatus } from './operation-names.js';
 
 export interface WalletRow {
   id: string;
   tenant: string;
   balance: string;
+  /** balance minus the HELD holds not yet past their expiry (a lapsed hold is released by the next batch). */
+  available: string;
   created_at: Date;
   updated_at: Date;
+}
+
+/**
+ * A wallet's columns for its answer. `available` subtracts only holds still in force: one that
+ * lapsed is not yet released in the table (the next batch on the wallet does that), but it no
+ * longer reserves anything. The sub-select runs only for a wallet with something held.
+ */
+const walletColumns = `w.id, w.tenant, w.balance, w.created_at, w.updated_at,
+  CASE WHEN w.held = 0 THEN w.balance
+       ELSE w.balance - (SELECT coalesce(sum(h.amount), 0) FROM holds h
+                          WHERE h.wallet_id = w.id AND h.status = 'HELD' AND h.expires_at > now()) END AS available`;
+
+/** A hold as stored, with its wallet's tenant checked by the query that read it. */
+export interface HoldRow {
+  id: string;
+  wallet_id: string;
+  amount: string;
+  /** As stored; a HELD hold past expires_at reads as EXPIRED (closed at its expiry) through holdView. */
+  status: HoldStatus;
+  captured_amount: string | null;
+  expires_at: Date;
+  created_at: Date;
+  closed_at: Date | null;
+  /** The wallet's available balance right after the hold was judged (for REJECTED: what it was refused on). */
+  available_after: string;
+  /** The same after capture or void; null otherwise. */
+  closed_available_after: string | null;
 }
 
 export interface OperationRow {
@@ -26,6 +55,8 @@ export interface OperationRow {
   reverses_id?: string | null;
   /** The applied reversal of this row, if any (read by findOperation only). */
   reversed_by?: string | null;
+  /** For a refusal for funds: what the wallet had on hold then (null: nothing). */
+  held?: string | null;
   created_at: Date;
 }
 
@@ -42,6 +73,10 @@ export interface OperationInput {
   counterpartyWalletId?: string | null;
   /** REVERSAL only: the original's id on walletId (the transfer id for a transfer). */
   reversesId?: string | null;
+  /** CAPTURE and VOID only: the hold (on walletId) they close; `id` is then the request's own id. */
+  holdId?: string | null;
+  /** HOLD only: seconds until the hold expires (`id` is the new hold's id). */
+  holdSeconds?: number | null;
   /** Normalised decimal text, e.g. "100.00". */
   amount: string;
   idempotencyKey: string | null;
@@ -54,30 +89,47 @@ export interface AppliedOperation {
   row: OperationRow | undefined;
   /** The target's balance after an applied transfer (its TRANSFER_IN leg); null otherwise. */
   counterpartyBalanceAfter: string | null;
+  /** Hold requests (HOLD, CAPTURE, VOID) with a hold found or written: its state after the request. */
+  hold?: HoldState;
+  /** Hold requests: the wallet's available balance after the request (as stored on the hold; null for an expired one). */
+  available?: string | null;
 }
+
+/** A hold's state as the engine reports it. */
+export type HoldState = Omit<HoldRow, 'available_after' | 'closed_available_after'>;
 
 export async function insertWallet(db: Kysely<Database>, id: string, tenant: string): Promise<WalletRow | undefined> {
   return db.insertInto('wallets').values({ id, tenant }).onConflict((oc) => oc.column('id').doNothing())
-    .returning(['id', 'tenant', 'balance', 'created_at', 'updated_at']).executeTakeFirst();
+    .returning(['id', 'tenant', 'balance', sql<string>`balance`.as('available'), 'created_at', 'updated_at']).executeTakeFirst();
 }
 
 /** The wallet if it exists and belongs to `tenant`: another tenant's wallet is not found. */
 export async function findWallet(db: Kysely<Database>, id: string, tenant: string): Promise<WalletRow | undefined> {
-  return db.selectFrom('wallets').select(['id', 'tenant', 'balance', 'created_at', 'updated_at'])
-    .where('id', '=', id).where('tenant', '=', tenant).executeTakeFirst();
+  const result = await sql<WalletRow>`SELECT ${sql.raw(walletColumns)} FROM wallets w WHERE w.id = ${id} AND w.tenant = ${tenant}`.execute(db);
+  return result.rows[0];
 }
 
 /** Many wallets in one query (coalesced balance reads, of any tenants: the caller checks each row's). */
 export async function findWallets(db: Kysely<Database>, ids: readonly string[]): Promise<WalletRow[]> {
-  const result = await sql<WalletRow>`SELECT id, tenant, balance, created_at, updated_at FROM wallets WHERE id = ANY (${ids}::uuid[])`.execute(db);
+  const result = await sql<WalletRow>`SELECT ${sql.raw(walletColumns)} FROM wallets w WHERE w.id = ANY (${ids}::uuid[])`.execute(db);
   return result.rows;
+}
+
+/** The hold if its wallet belongs to `tenant`: another tenant's hold is not found. */
+export async function findHold(db: Kysely<Database>, id: string, tenant: string): Promise<HoldRow | undefined> {
+  const result = await sql<HoldRow>`
+    SELECT h.id, h.wallet_id, h.amount, h.status, h.captured_amount, h.expires_at, h.created_at, h.closed_at,
+           h.available_after, h.closed_available_after
+      FROM holds h JOIN wallets w ON w.id = h.wallet_id
+     WHERE h.id = ${id} AND w.tenant = ${tenant}`.execute(db);
+  return result.rows[0];
 }
 
 /** The operation if its wallet belongs to `tenant`. */
 export async function findOperation(db: Kysely<Database>, walletId: string, id: string, tenant: string): Promise<OperationRow | undefined> {
   return db.selectFrom('operations as o').innerJoin('wallets as w', 'w.id', 'o.wallet_id')
     .select(['o.id', 'o.wallet_id', 'o.operation_type', 'o.amount', 'o.balance_after', 'o.status', 'o.counterparty_wallet_id',
-      'o.reverses_id', 'o.created_at'])
+      'o.reverses_id', 'o.held', 'o.created_at'])
     .select(sql<string | null>`(SELECT r.id FROM operations r WHERE r.wallet_id = o.wallet_id AND r.reverses_id = o.id
       AND r.status = 'SUCCESS')`.as('reversed_by'))
     .where('o.wallet_id', '=', walletId).where('o.id', '=', id).where('w.tenant', '=', tenant).executeTakeFirst();
@@ -86,7 +138,7 @@ export async function findOperation(db: Kysely<Database>, walletId: string, id: 
 /** A transfer's stored legs (TRANSFER_OUT first) if its source wallet belongs to `tenant`; [] when unknown. */
 export async function findTransferLegs(db: Kysely<Database>, id: string, tenant: string): Promise<OperationRow[]> {
   const result = await sql<OperationRow>`
-    SELECT o.id, o.wallet_id, o.operation_type, o.amount, o.balance_after, o.status, o.counterparty_wallet_id, o.created_at
+    SELECT o.id, o.wallet_id, o.operation_type, o.amount, o.balance_after, o.status, o.counterparty_wallet_id, o.held, o.created_at
       FROM operations o JOIN wallets w ON w.id = o.wallet_id
      WHERE o.id = ${id} AND o.counterparty_wallet_id IS NOT NULL AND o.operation_type IN ('TRANSFER_OUT', 'TRANSFER_IN')
        AND w.tenant = ${tenant}
@@ -112,6 +164,12 @@ interface ApplyResultRow {
   o_counterparty: string | null;
   o_counterparty_balance_after: string | null;
   o_reverses: string | null;
+  o_held: string | null;
+  o_available: string | null;
+  o_hold_status: HoldStatus | null;
+  o_hold_captured: string | null;
+  o_hold_expires_at: Date | null;
+  o_hold_closed_at: Date | null;
   o_lock_wait_ms: number | null;
 }
 
@@ -122,12 +180,13 @@ export interface BatchLimits {
 
 const literal = (value: string | null) => (value === null ? 'NULL' : pg.escapeLiteral(value));
 const array = (values: (string | null)[], type: string) => `ARRAY[${values.map(literal).join(',')}]::${type}[]`;
+const intArray = (values: (number | null)[]) => `ARRAY[${values.map((v) => (v === null ? 'NULL' : String(Math.trunc(v)))).join(',')}]::int[]`;
 
 /**
  * The whole transaction for one batch as a single script: BEGIN, per-transaction limits
- * (SET LOCAL, never session state: safe behind PgBouncer), the apply_operations_v3 call (see
- * db/changelog/changes/003, 010, 011 and 012: it refuses another tenant's wallet as NOT_FOUND, and
- * applies a transfer's two legs) and COMMIT. Sent in one round trip. Every value is escaped as a
+ * (SET LOCAL, never session state: safe behind PgBouncer), the apply_operations_v4 call (see
+ * db/changelog/changes/003, 010, 011, 012 and functions/apply-operations-v4.sql: it refuses another
+ * tenant's wallet as NOT_FOUND, applies a transfer's two legs, and holds) and COMMIT. Sent in one round trip. Every value is escaped as a
  * literal; the inputs are already validated (uuids, decimal amounts, enum types, printable keys).
  * `checkExisting` makes a retry find what an earlier attempt with the same ids committed.
  * The COMMIT runs without statement_timeout: PostgreSQL applies the timeout to each statement of
@@ -138,9 +197,10 @@ const array = (values: (string | null)[], type: string) => `ARRAY[${values.map(l
 export function applyOperationsScript(ops: readonly OperationInput[], checkExisting: boolean, limits: BatchLimits): string {
   return `BEGIN; SET LOCAL lock_timeout = '${Math.trunc(limits.lockTimeoutMs)}ms'; ` +
     `SET LOCAL statement_timeout = '${Math.trunc(limits.statementTimeoutMs)}ms'; ` +
-    'SELECT * FROM apply_operations_v3(' +
+    'SELECT * FROM apply_operations_v4(' +
     `${array(ops.map((o) => o.walletId), 'uuid')}, ${array(ops.map((o) => o.counterpartyWalletId ?? null), 'uuid')}, ` +
-    `${array(ops.map((o) => o.reversesId ?? null), 'uuid')}, ` +
+    `${array(ops.map((o) => o.reversesId ?? null), 'uuid')}, ${array(ops.map((o) => o.holdId ?? null), 'uuid')}, ` +
+    `${intArray(ops.map((o) => o.holdSeconds ?? null))}, ` +
     `${array(ops.map((o) => o.tenant), 'text')}, ` +
     `${array(ops.map((o) => o.actor), 'text')}, ${array(ops.map((o) => o.id), 'uuid')}, ` +
     `${array(ops.map((o) => o.type), 'text')}, ${array(ops.map((o) => o.amount), 'numeric')}, ` +
@@ -149,7 +209,8 @@ export function applyOperationsScript(ops: readonly OperationInput[], checkExist
 }
 
 /** Outcomes that name no stored or new row (nothing was judged). */
-const NO_ROW_OUTCOMES: ReadonlySet<ApplyOutcome> = new Set<ApplyOutcome>(['NOT_FOUND', 'ORIGINAL_NOT_FOUND', 'NOT_REVERSIBLE']);
+const NO_ROW_OUTCOMES: ReadonlySet<ApplyOutcome> = new Set<ApplyOutcome>(['NOT_FOUND', 'ORIGINAL_NOT_FOUND', 'NOT_REVERSIBLE',
+  'HOLD_NOT_FOUND']);
 
 export interface BatchRows {
   applied: AppliedOperation[];
@@ -169,9 +230,15 @@ export function readAppliedRows(results: readonly pg.QueryResult[], count: numbe
   const applied: AppliedOperation[] = new Array(count);
   for (const r of rows) {
     assert(Number.isInteger(r.o_idx) && r.o_idx >= 1 && r.o_idx <= count && !applied[r.o_idx - 1], `bad o_idx ${r.o_idx}`);
+    const hold = r.o_hold_status === null ? undefined : {
+      id: r.o_id, wallet_id: r.o_wallet_id, amount: r.o_amount, status: r.o_hold_status, captured_amount: r.o_hold_captured,
+      expires_at: r.o_hold_expires_at!, created_at: r.o_created_at!, closed_at: r.o_hold_closed_at,
+    };
+    if (hold) assert(hold.expires_at && hold.created_at, `hold ${r.o_id} without its times`);
     applied[r.o_idx - 1] = {
       outcome: r.o_outcome,
-      row: NO_ROW_OUTCOMES.has(r.o_outcome) ? undefined : {
+      ...(hold ? { hold, available: r.o_available } : {}),
+      row: NO_ROW_OUTCOMES.has(r.o_outcome) || hold ? undefined : {
         id: r.o_id,
         wallet_id: r.o_wallet_id,
         operation_type: r.o_type,
@@ -180,6 +247,7 @@ export function readAppliedRows(results: readonly pg.QueryResult[], count: numbe
         status: r.o_status ?? 'REJECTED',
         counterparty_wallet_id: r.o_counterparty,
         reverses_id: r.o_reverses,
+        held: r.o_held,
         created_at: r.o_created_at ?? new Date(),
       },
       counterpartyBalanceAfter: r.o_counterparty_balance_after,

@@ -7,8 +7,8 @@
 import { Type, type Static } from 'typebox';
 import { MONEY_MAX } from './money.js';
 import {
-  LEDGER_TYPES, type LedgerType as LedgerTypeName, OPERATION_STATUSES, OPERATION_TYPES, type OperationStatus,
-  type OperationType as OperationTypeName,
+  HOLD_ANSWER_STATUSES, type HoldAnswerStatus, LEDGER_TYPES, type LedgerType as LedgerTypeName, OPERATION_STATUSES, OPERATION_TYPES,
+  type OperationStatus, type OperationType as OperationTypeName,
 } from './operation-names.js';
 
 const isoExample = '2026-11-25T12:00:00.000Z';
@@ -41,17 +41,21 @@ export const OperationParams = Type.Object({
 });
 export type OperationParams = Static<typeof OperationParams>;
 
-export const OperationHeaders = Type.Object({
+/** The optional Idempotency-Key header every money-movement POST takes; only its scope and example differ. */
+const idempotencyKeyHeaders = (description: string, example: string) => Type.Object({
   'idempotency-key': Type.Optional(Type.String({
     minLength: 1,
     maxLength: 255,
     pattern: '^[\\x20-\\x7E]+$',
-    description: 'Optional key (1-255 printable ASCII characters), scoped to the wallet. The same key with the same ' +
-      'body returns the first outcome again (header Idempotency-Replayed: true) and is never applied twice; the same ' +
-      'key with a different body is refused with 422.',
-    examples: ['order-42-payment'],
+    description: `Optional key (1-255 printable ASCII characters), ${description}`,
+    examples: [example],
   })),
 });
+
+export const OperationHeaders = idempotencyKeyHeaders('scoped to the wallet. The same key with the same ' +
+  'body returns the first outcome again (header Idempotency-Replayed: true) and is never applied twice; the same ' +
+  'key with a different body is refused with 422.',
+  'order-42-payment');
 export type OperationHeaders = Static<typeof OperationHeaders>;
 
 /** No `type` keyword: a non-string gets the one enum error FastAPI gives, not two. */
@@ -60,7 +64,8 @@ export const OperationType = Type.Unsafe<OperationTypeName>({ enum: [...OPERATIO
 /** A ledger row's type: deposits, withdrawals and the two legs of a transfer. */
 export const LedgerType = Type.Unsafe<LedgerTypeName>({
   enum: [...LEDGER_TYPES],
-  description: 'DEPOSIT, WITHDRAW, or a leg of a transfer: TRANSFER_OUT (on the source wallet) / TRANSFER_IN (on the target)',
+  description: 'DEPOSIT, WITHDRAW, a leg of a transfer: TRANSFER_OUT (on the source wallet) / TRANSFER_IN (on the target), ' +
+    'a reversal: REVERSAL_OUT / REVERSAL_IN, or CAPTURE (a captured hold; its id is the hold id)',
   examples: ['DEPOSIT'],
 });
 
@@ -75,10 +80,12 @@ export type OperationBody = Static<typeof OperationBody>;
 export const Wallet = Type.Object({
   id: Type.String({ format: 'uuid' }),
   balance: Money,
+  available_balance: Type.String({ ...Money, description: 'balance minus the amounts of active (HELD, unexpired) holds: what ' +
+    'withdrawals, transfers and new holds may take' }),
   created_at: Type.String({ format: 'date-time' }),
   updated_at: Type.String({ format: 'date-time' }),
 }, {
-  examples: [{ id: walletIdExample, balance: '0.00', created_at: isoExample, updated_at: isoExample }],
+  examples: [{ id: walletIdExample, balance: '100.00', available_balance: '70.00', created_at: isoExample, updated_at: isoExample }],
 });
 export type Wallet = Static<typeof Wallet>;
 
@@ -100,6 +107,7 @@ export const Operation = Type.Object({
       'The leg\'s id is the transfer id.' })),
   reverses_id: Type.Optional(Type.String({ format: 'uuid', description: 'For a reversal: the id of the operation (or transfer) it reverses' })),
   reversed_by: Type.Optional(Type.String({ format: 'uuid', description: 'The id of the reversal that undid this operation, if any' })),
+  hold_id: Type.Optional(Type.String({ format: 'uuid', description: 'For a CAPTURE: the hold it captured (the same id)' })),
   created_at: Type.String({ format: 'date-time' }),
   detail: Type.Optional(Type.String()),
 }, {
@@ -147,31 +155,17 @@ export const TransferBody = Type.Object({
 });
 export type TransferBody = Static<typeof TransferBody>;
 
-export const TransferHeaders = Type.Object({
-  'idempotency-key': Type.Optional(Type.String({
-    minLength: 1,
-    maxLength: 255,
-    pattern: '^[\\x20-\\x7E]+$',
-    description: 'Optional key (1-255 printable ASCII characters), scoped to the source wallet (shared with its deposits ' +
-      'and withdrawals). The same key with the same body returns the first outcome again (header Idempotency-Replayed: ' +
-      'true) and is never applied twice; the same key with a different body is refused with 422.',
-    examples: ['invoice-1001-settlement'],
-  })),
-});
+export const TransferHeaders = idempotencyKeyHeaders('scoped to the source wallet (shared with its deposits ' +
+  'and withdrawals). The same key with the same body returns the first outcome again (header Idempotency-Replayed: ' +
+  'true) and is never applied twice; the same key with a different body is refused with 422.',
+  'invoice-1001-settlement');
 export type TransferHeaders = Static<typeof TransferHeaders>;
 
 export const TransferIdParams = Type.Object({ transfer_id: Uuid('Transfer id (UUID)', transferIdExample) });
 
-export const ReversalHeaders = Type.Object({
-  'idempotency-key': Type.Optional(Type.String({
-    minLength: 1,
-    maxLength: 255,
-    pattern: '^[\\x20-\\x7E]+$',
-    description: 'Optional key (1-255 printable ASCII characters), scoped to the wallet (the source wallet for a transfer). ' +
-      'A retry with the same key replays the reversal (Idempotency-Replayed: true); without a key a second reversal is 409.',
-    examples: ['refund-order-42'],
-  })),
-});
+export const ReversalHeaders = idempotencyKeyHeaders('scoped to the wallet (the source wallet for a transfer). ' +
+  'A retry with the same key replays the reversal (Idempotency-Replayed: true); without a key a second reversal is 409.',
+  'refund-order-42');
 export type ReversalHeaders = Static<typeof ReversalHeaders>;
 export type TransferIdParams = Static<typeof TransferIdParams>;
 
@@ -204,3 +198,64 @@ export const Transfer = Type.Object({
   ],
 });
 export type Transfer = Static<typeof Transfer>;
+
+const holdIdExample = '2c7e9f4a-6b1d-4e3c-8a5f-9d0b1c2e3f4a';
+
+export const HoldIdParams = Type.Object({ hold_id: Uuid('Hold id (UUID)', holdIdExample) });
+export type HoldIdParams = Static<typeof HoldIdParams>;
+
+/** The body of POST /wallets/{id}/holds; the expiry bound comes from the configuration (HOLD_EXPIRES_IN_SECONDS_MAX). */
+export const HoldBody = (expiresInSecondsDefault: number, expiresInSecondsMax: number) => Type.Object({
+  amount: Amount,
+  expires_in_seconds: Type.Optional(Type.Integer({
+    minimum: 1, maximum: expiresInSecondsMax,
+    description: `Seconds until the hold lapses and its amount is released (1-${expiresInSecondsMax}; default ` +
+      `${expiresInSecondsDefault})`,
+    examples: [3600],
+  })),
+}, { examples: [{ amount: '30.00', expires_in_seconds: 3600 }] });
+export type HoldBody = Static<ReturnType<typeof HoldBody>>;
+
+export const CaptureBody = Type.Object({
+  amount: Type.Optional(Type.String({ ...Amount, description: 'At most the held amount (the rest is released); default: all of it' })),
+}, { examples: [{ amount: '25.00' }, {}] });
+export type CaptureBody = Static<typeof CaptureBody>;
+
+export const HoldHeaders = idempotencyKeyHeaders('placing a hold: scoped to the wallet\'s holds. Capture / ' +
+  'void: scoped to the hold; a retry with the key that closed the hold replays that answer (Idempotency-Replayed: true), ' +
+  'any other capture or void of a closed hold is 409. The same key with a different body is 422.',
+  'order-42-authorization');
+export type HoldHeaders = Static<typeof HoldHeaders>;
+
+const dateTimeOrNull = (description: string) => Type.Union([Type.String({ format: 'date-time' }), Type.Null()], { description });
+
+export const Hold = Type.Object({
+  id: Type.String({ format: 'uuid', description: 'The hold id; a capture\'s ledger row (CAPTURE) carries it as its id' }),
+  wallet_id: Type.String({ format: 'uuid' }),
+  amount: Type.String({ ...Money, description: 'The amount reserved' }),
+  status: Type.Unsafe<HoldAnswerStatus>({
+    type: 'string',
+    enum: [...HOLD_ANSWER_STATUSES],
+    description: 'HELD: reserved (counted out of available_balance). CAPTURED: captured_amount taken (a CAPTURE ledger row), ' +
+      'the rest released. VOIDED: released. EXPIRED: released at expires_at. REJECTED: only on GET / replay of a refused ' +
+      'hold that carried an Idempotency-Key. FAILED: certainly not applied. PENDING: the outcome could not be confirmed; ' +
+      'GET the hold to learn it.',
+  }),
+  captured_amount: Type.Optional(Type.String({ ...Money, description: 'CAPTURED only: the amount taken' })),
+  expires_at: dateTimeOrNull('When an uncaptured hold lapses; null only for FAILED / PENDING answers to a new hold'),
+  created_at: Type.String({ format: 'date-time' }),
+  closed_at: Type.Optional(Type.String({ format: 'date-time', description: 'When it was captured, voided or expired (for EXPIRED: expires_at)' })),
+  available_balance: Type.Union([Money, Type.Null()], {
+    description: 'The wallet\'s available balance (balance minus active holds) right after the hold\'s last change: its ' +
+      'creation while HELD, its capture or void once closed; null when EXPIRED, FAILED or PENDING (GET the wallet for the current one)',
+  }),
+  detail: Type.Optional(Type.String()),
+}, {
+  examples: [
+    { id: holdIdExample, wallet_id: walletIdExample, amount: '30.00', status: 'HELD', expires_at: '2026-11-25T13:00:00.000Z',
+      created_at: isoExample, available_balance: '70.00' },
+    { id: holdIdExample, wallet_id: walletIdExample, amount: '30.00', status: 'CAPTURED', captured_amount: '25.00',
+      expires_at: '2026-11-25T13:00:00.000Z', created_at: isoExample, closed_at: '2026-11-25T12:10:00.000Z', available_balance: '75.00' },
+  ],
+});
+export type Hold = Static<typeof Hold>;

@@ -39,6 +39,7 @@ function walletView(row: repo.WalletRow): WalletView {
   return {
     id: row.id,
     balance: formatMoney(row.balance),
+    available_balance: formatMoney(row.available),
     created_at: row.created_at.toISOString(),
     updated_at: row.updated_at.toISOString(),
   };
@@ -55,6 +56,7 @@ function operationView(row: OperationRow): OperationView {
     ...(row.counterparty_wallet_id ? { counterparty_wallet_id: row.counterparty_wallet_id } : {}),
     ...(row.reverses_id ? { reverses_id: row.reverses_id } : {}),
     ...(row.reversed_by ? { reversed_by: row.reversed_by } : {}),
+    ...(row.operation_type === 'CAPTURE' ? { hold_id: row.id } : {}),
     created_at: row.created_at.toISOString(),
   };
 }
@@ -62,7 +64,7 @@ function operationView(row: OperationRow): OperationView {
 /** The refusal a stored or fresh rejection stands for; its balance is the one it was judged on. */
 function refusal(row: OperationRow): DomainError {
   return refusalFor(row.operation_type, formatMoney(row.balance_after), formatMoney(row.amount), MONEY_MAX,
-    row.counterparty_wallet_id !== null);
+    row.counterparty_wallet_id !== null, row.held ? formatMoney(row.held) : null);
 }
 
 /** A reversal's hash names its original: the same key for another original is a conflict. */
@@ -147,7 +149,7 @@ export class WalletService {
   }
 
   /**
-   * Reverses an applied deposit or withdrawal with a compensating row linked to it (at most once:
+   * Reverses an applied deposit, withdrawal or capture with a compensating row linked to it (at most once:
    * the database's unique index and apply_operations_v3 both say so), through the engine.
    */
   async reverseOperation(request: ReversalRequest): Promise<OperationOutcome> {
@@ -157,7 +159,7 @@ export class WalletService {
       if (!(await this.read(() => repo.walletExists(this.db, walletId, caller.tenant)))) return refused(new WalletNotFound());
       return refused(new OperationNotFound());
     }
-    if (original.operation_type !== 'DEPOSIT' && original.operation_type !== 'WITHDRAW') {
+    if (original.operation_type !== 'DEPOSIT' && original.operation_type !== 'WITHDRAW' && original.operation_type !== 'CAPTURE') {
       return refused(new NotReversible(original.operation_type.startsWith('TRANSFER')
         ? 'A transfer leg is reversed as a transfer: POST /api/v1/transfers/{id}/reverse'
         : 'A reversal cannot itself be reversed'));
@@ -178,7 +180,7 @@ export class WalletService {
       amount: formatMoney(original.amount),
       idempotencyKey: request.idempotencyKey ?? null,
       requestHash: request.idempotencyKey === undefined ? null : reversalRequestHash(original.id),
-    }, original.operation_type === 'DEPOSIT' ? 'REVERSAL_OUT' : 'REVERSAL_IN');
+    }, original.operation_type === 'DEPOSIT' ? 'REVERSAL_OUT' : 'REVERSAL_IN'); // a capture is given back like a withdrawal
   }
 
   private async submit(input: repo.OperationInput, viewType: LedgerType): Promise<OperationOutcome> {

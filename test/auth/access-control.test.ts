@@ -38,6 +38,11 @@ const endpoints: Endpoint[] = [
   { name: 'get transfer', scope: 'wallets:read', method: 'GET', url: (i) => `/api/v1/transfers/${i.transfer}` },
   { name: 'reverse transfer', scope: 'wallets:write', method: 'POST', answered: [200, 409],
     url: (i) => `/api/v1/transfers/${i.transfer}/reverse` },
+  { name: 'post hold', scope: 'wallets:write', method: 'POST', url: (i) => `/api/v1/wallets/${i.wallet}/holds`, body: { amount: '0.01' } },
+  { name: 'capture hold', scope: 'wallets:write', method: 'POST', answered: [200, 409],
+    url: (i) => `/api/v1/holds/${i.holds.toCapture}/capture` },
+  { name: 'void hold', scope: 'wallets:write', method: 'POST', answered: [200, 409], url: (i) => `/api/v1/holds/${i.holds.toVoid}/void` },
+  { name: 'get hold', scope: 'wallets:read', method: 'GET', url: (i) => `/api/v1/holds/${i.holds.toGet}` },
   { name: 'metrics', scope: 'admin', method: 'GET', url: () => '/metrics' },
   { name: 'dashboard data', scope: 'admin', method: 'GET', url: () => '/dashboard/data' },
 ];
@@ -49,6 +54,7 @@ describe.skipIf(!authRequired)('access control', () => {
   let target: string;
   let transfer: string;
   let reversible: string;
+  let holds: Holds;
   const keys: Partial<Record<Scope | 'expired' | 'revoked' | 'other', string>> = {};
 
   beforeAll(async () => {
@@ -57,6 +63,7 @@ describe.skipIf(!authRequired)('access control', () => {
     operation = (await operate(t.app, wallet, { operation_type: 'DEPOSIT', amount: '10.00' })).json().id;
     ({ target, transfer } = await seedTransfer(t, wallet));
     reversible = (await operate(t.app, target, { operation_type: 'DEPOSIT', amount: '1.00' })).json().id;
+    holds = await seedHolds(t, wallet);
     for (const scope of ['wallets:read', 'wallets:write', 'admin'] as const) keys[scope] = (await makeKey(t.tenant, [scope])).key;
     keys.expired = (await makeKey(t.tenant, ['wallets:read', 'wallets:write', 'admin'], new Date(Date.now() - 1000))).key;
     const revoked = await makeKey(t.tenant, ['wallets:read', 'wallets:write', 'admin']);
@@ -68,7 +75,7 @@ describe.skipIf(!authRequired)('access control', () => {
   afterAll(async () => t.close());
 
   const call = (e: Endpoint, headers: Record<string, string | undefined>) =>
-    send(t, e, { wallet, operation, target, transfer, reversible }, headers);
+    send(t, e, { wallet, operation, target, transfer, reversible, holds }, headers);
 
   const fresh = generateKey();
   const badHeaders: [string, string | undefined][] = [
@@ -138,7 +145,8 @@ describe.skipIf(!authRequired)('access control', () => {
     expect(spec.components.securitySchemes.bearerAuth).toMatchObject({ type: 'http', scheme: 'bearer' });
     for (const [path, method] of [['/api/v1/wallets', 'post'], ['/api/v1/wallets/{wallet_id}', 'get'],
       ['/api/v1/wallets/{wallet_id}/operation', 'post'], ['/api/v1/wallets/{wallet_id}/operations/{operation_id}', 'get'],
-      ['/api/v1/wallets/{wallet_id}/operations', 'get']] as const) {
+      ['/api/v1/wallets/{wallet_id}/operations', 'get'], ['/api/v1/wallets/{wallet_id}/holds', 'post'],
+      ['/api/v1/holds/{hold_id}/capture', 'post'], ['/api/v1/holds/{hold_id}/void', 'post'], ['/api/v1/holds/{hold_id}', 'get']] as const) {
       const op = spec.paths[path][method];
       expect(op.security, path).toEqual([{ bearerAuth: [] }]);
       expect(Object.keys(op.responses), path).toEqual(expect.arrayContaining(['401', '403', '429']));
@@ -161,7 +169,19 @@ async function seedTransfer(t: TestApp, wallet: string, headers: Record<string, 
  * `target`: a second wallet of the tenant; `transfer`: a transfer between the two; `reversible`: a
  * deposit on the target (the target holds enough for it and the transfer to be reversed).
  */
-interface Ids { wallet: string; operation: string; target: string; transfer: string; reversible: string }
+interface Ids { wallet: string; operation: string; target: string; transfer: string; reversible: string; holds: Holds }
+
+/** Three HELD holds on the wallet: one to capture, one to void, one to read. */
+interface Holds { toCapture: string; toVoid: string; toGet: string }
+
+async function seedHolds(t: TestApp, wallet: string, headers: () => Promise<Record<string, string>> = async () => ({})): Promise<Holds> {
+  const place = async () => {
+    const res = await t.app.inject({ method: 'POST', url: `/api/v1/wallets/${wallet}/holds`, headers: await headers(), payload: { amount: '0.50' } });
+    expect(res.statusCode).toBe(200);
+    return res.json().id as string;
+  };
+  return { toCapture: await place(), toVoid: await place(), toGet: await place() };
+}
 
 function send(t: TestApp, e: Endpoint, ids: Ids, headers: Record<string, string | undefined>) {
   const body = e.bodyFor?.(ids) ?? e.body;
@@ -179,6 +199,7 @@ describe.skipIf(!authRequired)('rate limit on every endpoint', () => {
   let target: string;
   let transfer: string;
   let reversible: string;
+  let holds: Holds;
   beforeAll(async () => {
     const base = loadConfig({}).auth;
     t = await createTestApp({ auth: { ...base, rateLimitPerSecond: 1, rateLimitBurst: 2 } });
@@ -188,12 +209,13 @@ describe.skipIf(!authRequired)('rate limit on every endpoint', () => {
     operation = (await operate(t.app, wallet, { operation_type: 'DEPOSIT', amount: '10.00' }, await fresh())).json().id;
     ({ target, transfer } = await seedTransfer(t, wallet, await fresh()));
     reversible = (await operate(t.app, target, { operation_type: 'DEPOSIT', amount: '1.00' }, await fresh())).json().id;
+    holds = await seedHolds(t, wallet, fresh);
   });
   afterAll(async () => t.close());
 
   it.each(endpoints.map((e) => [e.name, e] as const))('%s: 429 with Retry-After once the key\'s bucket is empty', async (_name, e) => {
     const key = (await makeKey(t.tenant, [e.scope])).key; // a fresh bucket (burst 2)
-    const call = () => send(t, e, { wallet, operation, target, transfer, reversible }, bearer(key));
+    const call = () => send(t, e, { wallet, operation, target, transfer, reversible, holds }, bearer(key));
     expect(e.answered ?? [200]).toContain((await call()).statusCode);
     expect(e.answered ?? [200]).toContain((await call()).statusCode);
     const limited = await call();

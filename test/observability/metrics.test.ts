@@ -1,4 +1,5 @@
 /** /metrics after real traffic: the promised series exist, labels stay bounded, retries and slow transactions are seen. */
+import { randomUUID } from 'node:crypto';
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../src/app.js';
@@ -176,6 +177,51 @@ describe('operation outcomes, as the service decided them', () => {
       expect(series('UNKNOWN', 'INVALID')).toBe(1);
       expect(series('WITHDRAW', 'INVALID')).toBe(1);
       expect(series('DEPOSIT', 'NOT_FOUND')).toBe(1);
+    } finally {
+      await own.close();
+    }
+  });
+
+  it('counts transfers, reversals, holds, captures and voids by outcome too (issue 11)', async () => {
+    const own = await createTestApp();
+    try {
+      const post = (url: string, payload?: unknown, headers: Record<string, string> = {}) => own.app.inject({ method: 'POST', url, headers,
+        ...(payload === undefined ? {} : { payload: payload as Record<string, unknown> }) });
+      const a = await createWallet(own.app);
+      const b = await createWallet(own.app);
+      const deposit = (await operate(own.app, a, { operation_type: 'DEPOSIT', amount: '50.00' })).json();
+      const tr = (await post('/api/v1/transfers', { from_wallet_id: a, to_wallet_id: b, amount: '10.00' })).json(); // TRANSFER SUCCESS
+      await post('/api/v1/transfers', { from_wallet_id: b, to_wallet_id: a, amount: '99.00' }); // TRANSFER REJECTED
+      await post('/api/v1/transfers', { from_wallet_id: a, to_wallet_id: a, amount: '1.00' }); // TRANSFER INVALID (same wallet)
+      expect((await post(`/api/v1/transfers/${tr.id}/reverse`)).statusCode).toBe(200); // REVERSAL SUCCESS
+      expect((await post(`/api/v1/transfers/${tr.id}/reverse`)).statusCode).toBe(409); // REVERSAL REJECTED
+      await post(`/api/v1/wallets/${a}/operations/${deposit.id}/reverse`, undefined, { 'idempotency-key': 'r' }); // REVERSAL SUCCESS
+      await post(`/api/v1/wallets/${a}/operations/${deposit.id}/reverse`, undefined, { 'idempotency-key': 'r' }); // replayed
+      await operate(own.app, a, { operation_type: 'DEPOSIT', amount: '20.00' });
+      const h1 = (await post(`/api/v1/wallets/${a}/holds`, { amount: '5.00' })).json(); // HOLD SUCCESS
+      await post(`/api/v1/wallets/${a}/holds`, { amount: '500.00' }); // HOLD REJECTED
+      await post(`/api/v1/wallets/${randomUUID()}/holds`, { amount: '1.00' }); // HOLD NOT_FOUND
+      const h2 = (await post(`/api/v1/wallets/${a}/holds`, { amount: '5.00' })).json();
+      expect((await post(`/api/v1/holds/${h1.id}/capture`, {})).statusCode).toBe(200); // CAPTURE SUCCESS
+      expect((await post(`/api/v1/holds/${h1.id}/capture`, {})).statusCode).toBe(409); // CAPTURE REJECTED
+      expect((await post(`/api/v1/holds/${h2.id}/void`)).statusCode).toBe(200); // VOID SUCCESS
+      expect((await post(`/api/v1/holds/${randomUUID()}/void`)).statusCode).toBe(404); // VOID NOT_FOUND
+      const text = await scrape(own.app);
+      const series = (type: string, outcome: string, replayed = 'false') =>
+        value(text, `wallet_operations_total{type="${type}",outcome="${outcome}",replayed="${replayed}"}`);
+      expect(series('TRANSFER', 'SUCCESS')).toBe(1);
+      expect(series('TRANSFER', 'REJECTED')).toBe(1);
+      expect(series('TRANSFER', 'INVALID')).toBe(1);
+      expect(series('REVERSAL', 'SUCCESS')).toBe(2);
+      expect(series('REVERSAL', 'SUCCESS', 'true')).toBe(1);
+      expect(series('REVERSAL', 'REJECTED')).toBe(1);
+      expect(series('HOLD', 'SUCCESS')).toBe(2);
+      expect(series('HOLD', 'REJECTED')).toBe(1);
+      expect(series('HOLD', 'NOT_FOUND')).toBe(1);
+      expect(series('CAPTURE', 'SUCCESS')).toBe(1);
+      expect(series('CAPTURE', 'REJECTED')).toBe(1);
+      expect(series('VOID', 'SUCCESS')).toBe(1);
+      expect(series('VOID', 'NOT_FOUND')).toBe(1);
     } finally {
       await own.close();
     }

@@ -28,6 +28,7 @@ beforeAll(async () => {
 afterAll(async () => {
   // Other suites share this database: leave no inconsistent wallet behind.
   if (tampered.length > 0) {
+    await admin.query('DELETE FROM holds WHERE wallet_id = ANY ($1::uuid[])', [tampered]);
     await admin.query('DELETE FROM operations WHERE wallet_id = ANY ($1::uuid[])', [tampered]);
     await admin.query('DELETE FROM wallets WHERE id = ANY ($1::uuid[])', [tampered]);
   }
@@ -128,7 +129,7 @@ describe('reconcile and transfers', () => {
     const report = await reconcile(admin, { walletIds: [a, b, c] });
     expect(report.mismatches, formatReport(report)).toEqual([]);
     expect(report.totals).toEqual({ balances: '99.99', deposits: '100.00', withdrawals: '0.01', transfersOut: '79.00', transfersIn: '79.00',
-      reversalsOut: '0.00', reversalsIn: '0.00' });
+      reversalsOut: '0.00', reversalsIn: '0.00', captures: '0.00', held: '0.00' });
   });
 
   it('catches a missing, altered or misdirected leg (negative controls)', async () => {
@@ -158,5 +159,85 @@ describe('reconcile and transfers', () => {
     // over the whole database the books no longer add up
     const all = await reconcile(admin);
     expect(all.mismatches.some((m) => m.kind === 'conservation')).toBe(true);
+  });
+});
+
+async function hold(app: TestApp['app'], walletId: string, amount: string, seconds = 3600) {
+  const res = await app.inject({ method: 'POST', url: `/api/v1/wallets/${walletId}/holds`, payload: { amount, expires_in_seconds: seconds } });
+  expect(res.statusCode, res.body).toBe(200);
+  return res.json() as { id: string };
+}
+
+async function close(app: TestApp['app'], holdId: string, action: 'capture' | 'void', body: unknown = {}) {
+  const res = await app.inject({ method: 'POST', url: `/api/v1/holds/${holdId}/${action}`,
+    ...(action === 'capture' ? { payload: body as Record<string, string> } : {}) });
+  expect(res.statusCode, res.body).toBe(200);
+}
+
+/** A hold that lapsed an hour ago (the app never writes such times; the test moves them). */
+async function lapse(holdId: string) {
+  await admin.query(`UPDATE holds SET created_at = created_at - interval '2 hours', expires_at = created_at - interval '1 hour'
+    WHERE id = $1`, [holdId]);
+}
+
+describe('reconcile and holds', () => {
+  it('passes for holds placed, captured, voided, expired and a capture reversed; captures count as money out', async () => {
+    const a = await createWallet(t.app);
+    await operate(t.app, a, { operation_type: 'DEPOSIT', amount: '100.00' });
+    const captured = await hold(t.app, a, '30.00');
+    await close(t.app, captured.id, 'capture', { amount: '20.00' });
+    await close(t.app, (await hold(t.app, a, '10.00')).id, 'void');
+    const lapsed = await hold(t.app, a, '40.00');
+    await lapse(lapsed.id);
+    await hold(t.app, a, '25.00'); // the next batch releases the lapsed one first
+    // a withdrawal refused because of the hold (kept with its key): justified although the balance could pay it
+    const refused = await operate(t.app, a, { operation_type: 'WITHDRAW', amount: '60.00' }, { 'idempotency-key': 'held-refusal' });
+    expect(refused.statusCode).toBe(400);
+    await close(t.app, (await hold(t.app, a, '5.00')).id, 'capture');
+    const reversal = await t.app.inject({ method: 'POST', url: `/api/v1/wallets/${a}/operations/${captured.id}/reverse` });
+    expect(reversal.statusCode, reversal.body).toBe(200);
+    const report = await reconcile(admin, { walletIds: [a] });
+    expect(report.mismatches, formatReport(report)).toEqual([]);
+    expect(report.totals).toEqual({ balances: '95.00', deposits: '100.00', withdrawals: '0.00', transfersOut: '0.00', transfersIn: '0.00',
+      reversalsOut: '0.00', reversalsIn: '20.00', captures: '25.00', held: '25.00' });
+    expect(formatReport(report)).toContain('captures 25.00, held 25.00');
+  });
+
+  it('catches a wrong held amount, a capture without its ledger row or hold, and a lapsed hold left HELD (negative controls)', async () => {
+    const ids = [await createWallet(t.app), await createWallet(t.app), await createWallet(t.app), await createWallet(t.app),
+      await createWallet(t.app)];
+    const [wrongHeld, alteredCapture, orphanCapture, lapsedHeld, clean] = ids as [string, string, string, string, string];
+    tampered.push(...ids);
+    for (const id of ids) await operate(t.app, id, { operation_type: 'DEPOSIT', amount: '50.00' });
+    await hold(t.app, wrongHeld, '10.00');
+    await hold(t.app, clean, '10.00');
+    const c1 = await hold(t.app, alteredCapture, '10.00');
+    await close(t.app, c1.id, 'capture', { amount: '7.00' });
+    const c2 = await hold(t.app, orphanCapture, '10.00');
+    await close(t.app, c2.id, 'capture');
+    const stale = await hold(t.app, lapsedHeld, '10.00');
+
+    // held no longer the sum of the HELD holds
+    await admin.query('UPDATE wallets SET held = held + 0.01 WHERE id = $1', [wrongHeld]);
+    // the hold says it captured 8.00, the ledger row took 7.00
+    await admin.query('UPDATE holds SET captured_amount = 8 WHERE id = $1', [c1.id]);
+    // a CAPTURE row whose hold is gone
+    await admin.query('DELETE FROM holds WHERE id = $1', [c2.id]);
+    // a hold past expiry still HELD on a wallet written after the expiry (a writer that skipped the release)
+    await lapse(stale.id);
+    await admin.query('UPDATE wallets SET updated_at = now() WHERE id = $1', [lapsedHeld]);
+
+    const report = await reconcile(admin, { walletIds: ids });
+    const found = report.mismatches.map((m) => [m.kind, m.walletId]);
+    expect(found, formatReport(report)).toEqual(expect.arrayContaining([
+      ['held', wrongHeld], ['hold', alteredCapture], ['hold', orphanCapture], ['hold', lapsedHeld],
+    ]));
+    expect(report.mismatches, formatReport(report)).toHaveLength(4);
+    const text = formatReport(report);
+    expect(text).toContain(`held 10.01, but its HELD holds sum to 10.00`);
+    expect(text).toContain(`hold ${c1.id} is CAPTURED (amount 10.00, captured 8.00) but its CAPTURE ledger row is 7.00 SUCCESS`);
+    expect(text).toContain(`CAPTURE ${c2.id} (seq 2, amount 10.00) has no hold`);
+    expect(text).toContain(`hold ${stale.id} is still HELD although it expired at`);
+    expect(report.mismatches.filter((m) => m.walletId === clean)).toEqual([]);
   });
 });

@@ -29,7 +29,7 @@ class FakeExecutor {
         ops,
         finish: () => resolve({
           results: ops.map((o) => ({ kind: 'done', applied: { outcome: 'APPLIED', row: {
-            id: o.id, wallet_id: o.walletId, operation_type: o.type === 'REVERSAL' ? 'REVERSAL_IN' : o.type, amount: o.amount, balance_after: '1.00',
+            id: o.id, wallet_id: o.walletId, operation_type: o.type === 'REVERSAL' ? 'REVERSAL_IN' : o.type === 'TRANSFER_OUT' ? 'TRANSFER_OUT' : 'DEPOSIT', amount: o.amount, balance_after: '1.00',
             status: 'SUCCESS', counterparty_wallet_id: o.counterpartyWalletId ?? null, created_at: new Date(0) },
             counterpartyBalanceAfter: null } })),
           attempts: 1, transactionMs: 1, lockWaitMs: 0,

@@ -38,7 +38,7 @@ afterAll(async () => {
   await admin.end();
 });
 
-function op(walletId: string, type: Exclude<EngineOperationType, 'REVERSAL'>, amount: string, to?: string, key?: string): OperationInput {
+function op(walletId: string, type: Exclude<EngineOperationType, 'REVERSAL' | 'HOLD' | 'CAPTURE' | 'VOID'>, amount: string, to?: string, key?: string): OperationInput {
   return {
     id: randomUUID(), walletId, counterpartyWalletId: to ?? null, tenant: t.tenant, actor: t.key?.key_id ?? null, type, amount,
     idempotencyKey: key ?? null,

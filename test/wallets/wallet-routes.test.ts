@@ -21,9 +21,10 @@ describe('wallets', () => {
     const res = await t.app.inject({ method: 'POST', url });
     expect(res.statusCode).toBe(200);
     const body = res.json();
-    expect(Object.keys(body).sort()).toEqual(['balance', 'created_at', 'id', 'updated_at']);
+    expect(Object.keys(body).sort()).toEqual(['available_balance', 'balance', 'created_at', 'id', 'updated_at']);
     expect(body.id).toMatch(UUID);
     expect(body.balance).toBe('0.00');
+    expect(body.available_balance).toBe('0.00'); // issue 11: balance minus active holds
     expect(body.created_at).toMatch(ISO);
     expect(body.updated_at).toMatch(ISO);
   });

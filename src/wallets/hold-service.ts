@@ -1,0 +1,232 @@
+/**
+ * The story of a hold (two-phase: authorize, then capture or void), every step through the
+ * group-commit engine with the other operations on the wallet (apply_operations_v4, which locks
+ * the wallet, first releases its holds past expiry, then judges against balance - held):
+ * - place: validate → (judge against the available balance → write the hold → raise held) → answer;
+ * - capture: read the hold (its wallet, its amount) → (a CAPTURE ledger row whose id is the hold
+ *   id, the hold released, in one transaction) → answer;
+ * - void: read the hold → (release it) → answer.
+ * The outcome rules are the operations' rules (docs/architecture.md): FAILED only when certainly
+ * not applied, PENDING when unknown (GET the hold to learn it).
+ */
+import { createHash, randomUUID } from 'node:crypto';
+import type { Kysely } from 'kysely';
+import type { Database } from '../db/schema.js';
+import { parseCents } from '../lib/cents.js';
+import { assert } from '../lib/assert.js';
+import { type Logger, logs } from '../lib/logger.js';
+import type { RetryPolicy } from '../lib/retry.js';
+import type { Caller } from './caller.js';
+import { formatMoney, normalizeAmount } from './money.js';
+import type { OperationBatcher } from './operation-batcher.js';
+import type { HoldRequestType, HoldStatus } from './operation-names.js';
+import { readWithRetry } from './read-retry.js';
+import { enqueue, refused, type Submission } from './submission.js';
+import {
+  CaptureExceedsHold, HoldClosed, HoldNotFound, IdempotencyConflict, InsufficientAvailable, Overloaded, WalletNotFound,
+} from './wallet-errors.js';
+import * as repo from './wallet-repository.js';
+import type { Hold as HoldView } from './wallet-schemas.js';
+
+export interface HoldLimits {
+  expiresInSecondsDefault: number;
+  expiresInSecondsMax: number;
+}
+
+export interface PlaceHoldRequest {
+  caller: Caller;
+  walletId: string;
+  /** Decimal text that passed the money format. */
+  amount: string;
+  /** Validated by the route's schema (1 to the maximum); the default when absent. */
+  expiresInSeconds: number | undefined;
+  idempotencyKey: string | undefined;
+}
+
+export interface CloseHoldRequest {
+  caller: Caller;
+  holdId: string;
+  /** CAPTURE only: the amount to take (default: all of it). */
+  amount?: string | undefined;
+  idempotencyKey: string | undefined;
+}
+
+export type HoldOutcome = Submission<HoldView>;
+
+/** Keys of new holds are scoped to the wallet's holds; the hash covers the body as sent. */
+export function holdRequestHash(amount: string, expiresInSeconds: number | undefined): string {
+  return createHash('sha256').update(`HOLD\n${amount}\n${expiresInSeconds ?? ''}`).digest('hex');
+}
+
+/** Capture/void keys are scoped to the hold; the type is hashed, so a capture's key reused for a void is a conflict. */
+export function closeRequestHash(type: 'CAPTURE' | 'VOID', holdId: string, amount: string | null): string {
+  return createHash('sha256').update(`${type}\n${holdId.toLowerCase()}\n${amount ?? ''}`).digest('hex');
+}
+
+/**
+ * The answer for a hold as stored (or as the engine reports it). A HELD hold past its expiry is
+ * shown as EXPIRED, closed at its expiry: it no longer reserves anything (the wallet's
+ * available_balance does not count it), and the next batch on the wallet writes that state.
+ */
+export function holdView(hold: repo.HoldState, available: string | null, now = new Date()): HoldView {
+  const lapsed = hold.status === 'HELD' && hold.expires_at.getTime() <= now.getTime();
+  const status: HoldStatus = lapsed ? 'EXPIRED' : hold.status;
+  const closedAt = lapsed ? hold.expires_at : hold.closed_at;
+  return {
+    id: hold.id,
+    wallet_id: hold.wallet_id,
+    amount: formatMoney(hold.amount),
+    status,
+    ...(hold.captured_amount !== null ? { captured_amount: formatMoney(hold.captured_amount) } : {}),
+    expires_at: hold.expires_at.toISOString(),
+    created_at: hold.created_at.toISOString(),
+    ...(closedAt && status !== 'REJECTED' ? { closed_at: closedAt.toISOString() } : {}),
+    available_balance: status === 'EXPIRED' || available === null ? null : formatMoney(available),
+  };
+}
+
+/** The answer to placing a hold, as it was when placed (status HELD, the available balance right after it). */
+function placedView(hold: repo.HoldState, available: string | null): HoldView {
+  return {
+    id: hold.id,
+    wallet_id: hold.wallet_id,
+    amount: formatMoney(hold.amount),
+    status: 'HELD',
+    expires_at: hold.expires_at.toISOString(),
+    created_at: hold.created_at.toISOString(),
+    available_balance: available === null ? null : formatMoney(available),
+  };
+}
+
+/** What a stored hold's answer shows as available: after its creation while open, after its closing once closed. */
+function storedAvailable(hold: repo.HoldRow): string | null {
+  return hold.status === 'HELD' || hold.status === 'REJECTED' ? hold.available_after : hold.closed_available_after;
+}
+
+export class HoldService {
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly batcher: Pick<OperationBatcher, 'submit'>,
+    private readonly readPolicy: RetryPolicy,
+    private readonly log: Logger,
+    private readonly limits: HoldLimits,
+  ) {}
+
+  async placeHold(request: PlaceHoldRequest): Promise<HoldOutcome> {
+    const amount = normalizeAmount(request.amount);
+    const seconds = request.expiresInSeconds ?? this.limits.expiresInSecondsDefault;
+    assert(Number.isInteger(seconds) && seconds >= 1 && seconds <= this.limits.expiresInSecondsMax, `expiry ${seconds} s out of bounds`);
+    const input: repo.OperationInput = {
+      id: randomUUID(), // the hold id, fixed before the first attempt: a retry finds it
+      walletId: request.walletId.toLowerCase(),
+      tenant: request.caller.tenant,
+      actor: request.caller.actor,
+      type: 'HOLD',
+      amount,
+      holdSeconds: seconds,
+      idempotencyKey: request.idempotencyKey ?? null,
+      requestHash: request.idempotencyKey === undefined ? null : holdRequestHash(amount, request.expiresInSeconds),
+    };
+    return this.submit(input, null);
+  }
+
+  async captureHold(request: CloseHoldRequest): Promise<HoldOutcome> {
+    return this.close('CAPTURE', request);
+  }
+
+  async voidHold(request: CloseHoldRequest): Promise<HoldOutcome> {
+    return this.close('VOID', request);
+  }
+
+  async getHold(caller: Caller, id: string): Promise<HoldView> {
+    const hold = await readWithRetry(this.readPolicy, this.log, () => repo.findHold(this.db, id, caller.tenant));
+    if (!hold) throw new HoldNotFound();
+    const view = holdView(hold, storedAvailable(hold));
+    if (hold.status === 'REJECTED') view.detail = new InsufficientAvailable(formatMoney(hold.available_after), view.amount).message;
+    return view;
+  }
+
+  /**
+   * Capture or void. The hold is read first for its wallet (the engine's queue and lock are per
+   * wallet) and its amount (which never changes); its state is judged by the engine under the
+   * wallet's lock, after the wallet's lapsed holds are released.
+   */
+  private async close(type: 'CAPTURE' | 'VOID', request: CloseHoldRequest): Promise<HoldOutcome> {
+    const hold = await readWithRetry(this.readPolicy, this.log, () => repo.findHold(this.db, request.holdId, request.caller.tenant));
+    if (!hold) return refused(new HoldNotFound());
+    const amount = type === 'CAPTURE' && request.amount !== undefined ? normalizeAmount(request.amount) : formatMoney(hold.amount);
+    if (parseCents(amount) > parseCents(hold.amount)) return refused(new CaptureExceedsHold(amount, formatMoney(hold.amount)));
+    // Without a key nothing can replay: a hold closed for good is answered here, without a batch.
+    if (request.idempotencyKey === undefined && hold.status !== 'HELD') {
+      return refused(new HoldClosed(hold.status, hold.closed_at?.toISOString() ?? null));
+    }
+    const input: repo.OperationInput = {
+      id: randomUUID(), // this request's id, stored as the hold's close_id: a retry finds its own capture
+      walletId: hold.wallet_id,
+      tenant: request.caller.tenant,
+      actor: request.caller.actor,
+      type,
+      holdId: hold.id,
+      amount,
+      idempotencyKey: request.idempotencyKey ?? null,
+      requestHash: request.idempotencyKey === undefined ? null
+        : closeRequestHash(type, hold.id, type === 'CAPTURE' ? amount : null),
+    };
+    return this.submit(input, hold);
+  }
+
+  private async submit(input: repo.OperationInput, known: repo.HoldRow | null): Promise<HoldOutcome> {
+    const submitted = await enqueue(this.batcher, input);
+    if (submitted instanceof Overloaded) return refused(submitted);
+    const { result, attempts, transactionMs, batchSize, queuedMs } = submitted;
+    let outcome: HoldOutcome;
+    if (result.kind !== 'done') {
+      const status = result.kind === 'failed' ? 'FAILED' : 'PENDING';
+      outcome = { kind: 'answered', replayed: false, outcome: status, view: {
+        id: known?.id ?? input.id, wallet_id: input.walletId, amount: known ? formatMoney(known.amount) : input.amount, status,
+        expires_at: known?.expires_at.toISOString() ?? null, created_at: (known?.created_at ?? new Date()).toISOString(),
+        available_balance: null, detail: result.detail,
+      } };
+    } else {
+      outcome = this.outcome(input, result.applied);
+    }
+    // As for operations (wallet-service.ts): the request's access line is always there; this line
+    // is for what needs a look (not applied, unknown, refused, replayed, retried) and for debugging.
+    const usual = outcome.kind === 'answered' && !outcome.replayed && attempts === 1 &&
+      outcome.view.status !== 'FAILED' && outcome.view.status !== 'PENDING';
+    const level = usual ? 'debug' : 'info';
+    if (!logs(this.log, level)) return outcome;
+    this.log[level]({
+      holdId: known?.id ?? input.id, walletId: input.walletId, actor: input.actor, type: input.type, amount: input.amount,
+      outcome: outcome.kind === 'answered' ? outcome.view.status : outcome.error.name, replayed: outcome.replayed,
+      attempts, transactionMs: Math.round(transactionMs * 100) / 100, batchSize, queuedMs: Math.round(queuedMs * 100) / 100,
+    }, 'hold');
+    return outcome;
+  }
+
+  private outcome(input: repo.OperationInput, applied: repo.AppliedOperation): HoldOutcome {
+    const type = input.type as HoldRequestType;
+    const { outcome, hold } = applied;
+    const replayed = outcome === 'REPLAY';
+    switch (outcome) {
+      case 'NOT_FOUND': return refused(type === 'HOLD' ? new WalletNotFound() : new HoldNotFound());
+      case 'HOLD_NOT_FOUND': return refused(new HoldNotFound());
+      case 'KEY_CONFLICT': return refused(new IdempotencyConflict());
+      default: break;
+    }
+    assert(hold, `outcome ${outcome} of a ${type} without its hold`);
+    const available = applied.available ?? null;
+    switch (outcome) {
+      case 'HOLD_CLOSED': return refused(new HoldClosed(hold.status, hold.closed_at?.toISOString() ?? null));
+      case 'CAPTURE_EXCEEDS': return refused(new CaptureExceedsHold(input.amount, formatMoney(hold.amount)));
+      default: break;
+    }
+    if (hold.status === 'REJECTED') {
+      return refused(new InsufficientAvailable(formatMoney(available ?? '0'), formatMoney(hold.amount)), replayed);
+    }
+    // Placing: a replay (or a retry finding its own hold) repeats the first answer, as operations
+    // do, whatever became of the hold since; GET /holds/{id} tells its state now.
+    if (type === 'HOLD') return { kind: 'answered', view: placedView(hold, available), replayed, outcome: 'SUCCESS' };
+    return { kind: 'answered', view: holdView(hold, available), replayed, outcome: 'SUCCESS' };
+  }
+}
