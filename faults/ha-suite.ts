@@ -6,6 +6,7 @@
  * after it; and the longest gap between two SUCCESS answers.
  */
 import { checkAgainstLedger, type Verdict } from './check.js';
+import { checkTransfersAndHolds } from './check-transfers.js';
 import { type HaFault, haFaults } from './ha-scenarios.js';
 import { HaFaultStack } from './ha-stack.js';
 import { type Attempt, LoadDriver } from './load.js';
@@ -67,6 +68,7 @@ export async function runHaFault(stack: HaFaultStack, fault: HaFault, quick: boo
   await resolvePending(stack, driver, pendingResolveBoundMs);
 
   const verdict = await checkAgainstLedger(stack.admin, driver.requests, wallets);
+  verdict.violations.push(...(await checkTransfersAndHolds(stack.admin, driver.moves, wallets)).violations);
   const measured = unavailability(driver.requests.flatMap((r) => r.attempts), injectedAt);
   // The service recovers by itself: a new operation succeeds on every app, none was restarted.
   for (const app of stack.liveApps()) {

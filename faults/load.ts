@@ -8,6 +8,7 @@
 import { randomUUID } from 'node:crypto';
 import type { OperationType } from '../bench/check/ledger-check.js';
 import { formatCents } from '../src/lib/cents.js';
+import { MoveLoad, type MoveShares } from './transfer-hold-load.js';
 
 export type AttemptKind = 'SUCCESS' | 'FAILED' | 'PENDING' | 'REJECTED_400' | 'OVERLOADED_503' | 'NO_RESPONSE' | 'UNEXPECTED';
 
@@ -61,6 +62,8 @@ export interface LoadOptions {
   keyedAttemptsMax: number;
   /** Share of load iterations that read a wallet instead of operating on it. */
   readShare: number;
+  /** Transfers and holds among the same wallets (transfer-hold-load.ts); none when absent. */
+  moves?: MoveShares;
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -73,8 +76,16 @@ export class LoadDriver {
   private workers: Promise<void>[] = [];
   private started = 0;
   private rr = 0;
+  /** The transfers and hold flows sent (and their answers), beside the operations in `requests`. */
+  readonly moves: MoveLoad;
 
-  constructor(private readonly target: Target, private readonly options: LoadOptions) {}
+  constructor(private readonly target: Target, private readonly options: LoadOptions) {
+    this.moves = new MoveLoad({
+      pickApp: (exclude) => this.pickApp(exclude), amountFor: (walletId) => this.amountFor(walletId),
+      wallets: [...options.hotWallets, ...options.coldWallets], keyedShare: options.keyedShare,
+      requestTimeoutMs: options.requestTimeoutMs, keyedAttemptsMax: options.keyedAttemptsMax,
+    }, options.moves ?? { transferShare: 0, holdShare: 0 });
+  }
 
   /** A new amount for this wallet: 0.01, 0.02, ... (never repeated within the wallet). */
   private amountFor(walletId: string): string {
@@ -121,6 +132,7 @@ export class LoadDriver {
           await this.read(walletId);
           continue;
         }
+        if (await this.moves.maybeRun(walletId, Math.random())) continue;
         await this.run({
           walletId,
           type: Math.random() < o.depositShare ? 'DEPOSIT' : 'WITHDRAW',

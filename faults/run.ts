@@ -39,7 +39,7 @@ async function runSuite(options: FaultOptions): Promise<SuiteRun> {
     }));
   }
   return suiteRun('Fault suite results', await runFaultSuite(suite), formatResults, (r) => ({
-    fault: r.fault.name, what: r.fault.what, recoveryMs: r.recoveryMs, reads: r.reads, notes: r.notes, ...r.verdict,
+    fault: r.fault.name, what: r.fault.what, recoveryMs: r.recoveryMs, reads: r.reads, notes: r.notes, transfersAndHolds: r.moves, ...r.verdict,
   }));
 }
 

@@ -6,9 +6,11 @@
 import { randomUUID } from 'node:crypto';
 import { reconcile } from '../src/reconcile/reconcile.js';
 import { checkAgainstLedger, type Verdict } from './check.js';
+import { checkTransfersAndHolds, formatMoveTable, type MoveFigures } from './check-transfers.js';
 import { LoadDriver, type LoadOptions } from './load.js';
 import { type Fault, faults } from './scenarios.js';
 import { FaultStack } from './stack.js';
+import { resolveMovesPending } from './transfer-hold-load.js';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -25,6 +27,8 @@ export interface FaultResult {
   recoveryMs: number;
   reads: { total: number; unavailable: number };
   notes: string[];
+  /** Transfers and holds (faults/check-transfers.ts); their violations are in the verdict's. */
+  moves: MoveFigures;
 }
 
 /** After a fault ends, every live app must complete an operation again within this bound. */
@@ -33,9 +37,13 @@ const pendingResolveBoundMs = 30_000;
 /** READ_BUDGET_MS (5 s) plus one query that hangs up to the client-side query timeout (6 s), with slack. */
 export const readBoundMs = 15_000;
 
-/** The suites' load: half of it on 3 hot wallets, half keyed, 60 % deposits, 10 % reads; rates and bounds per suite. */
+/**
+ * The suites' load: half of it on 3 hot wallets, half keyed, 10 % reads; of the rest 15 % transfers
+ * to another of the run's wallets, 10 % hold flows, and the others 60 % deposits; rates and bounds per suite.
+ */
 export function faultLoad(hot: string[], cold: string[], bounds: Pick<LoadOptions, 'ratePerSecond' | 'requestTimeoutMs' | 'keyedAttemptsMax'>): LoadOptions {
-  return { hotWallets: hot, coldWallets: cold, hotShare: 0.5, keyedShare: 0.5, depositShare: 0.6, concurrency: 32, readShare: 0.1, ...bounds };
+  return { hotWallets: hot, coldWallets: cold, hotShare: 0.5, keyedShare: 0.5, depositShare: 0.6, concurrency: 32, readShare: 0.1,
+    moves: { transferShare: 0.15, holdShare: 0.1 }, ...bounds };
 }
 
 export async function createWallets(url: string, n: number): Promise<string[]> {
@@ -93,6 +101,7 @@ export async function resolvePending(stack: { liveApps(): Array<{ url: string }>
       }
     }
   }
+  await resolveMovesPending(() => stack.liveApps(), driver.moves, Math.max(0, deadline - performance.now()));
 }
 
 export async function runFault(stack: FaultStack, fault: Fault, quick: boolean, log: (line: string) => void): Promise<FaultResult> {
@@ -131,6 +140,8 @@ export async function runFault(stack: FaultStack, fault: Fault, quick: boolean, 
   const verdict = await checkAgainstLedger(stack.admin, driver.requests, wallets);
   const probeBooks = await reconcile(stack.admin, { walletIds: [probeWallet!] });
   verdict.violations.push(...probeBooks.mismatches.map((m) => `probe wallet reconcile: ${m.message}`));
+  const moves = await checkTransfersAndHolds(stack.admin, driver.moves, wallets);
+  verdict.violations.push(...moves.violations);
   if (recoveryMs > recoveryBoundMs) verdict.violations.push(`no recovery within ${recoveryBoundMs} ms`);
   // Reads during the fault: 200, or 503 with a detail (never another status, never a hang).
   const reads = { total: driver.reads.length, unavailable: driver.reads.filter((r) => r.status === 503).length };
@@ -144,7 +155,7 @@ export async function runFault(stack: FaultStack, fault: Fault, quick: boolean, 
     if (app.exited) verdict.violations.push(`app ${i} is not running after the fault`);
     else if (app.starts !== expected) verdict.violations.push(`app ${i} had to be restarted`);
   });
-  return { fault, verdict, recoveryMs, reads, notes };
+  return { fault, verdict, recoveryMs, reads, notes, moves: moves.figures };
 }
 
 /**
@@ -219,5 +230,5 @@ export function formatResults(results: FaultResult[]): string {
       `${o.PENDING} (${v.pendingApplied} / ${v.pendingAbsent}) | ${o.OVERLOADED_503} | ${o.NO_RESPONSE} (${v.unknownApplied} / ${v.unknownAbsent}) | ` +
       `${o.UNEXPECTED} | ${v.keyedRetried} | ${reads.total} (${reads.unavailable}) | ${formatMs(recoveryMs)} | ${v.violations.length} |`);
   }
-  return [...lines, ...notesAndViolations(results)].join('\n');
+  return [...lines, '', 'Transfers and holds (same wallets, same load):', '', ...formatMoveTable(results), ...notesAndViolations(results)].join('\n');
 }

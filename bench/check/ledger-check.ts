@@ -203,11 +203,12 @@ export function matchLedger(rows: LedgerRow[], requests: ClientRequest[]): Ledge
   return verdict;
 }
 
+/** The deposits and withdrawals only: transfer legs and captures are traced by faults/check-transfers.ts and bench/check/transfer-check.ts. */
 export async function readLedger(db: pg.Pool, walletIds: readonly string[]): Promise<LedgerRow[]> {
   const result = await db.query<{
     wallet_id: string; id: string; operation_type: OperationType; amount: string; status: string; balance_after: string; idempotency_key: string | null;
   }>(`SELECT wallet_id::text, id::text, operation_type, amount::text, status, balance_after::text, idempotency_key
-        FROM operations WHERE wallet_id = ANY ($1::uuid[])`, [walletIds]);
+        FROM operations WHERE wallet_id = ANY ($1::uuid[]) AND operation_type IN ('DEPOSIT', 'WITHDRAW')`, [walletIds]);
   return result.rows.map((row) => ({
     walletId: row.wallet_id, id: row.id, type: row.operation_type, cents: parseCents(row.amount), status: row.status,
     balanceAfterCents: parseCents(row.balance_after), key: row.idempotency_key,

@@ -33,6 +33,10 @@ describe('fault suite (quick subset)', () => {
       expect(result.verdict.violations).toEqual([]);
       expect(result.recoveryMs).toBeLessThan(recoveryBoundMs);
       expect(result.verdict.requests).toBeGreaterThan(100);
+      // Transfers and holds ran beside the operations, and some of each were applied.
+      expect(result.moves.transfersApplied).toBeGreaterThan(0);
+      expect(result.moves.heldAnswers).toBeGreaterThan(0);
+      expect(result.moves.captures.rows + result.moves.voids).toBeGreaterThan(0);
     });
   }
 });
