@@ -11,7 +11,9 @@ import { summarizeProfiles, type Window } from './cpu/profile-summary.js';
 import { findPostmasterPid, startCpuMeter, type CpuGroups, type CpuSeconds } from './cpu/proc-cpu.js';
 import { runLoad } from './load/run-load.js';
 import { OptionsError, parseBenchOptions, usage, type BenchOptions } from './options.js';
-import { dropPgbenchTables, findPgbench, runPgbench, setUpPgbenchTables, type PgbenchResult } from './pgbench/run-pgbench.js';
+import {
+  dropPgbenchTables, findPgbench, fundPgbenchWallets, runPgbench, setUpPgbenchTables, type PgbenchResult,
+} from './pgbench/run-pgbench.js';
 import { bestHotRow, compare, referenceFor } from './report/compare.js';
 import { machineInfo } from './report/machine-info.js';
 import { renderMarkdown } from './report/markdown.js';
@@ -31,19 +33,28 @@ const connectionsReserved = 30;
 const quietBoundMs = 30_000;
 
 async function runReference(
-  options: BenchOptions, target: Target, db: pg.Pool, cores: number, postmasterPid: number | undefined,
+  options: BenchOptions, target: Target, db: pg.Pool, cores: number, postmasterPid: number | undefined, scenarios: Scenario[],
 ): Promise<{ results: PgbenchResult[]; note?: string }> {
   if (!options.pgbench) return { results: [], note: 'pgbench reference skipped (--no-pgbench).' };
   const pgbench = findPgbench();
   if (!pgbench) return { results: [], note: 'pgbench reference skipped: no pgbench found (set PGBENCH or install postgresql-client).' };
   const max = await db.query<{ setting: string }>(`SELECT setting FROM pg_settings WHERE name = 'max_connections'`);
   const clientsMax = Number(max.rows[0]?.setting ?? 100) - connectionsReserved;
-  const wanted = { hot: [1, 10, 100, ...options.connections], spread: options.connections };
+  const wanted = { hot: [1, 10, 100, ...options.connections], spread: options.connections,
+    'transfer-hot': options.connections, 'transfer-spread': options.connections };
+  // The transfer references run only when a chosen scenario compares with them (after the others: they fund the wallets).
+  const workloads = (['hot', 'spread', 'transfer-hot', 'transfer-spread'] as const)
+    .filter((w) => !w.startsWith('transfer-') || scenarios.some((s) => s.reference === w));
   const results: PgbenchResult[] = [];
   const skipped: number[] = [];
   await setUpPgbenchTables(db);
+  let funded = false;
   try {
-    for (const workload of ['hot', 'spread'] as const) {
+    for (const workload of workloads) {
+      if (workload.startsWith('transfer-') && !funded) {
+        await fundPgbenchWallets(db);
+        funded = true;
+      }
       for (const clients of [...new Set(wanted[workload])].sort((a, b) => a - b)) {
         if (clients > clientsMax) {
           skipped.push(clients);
@@ -210,7 +221,7 @@ async function main(): Promise<number> {
     // PostgreSQL's processes are read from /proc only when it runs here (a remote backend's pid means nothing locally).
     const postmasterPid = isLoopback(new URL(target.databaseUrl).hostname) ? await findPostmasterPid(db) : undefined;
     measured.groups.postgres = postmasterPid;
-    const reference = await runReference(options, target, db, machine.cores, postmasterPid);
+    const reference = await runReference(options, target, db, machine.cores, postmasterPid, scenarios);
     const ceiling = options.ceiling
       ? await measureCeiling({ serviceUrl: target.baseUrl, connections: options.connections, durationS: options.durationS,
         requestTimeoutS: options.requestTimeoutS, log, onCleanup: (cleanup) => cleanups.push(cleanup) })

@@ -10,8 +10,15 @@ import { fileURLToPath } from 'node:url';
 import type pg from 'pg';
 
 const here = dirname(fileURLToPath(import.meta.url));
-export type PgbenchWorkload = 'hot' | 'spread';
-const scripts: Record<PgbenchWorkload, string> = { hot: join(here, 'hot-row.sql'), spread: join(here, 'spread.sql') };
+export type PgbenchWorkload = 'hot' | 'spread' | 'transfer-hot' | 'transfer-spread';
+const scripts: Record<PgbenchWorkload, string> = {
+  hot: join(here, 'hot-row.sql'), spread: join(here, 'spread.sql'),
+  'transfer-hot': join(here, 'transfer-hot.sql'), 'transfer-spread': join(here, 'transfer-spread.sql'),
+};
+/** How the report names each workload. */
+export const workloadLabels: Record<PgbenchWorkload, string> = {
+  hot: 'one hot row', spread: '10,000 rows', 'transfer-hot': 'transfers, two hot rows', 'transfer-spread': 'transfers, 10,000 rows',
+};
 
 export interface PgbenchResult {
   workload: PgbenchWorkload;
@@ -55,6 +62,11 @@ export function parsePgbenchOutput(output: string): { tps: number; latencyAvgMs:
 
 export async function setUpPgbenchTables(db: pg.Pool): Promise<void> {
   await db.query(readFileSync(join(here, 'schema.sql'), 'utf8'));
+}
+
+/** Before the transfer workloads: every reference wallet funded (transfer-setup.sql). */
+export async function fundPgbenchWallets(db: pg.Pool): Promise<void> {
+  await db.query(readFileSync(join(here, 'transfer-setup.sql'), 'utf8'));
 }
 
 export async function dropPgbenchTables(db: pg.Pool): Promise<void> {

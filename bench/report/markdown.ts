@@ -1,4 +1,5 @@
 /** The Markdown report printed on stdout and kept in the README. Pure. */
+import { workloadLabels } from '../pgbench/run-pgbench.js';
 import type { BenchReport, ScenarioResult } from './types.js';
 
 const integer = (n: number) => Math.round(n).toLocaleString('en-US');
@@ -45,12 +46,13 @@ export function renderMarkdown(report: BenchReport): string {
     `synchronous_commit=${m.postgresSettings.synchronous_commit ?? '?'}, fsync=${m.postgresSettings.fsync ?? '?'}.`);
   lines.push('');
   if (report.pgbench.length > 0) {
-    lines.push('pgbench reference (one transaction per operation: UPDATE wallet RETURNING, INSERT ledger row, COMMIT):');
+    lines.push('pgbench reference (one transaction per operation: UPDATE wallet RETURNING, INSERT ledger row, COMMIT; a transfer: both rows ' +
+      'locked in id order, two UPDATEs, two ledger legs, COMMIT):');
     lines.push('');
     lines.push('| workload | clients | TPS | avg latency ms | PostgreSQL CPU µs/txn |');
     lines.push('|---|--:|--:|--:|--:|');
     for (const r of report.pgbench) {
-      lines.push(`| ${r.workload === 'hot' ? 'one hot row' : '10,000 rows'} | ${r.clients} | ${integer(r.tps)} | ${ms(r.latencyAvgMs)} | ${micros(r.postgresCpuUs)} |`);
+      lines.push(`| ${workloadLabels[r.workload]} | ${r.clients} | ${integer(r.tps)} | ${ms(r.latencyAvgMs)} | ${micros(r.postgresCpuUs)} |`);
     }
     lines.push('');
   }
@@ -89,7 +91,8 @@ export function renderMarkdown(report: BenchReport): string {
       lines.push(`- ${result.title} at ${result.connections} connections: ${result.check.problems.slice(0, 5).join('; ')}`);
     }
   } else {
-    lines.push('', 'Every run checked: balances equal the answered amounts, ledgers reconcile, no 5xx.');
+    lines.push('', 'Every run checked: balances equal the answered amounts (transfers: the total unchanged, every transfer with both ' +
+      'legs), ledgers reconcile, no 5xx.');
   }
   return lines.join('\n');
 }

@@ -1,5 +1,5 @@
 /** The shape of a benchmark run's results (also the JSON written under bench/results/). */
-import type { PgbenchResult } from '../pgbench/run-pgbench.js';
+import type { PgbenchResult, PgbenchWorkload } from '../pgbench/run-pgbench.js';
 
 export interface LatencyMs {
   p50: number;
@@ -32,7 +32,7 @@ export interface ScenarioResult {
   errors: number;
   timeouts: number;
   /** Matching pgbench figure: same workload, same clients (or the nearest run below). */
-  reference?: Comparison & { workload: 'hot' | 'spread' };
+  reference?: Comparison & { workload: PgbenchWorkload };
   /** Hot wallet only: against pgbench's best hot-row figure over 1, 10 and 100 clients. */
   hotBest?: Comparison;
   check: { ok: boolean; problems: string[]; summary: string };

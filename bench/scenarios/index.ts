@@ -4,5 +4,6 @@ import { originalMix } from './original-mix.js';
 import { balanceReads, walletCreation } from './reads-and-creation.js';
 import type { Scenario } from './scenario.js';
 import { spreadDeposits } from './spread.js';
+import { hotTransfers, spreadTransfers } from './transfers.js';
 
-export const scenarios: Scenario[] = [hotDeposits, hotMixed, spreadDeposits, balanceReads, walletCreation, originalMix];
+export const scenarios: Scenario[] = [hotDeposits, hotMixed, spreadDeposits, balanceReads, walletCreation, originalMix, hotTransfers, spreadTransfers];

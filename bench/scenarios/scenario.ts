@@ -1,6 +1,7 @@
 /** What a scenario is, and the pieces the scenarios share. */
 import type { Request } from 'autocannon';
 import type pg from 'pg';
+import type { PgbenchWorkload } from '../pgbench/run-pgbench.js';
 import { formatCents } from '../../src/lib/cents.js';
 import { readBalances, waitForQuiet } from '../check/database-check.js';
 import { checkLedger, type OperationType } from '../check/ledger-check.js';
@@ -32,7 +33,7 @@ export interface Scenario {
   /** 4xx answers are part of the workload (withdrawals refused for insufficient funds); elsewhere any is a failure. */
   refusalsExpected?: boolean;
   /** Which pgbench workload it is compared with, if any. */
-  reference?: 'hot' | 'spread';
+  reference?: PgbenchWorkload;
   prepare(ctx: BenchContext, connections: number): Promise<PreparedRun>;
 }
 
