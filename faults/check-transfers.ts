@@ -185,7 +185,7 @@ function byWalletAmount<R extends { wallet_id: string; amount: string }>(rows: R
   return map;
 }
 
-export async function checkTransfersAndHolds(db: pg.Pool, moves: MoveLoad, walletIds: readonly string[]): Promise<MoveVerdict> {
+export async function checkTransfersAndHolds(db: pg.Pool, moves: Pick<MoveLoad, 'transfers' | 'holds'>, walletIds: readonly string[]): Promise<MoveVerdict> {
   const books = await readBooks(db, walletIds);
   const figures: MoveFigures = {
     transfers: moves.transfers.length,
