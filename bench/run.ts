@@ -242,7 +242,6 @@ async function main(): Promise<number> {
           `check ${result.check.ok ? 'ok' : `FAILED: ${result.check.problems.slice(0, 3).join('; ')}`}`);
         results.push(result);
         requestsMeasured += result.responses;
-        requestsMeasured += result.responses;
       }
     }
     withComparisons(results, scenarios, reference.results, ceiling ?? []);
