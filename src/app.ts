@@ -10,6 +10,8 @@ import type { Config } from './config.js';
 import type { Db } from './db/database.js';
 import { registerDashboard } from './dashboard/dashboard-routes.js';
 import { expectedChangesets, ReadinessCheck, registerReadiness } from './health/readiness.js';
+import { eventRoutes } from './events/event-routes.js';
+import { EventService } from './events/event-service.js';
 import { historyRoutes } from './history/history-routes.js';
 import { HistoryService } from './history/history-service.js';
 import { clientErrorHandler, frameworkErrors } from './plugins/client-error.js';
@@ -138,6 +140,7 @@ export async function buildApp({ config, db, logger }: AppOptions): Promise<Fast
   // Holds too: a hold, its capture or void and the wallet's other operations share one queue and lock.
   await app.register(holdRoutes(new HoldService(db.kysely, batcher, readPolicy, app.log, config.holds), config.holds));
   await app.register(historyRoutes(new HistoryService(db.kysely, readPolicy, app.log)));
+  await app.register(eventRoutes(new EventService(db.kysely, readPolicy, app.log)));
   registerDashboard(app, metrics.live);
   return app;
 }

@@ -17,6 +17,8 @@ export async function registerSwagger(app: FastifyInstance): Promise<void> {
       tags: [{ name: 'wallets', description: 'Wallets and their operations' },
         { name: 'transfers', description: 'Money moved between two wallets of the caller\'s tenant' },
         { name: 'holds', description: 'Two-phase payments: reserve part of the available balance, then capture or void it' },
+        { name: 'events', description: 'Ledger events: the pull feed (docs/events.md)' },
+        { name: 'webhooks', description: 'Signed webhook subscriptions and their deliveries (docs/events.md)' },
         { name: 'service', description: 'Health' }],
       // Routes that need a key say so (security, 401/403/429) through src/auth/auth-plugin.ts.
       components: {

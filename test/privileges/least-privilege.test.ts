@@ -106,6 +106,11 @@ describe('wallet_app cannot', () => {
     ['reach the PgBouncer auth schema', 'SELECT * FROM pgbouncer.get_auth(current_user)'],
     ['alter its own role', 'ALTER ROLE CURRENT_USER CREATEDB'],
     ['change the migrations lock', 'UPDATE databasechangeloglock SET locked = false'],
+    ['forge an event (only the ledger trigger writes them)', `INSERT INTO events (feed_txid, id, type, tenant, wallet_id, payload)
+      VALUES ('1', gen_random_uuid(), 'operation.succeeded', 'default', gen_random_uuid(), '{}')`],
+    ['rewrite an event', "UPDATE events SET payload = '{}'"],
+    ['delete events outside retention', 'DELETE FROM events WHERE false'],
+    ['call the event trigger function', 'SELECT events_from_operations()'],
   ])('%s', async (_what, sql) => {
     expect(await attempt(sql)).toBe('42501');
   });
@@ -132,14 +137,14 @@ describe('roles and ownership', () => {
     expect(member.rows[0]!.m).toBe(false);
   });
 
-  it('the only SECURITY DEFINER functions wallet_app may call are the two key functions (changeset 009)', async () => {
+  it('the only SECURITY DEFINER functions wallet_app may call are the two key functions (changeset 009) and event retention (015)', async () => {
     const r = await client.query<{ fn: string }>(`
       SELECT p.oid::regprocedure::text AS fn FROM pg_proc p
        WHERE p.prosecdef AND p.pronamespace NOT IN ('pg_catalog'::regnamespace, 'information_schema'::regnamespace)
          AND has_function_privilege(current_user, p.oid, 'EXECUTE')
          AND has_schema_privilege(current_user, p.pronamespace, 'USAGE')
        ORDER BY 1`);
-    expect(r.rows.map((row) => row.fn)).toEqual(['api_key_lookup(text)', 'api_keys_touch(text[])']);
+    expect(r.rows.map((row) => row.fn)).toEqual(['api_key_lookup(text)', 'api_keys_touch(text[])', 'events_prune(interval,integer)']);
   });
 
   it('a GRANT by wallet_app gives nobody anything (it holds no grant option)', async () => {

@@ -1,0 +1,44 @@
+/**
+ * The tenant's event feed: decode the cursor → read one page in key order → answer it with the
+ * cursor to continue from (the same cursor when nothing new is visible yet).
+ */
+import type { Kysely } from 'kysely';
+import type { Database } from '../db/schema.js';
+import type { Logger } from '../lib/logger.js';
+import type { RetryPolicy } from '../lib/retry.js';
+import type { Caller } from '../wallets/caller.js';
+import { readWithRetry } from '../wallets/read-retry.js';
+import { decodeEventCursor, encodeEventCursor } from './event-cursor.js';
+import type { EventType } from './event-names.js';
+import { findEventsPage } from './event-repository.js';
+import type { EventsPage } from './event-schemas.js';
+import { eventView } from './event-view.js';
+
+export interface FeedRequest {
+  caller: Caller;
+  cursor: string | undefined;
+  limit: number;
+  walletId: string | undefined;
+  type: EventType | undefined;
+}
+
+export class EventService {
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly readPolicy: RetryPolicy,
+    private readonly log: Logger,
+  ) {}
+
+  async listEvents(request: FeedRequest): Promise<EventsPage> {
+    const tenant = request.caller.tenant;
+    const after = request.cursor === undefined ? undefined : decodeEventCursor(request.cursor, tenant);
+    const rows = await readWithRetry(this.readPolicy, this.log, () => findEventsPage(this.db, {
+      tenant, after, walletId: request.walletId, type: request.type, rows: request.limit,
+    }));
+    const last = rows[rows.length - 1];
+    return {
+      items: rows.map(eventView),
+      next_cursor: last ? encodeEventCursor(tenant, { txid: last.feed_txid, position: last.position }) : request.cursor ?? null,
+    };
+  }
+}
