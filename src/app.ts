@@ -12,6 +12,11 @@ import { registerDashboard } from './dashboard/dashboard-routes.js';
 import { expectedChangesets, ReadinessCheck, registerReadiness } from './health/readiness.js';
 import { eventRoutes } from './events/event-routes.js';
 import { EventService } from './events/event-service.js';
+import { WebhookMetrics } from './metrics/webhook-metrics.js';
+import { SecretBox } from './webhooks/secret-box.js';
+import { WebhookDispatcher } from './webhooks/webhook-dispatcher.js';
+import { webhookRoutes } from './webhooks/webhook-routes.js';
+import { WebhookService } from './webhooks/webhook-service.js';
 import { historyRoutes } from './history/history-routes.js';
 import { HistoryService } from './history/history-service.js';
 import { clientErrorHandler, frameworkErrors } from './plugins/client-error.js';
@@ -141,6 +146,25 @@ export async function buildApp({ config, db, logger }: AppOptions): Promise<Fast
   await app.register(holdRoutes(new HoldService(db.kysely, batcher, readPolicy, app.log, config.holds), config.holds));
   await app.register(historyRoutes(new HistoryService(db.kysely, readPolicy, app.log)));
   await app.register(eventRoutes(new EventService(db.kysely, readPolicy, app.log)));
+  const secrets = new SecretBox(config.webhooks.secretKeyHex);
+  if (!secrets.encrypts) {
+    app.log.warn('WEBHOOK_SECRET_KEY is not set: webhook signing secrets are stored unencrypted in the database');
+  }
+  await app.register(webhookRoutes(new WebhookService(db.kysely, secrets, {
+    allowPrivateNetworks: config.webhooks.allowPrivateNetworks,
+    subscriptionsPerTenantMax: config.webhooks.subscriptionsPerTenantMax,
+  }, readPolicy, app.log)));
+  if (config.webhooks.dispatcherEnabled) {
+    const dispatcher = new WebhookDispatcher(db.kysely, secrets, {
+      ...config.webhooks,
+      retentionHours: config.events.retentionHours,
+      pruneIntervalMs: config.events.pruneIntervalMs,
+      pruneRowsMax: config.events.pruneRowsMax,
+    }, new WebhookMetrics(metrics.registry), app.log);
+    // Started once the app is ready; stopped first on close (runs in flight finish), before the pool closes.
+    app.addHook('onReady', async () => dispatcher.start());
+    app.addHook('preClose', async () => dispatcher.stop());
+  }
   registerDashboard(app, metrics.live);
   return app;
 }

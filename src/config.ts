@@ -106,6 +106,43 @@ export interface Config {
     expiresInSecondsDefault: number;
     expiresInSecondsMax: number;
   };
+  /** Events and webhooks (docs/events.md). */
+  events: {
+    /** Events (and finished deliveries) older than this are deleted, unless a subscription still needs them. */
+    retentionHours: number;
+    pruneIntervalMs: number;
+    /** Rows deleted per prune call, at most (of events, and of deliveries). */
+    pruneRowsMax: number;
+  };
+  webhooks: {
+    /** Run the delivery dispatcher in this process. */
+    dispatcherEnabled: boolean;
+    /** How often the dispatcher looks for new events and due deliveries. */
+    pollIntervalMs: number;
+    /** Deliveries being sent at once by this process. */
+    concurrencyMax: number;
+    /** One attempt (connect, send, answer) may take this long. */
+    attemptTimeoutMs: number;
+    /** Backoff: base * 2^(attempt-1), capped, with jitter (a random 50-100% of it). */
+    retryBaseDelayMs: number;
+    retryMaxDelayMs: number;
+    /** A delivery not acknowledged within this long after its event is marked failed. */
+    retryWindowMs: number;
+    /** Consecutive failed attempts after which a subscription is paused (resume: POST /webhooks/{id}/resume). */
+    pauseAfterFailures: number;
+    /** Events read per subscription per fan-out step. */
+    fanOutBatchMax: number;
+    /** Deliveries of one (subscription, wallet) queue claimed together and sent in order, one at a time. */
+    runMax: number;
+    /** How often the outbox lag gauge is measured. */
+    lagIntervalMs: number;
+    /** Subscriptions per tenant, at most. */
+    subscriptionsPerTenantMax: number;
+    /** Allow URLs whose host is or resolves to a private, loopback or link-local address (SSRF guard off). */
+    allowPrivateNetworks: boolean;
+    /** 32-byte key (64 hex digits) that encrypts signing secrets at rest (AES-256-GCM); unset: stored as is. */
+    secretKeyHex: string | undefined;
+  };
   /** Group commit: see src/wallets/operation-batcher.ts for what each bound does and why. */
   groupCommit: {
     batchSizeMax: number;
@@ -260,6 +297,27 @@ export function loadConfig(env: Env = process.env): Config {
       expiresInSecondsDefault: read.int('HOLD_EXPIRES_IN_SECONDS_DEFAULT', 604800, 1, 31536000),
       expiresInSecondsMax: read.int('HOLD_EXPIRES_IN_SECONDS_MAX', 2592000, 1, 31536000),
     },
+    events: {
+      retentionHours: read.int('EVENTS_RETENTION_HOURS', 168, 1, 87600),
+      pruneIntervalMs: read.int('EVENTS_PRUNE_INTERVAL_MS', 60000, 100, 86400000),
+      pruneRowsMax: read.int('EVENTS_PRUNE_ROWS_MAX', 10000, 1, 1000000),
+    },
+    webhooks: {
+      dispatcherEnabled: read.bool('WEBHOOK_DISPATCHER_ENABLED', true),
+      pollIntervalMs: read.int('WEBHOOK_POLL_INTERVAL_MS', 250, 10, 60000),
+      concurrencyMax: read.int('WEBHOOK_CONCURRENCY_MAX', 16, 1, 1000),
+      attemptTimeoutMs: read.int('WEBHOOK_ATTEMPT_TIMEOUT_MS', 10000, 100, 120000),
+      retryBaseDelayMs: read.int('WEBHOOK_RETRY_BASE_DELAY_MS', 1000, 10, 3600000),
+      retryMaxDelayMs: read.int('WEBHOOK_RETRY_MAX_DELAY_MS', 3600000, 10, 86400000),
+      retryWindowMs: read.int('WEBHOOK_RETRY_WINDOW_MS', 86400000, 1000, 604800000),
+      pauseAfterFailures: read.int('WEBHOOK_PAUSE_AFTER_FAILURES', 100, 1, 1000000),
+      fanOutBatchMax: read.int('WEBHOOK_FANOUT_BATCH_MAX', 1000, 1, 100000),
+      runMax: read.int('WEBHOOK_RUN_MAX', 100, 1, 10000),
+      lagIntervalMs: read.int('WEBHOOK_LAG_INTERVAL_MS', 5000, 100, 600000),
+      subscriptionsPerTenantMax: read.int('WEBHOOK_SUBSCRIPTIONS_PER_TENANT_MAX', 20, 1, 1000),
+      allowPrivateNetworks: read.bool('WEBHOOK_ALLOW_PRIVATE_NETWORKS', false),
+      secretKeyHex: read.secret('WEBHOOK_SECRET_KEY'),
+    },
     groupCommit: {
       batchSizeMax: read.int('GROUP_COMMIT_BATCH_SIZE_MAX', 500, 1, 10000),
       batchesInFlightMax: read.int('GROUP_COMMIT_BATCHES_IN_FLIGHT_MAX', 0, 0, 1000), // 0: the pool size
@@ -277,6 +335,12 @@ export function loadConfig(env: Env = process.env): Config {
   }
   if (config.holds.expiresInSecondsDefault > config.holds.expiresInSecondsMax) {
     read.problems.push('HOLD_EXPIRES_IN_SECONDS_DEFAULT must not exceed HOLD_EXPIRES_IN_SECONDS_MAX');
+  }
+  if (config.webhooks.secretKeyHex !== undefined && !/^[0-9a-fA-F]{64}$/.test(config.webhooks.secretKeyHex)) {
+    read.problems.push('WEBHOOK_SECRET_KEY must be 64 hex digits (32 bytes; e.g. openssl rand -hex 32)');
+  }
+  if (config.webhooks.retryBaseDelayMs > config.webhooks.retryMaxDelayMs) {
+    read.problems.push('WEBHOOK_RETRY_BASE_DELAY_MS must not exceed WEBHOOK_RETRY_MAX_DELAY_MS');
   }
   if (config.retryBaseDelayMs > config.retryMaxDelayMs) {
     read.problems.push('RETRY_BASE_DELAY_MS must not exceed RETRY_MAX_DELAY_MS');

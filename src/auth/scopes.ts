@@ -6,7 +6,7 @@ export type Scope = (typeof SCOPES)[number];
 export const SCOPE_DESCRIPTIONS: Record<Scope, string> = {
   'wallets:read': 'get wallets, operations and history',
   'wallets:write': 'create wallets and post operations',
-  admin: 'read the operational endpoints (/metrics, /dashboard)',
+  admin: 'read the operational endpoints (/metrics, /dashboard) and manage webhooks',
 };
 
 const known = new Set<string>(SCOPES);

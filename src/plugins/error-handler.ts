@@ -27,6 +27,7 @@ const STATUS: Record<DomainErrorCode, number> = {
   hold_not_found: 404,
   hold_closed: 409,
   capture_exceeds_hold: 400,
+  webhook_not_found: 404,
 };
 
 const AUTH_STATUS: Record<AuthErrorCode, number> = {

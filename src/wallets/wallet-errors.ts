@@ -10,6 +10,7 @@ export const DOMAIN_ERROR_CODES = [
   'wallet_not_found', 'operation_not_found', 'transfer_not_found', 'insufficient_funds', 'balance_limit_exceeded',
   'idempotency_conflict', 'invalid_input', 'database_unavailable', 'overloaded', 'already_reversed', 'not_reversible',
   'hold_not_found', 'hold_closed', 'capture_exceeds_hold',
+  'webhook_not_found',
 ] as const;
 export type DomainErrorCode = (typeof DOMAIN_ERROR_CODES)[number];
 
@@ -39,6 +40,12 @@ export class TransferNotFound extends DomainError {
   readonly code = 'transfer_not_found';
   readonly outcome = 'NOT_FOUND';
   constructor() { super('Transfer not found'); }
+}
+
+export class WebhookNotFound extends DomainError {
+  readonly code = 'webhook_not_found';
+  readonly outcome = 'NOT_FOUND';
+  constructor() { super('Webhook subscription not found'); }
 }
 
 export class InsufficientFunds extends DomainError {

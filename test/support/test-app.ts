@@ -76,6 +76,8 @@ export function testConfig(overrides: Partial<Config> = {}): Config {
     retryMaxDelayMs: 100,
     ...overrides,
     auth: { ...base.auth, required: authRequired, ...overrides.auth },
+    // Every test app shares one database: only tests of webhooks run a dispatcher (and say how).
+    webhooks: { ...base.webhooks, dispatcherEnabled: false, ...overrides.webhooks },
   };
 }
 

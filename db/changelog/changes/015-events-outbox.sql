@@ -118,7 +118,6 @@ CREATE TABLE webhook_deliveries (
     event_id         uuid        NOT NULL,
     event_type       text        NOT NULL,
     wallet_id        uuid        NOT NULL,
-    wallet_seq       bigint      NOT NULL,
     event_recorded_at timestamptz NOT NULL,
     state            text        NOT NULL DEFAULT 'pending',
     attempts         integer     NOT NULL DEFAULT 0,
@@ -131,9 +130,10 @@ CREATE TABLE webhook_deliveries (
     CONSTRAINT webhook_deliveries_pkey PRIMARY KEY (subscription_id, event_position),
     CONSTRAINT webhook_deliveries_state_valid CHECK (state IN ('pending', 'delivered', 'failed'))
 );
--- claims: due pending rows; the head of each (subscription, wallet) queue
+-- claims: due pending rows; the head of each (subscription, wallet) queue. Per wallet, feed order
+-- (hence event_position order) is seq order (changeset header), so the head is the lowest position.
 CREATE INDEX webhook_deliveries_due ON webhook_deliveries (next_attempt_at) WHERE state = 'pending';
-CREATE INDEX webhook_deliveries_queue ON webhook_deliveries (subscription_id, wallet_id, wallet_seq) WHERE state = 'pending';
+CREATE INDEX webhook_deliveries_queue ON webhook_deliveries (subscription_id, wallet_id, event_position) WHERE state = 'pending';
 -- GET /webhooks/{id}/deliveries, newest first
 CREATE INDEX webhook_deliveries_recent ON webhook_deliveries (subscription_id, event_position DESC);
 

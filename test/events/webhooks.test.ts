@@ -1,0 +1,175 @@
+/**
+ * Webhooks against real PostgreSQL and a local receiver: the API (admin, tenant-scoped, secret shown
+ * once and sealed at rest, URL rules), signed delivery that the standardwebhooks verifier accepts,
+ * retries with backoff, giving up after the retry window (visible in the API and the metrics), and
+ * pausing a subscription that keeps failing.
+ */
+import type pg from 'pg';
+import { Webhook } from 'standardwebhooks';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig, type Config } from '../../src/config.js';
+import { adminPool, createTestApp, createWallet, makeKey, bearer, newTenant, operate, type TestApp, waitFor } from '../support/test-app.js';
+import { startReceiver, type Received } from '../support/webhook-receiver.js';
+
+const base = loadConfig({});
+const fast = (more: Partial<Config['webhooks']> = {}): Partial<Config> => ({
+  webhooks: { ...base.webhooks, dispatcherEnabled: true, allowPrivateNetworks: true, pollIntervalMs: 20, attemptTimeoutMs: 500,
+    retryBaseDelayMs: 20, retryMaxDelayMs: 100, lagIntervalMs: 100, secretKeyHex: 'ab'.repeat(32), ...more },
+});
+
+let t: TestApp;
+let admin: pg.Pool;
+beforeAll(async () => {
+  t = await createTestApp(fast());
+  admin = adminPool();
+});
+afterAll(async () => {
+  await t.close();
+  await admin.end();
+});
+
+async function subscribe(app: TestApp['app'], url: string, types = ['operation.succeeded', 'operation.rejected']) {
+  const res = await app.inject({ method: 'POST', url: '/api/v1/webhooks', payload: { url, event_types: types } });
+  expect(res.statusCode, res.body).toBe(200);
+  return res.json() as { id: string; secret: string };
+}
+
+const remove = (id: string) => t.app.inject({ method: 'DELETE', url: `/api/v1/webhooks/${id}` });
+
+describe('the webhook API', () => {
+  it('creates (secret once, sealed at rest), lists, gets, deletes; another tenant sees nothing', async () => {
+    const created = await subscribe(t.app, 'http://127.0.0.1:9/hook');
+    expect(created.secret).toMatch(/^whsec_[A-Za-z0-9+/=]{40,}$/);
+    const stored = (await admin.query<{ secret: string }>('SELECT secret FROM webhook_subscriptions WHERE id = $1', [created.id])).rows[0]!;
+    expect(stored.secret.startsWith('v1:')).toBe(true);
+    expect(stored.secret).not.toContain(created.secret.slice(6));
+    const list = (await t.app.inject({ method: 'GET', url: '/api/v1/webhooks' })).json() as { items: { id: string }[] };
+    expect(list.items.map((w) => w.id)).toContain(created.id);
+    expect(JSON.stringify(list)).not.toContain('whsec_');
+    const one = await t.app.inject({ method: 'GET', url: `/api/v1/webhooks/${created.id}` });
+    expect(one.json()).toMatchObject({ id: created.id, url: 'http://127.0.0.1:9/hook', paused_at: null, consecutive_failures: 0 });
+    expect(one.json()).not.toHaveProperty('secret');
+    if (t.key) {
+      const stranger = bearer((await makeKey(newTenant())).key);
+      expect((await t.app.inject({ method: 'GET', url: `/api/v1/webhooks/${created.id}`, headers: stranger })).statusCode).toBe(404);
+      const reader = bearer((await makeKey(t.tenant, ['wallets:read'])).key);
+      expect((await t.app.inject({ method: 'GET', url: '/api/v1/webhooks', headers: reader })).statusCode).toBe(403);
+    }
+    expect((await remove(created.id)).statusCode).toBe(204);
+    expect((await t.app.inject({ method: 'GET', url: `/api/v1/webhooks/${created.id}` })).statusCode).toBe(404);
+    expect((await remove(created.id)).statusCode).toBe(404);
+  });
+
+  it('refuses non-http(s) URLs, credentials in URLs, unknown event types, and private addresses unless allowed', async () => {
+    const post = (app: TestApp['app'], payload: Record<string, unknown>) => app.inject({ method: 'POST', url: '/api/v1/webhooks', payload });
+    for (const url of ['ftp://example.com/x', 'file:///etc/passwd', 'http://user:pw@example.com/', 'not a url']) {
+      expect((await post(t.app, { url, event_types: ['operation.succeeded'] })).statusCode).toBe(422);
+    }
+    expect((await post(t.app, { url: 'https://example.com/', event_types: ['nope'] })).statusCode).toBe(422);
+    expect((await post(t.app, { url: 'https://example.com/', event_types: [] })).statusCode).toBe(422);
+    const guarded = await createTestApp();
+    try {
+      for (const url of ['http://127.0.0.1/x', 'http://10.1.2.3/', 'http://[::1]/', 'http://169.254.169.254/latest', 'http://localhost:8000/']) {
+        const res = await post(guarded.app, { url, event_types: ['operation.succeeded'] });
+        expect(res.statusCode, url).toBe(422);
+      }
+    } finally {
+      await guarded.close();
+    }
+  });
+});
+
+const verify = (secret: string, r: Received) => new Webhook(secret).verify(r.body, r.headers) as { id: string; type: string; seq: number };
+
+describe('delivery', () => {
+  it('signs each event (the package verifies it), in order, for events committed after the subscription', async () => {
+    const receiver = await startReceiver();
+    const w = await createWallet(t.app);
+    await operate(t.app, w, { operation_type: 'DEPOSIT', amount: '1.00' }); // before: not sent
+    const sub = await subscribe(t.app, receiver.url);
+    for (let i = 2; i <= 6; i++) await operate(t.app, w, { operation_type: 'DEPOSIT', amount: `${i}.00` });
+    await operate(t.app, w, { operation_type: 'WITHDRAW', amount: '1000.00' }, { 'idempotency-key': 'x' });
+    try {
+      const mine = () => receiver.acknowledged.filter((r) => JSON.parse(r.body).wallet_id === w);
+      await waitFor(async () => (mine().length >= 6 ? true : undefined), 15_000, 'six deliveries');
+      const bodies = mine().map((r) => verify(sub.secret, r));
+      expect(bodies.map((b) => b.seq)).toEqual([2, 3, 4, 5, 6, 7]);
+      expect(bodies.map((b) => b.type)).toEqual([...Array(5).fill('operation.succeeded'), 'operation.rejected']);
+      expect(mine()[0]!.headers['webhook-id']).toBe(bodies[0]!.id);
+      // the feed and the webhook carry the same event
+      const feed = (await t.app.inject({ method: 'GET', url: `/api/v1/events?wallet_id=${w}` })).json() as { items: unknown[] };
+      expect(mine().map((r) => JSON.parse(r.body))).toEqual(feed.items.slice(1));
+      // a forged body fails verification
+      expect(() => new Webhook(sub.secret).verify(mine()[0]!.body.replace('2.00', '9.00'), mine()[0]!.headers)).toThrow();
+      const deliveries = await waitFor(async () => {
+        const d = (await t.app.inject({ method: 'GET', url: `/api/v1/webhooks/${sub.id}/deliveries` })).json() as { items: { state: string }[] };
+        return d.items.length === 6 && d.items.every((x) => x.state === 'delivered') ? d.items : undefined;
+      }, 5000, 'recorded as delivered');
+      expect(deliveries[0]).toMatchObject({ state: 'delivered', attempts: 1, last_status: 200, wallet_id: w });
+    } finally {
+      await remove(sub.id);
+      await receiver.close();
+    }
+  });
+
+  it('retries with backoff until acknowledged; gives up after the retry window (API and metrics); pauses a failing endpoint', async () => {
+    let failuresLeft = 3;
+    const receiver = await startReceiver(() => (failuresLeft-- > 0 ? { status: 500 } : { status: 204 }));
+    const sub = await subscribe(t.app, receiver.url);
+    const w = await createWallet(t.app);
+    await operate(t.app, w, { operation_type: 'DEPOSIT', amount: '1.00' });
+    try {
+      const d = await waitFor(async () => {
+        const items = ((await t.app.inject({ method: 'GET', url: `/api/v1/webhooks/${sub.id}/deliveries` })).json() as
+          { items: { state: string; attempts: number; last_status: number }[] }).items;
+        return items[0]?.state === 'delivered' ? items[0] : undefined;
+      }, 10_000, 'delivered after retries');
+      expect(d).toMatchObject({ attempts: 4, last_status: 204 });
+    } finally {
+      await remove(sub.id);
+      await receiver.close();
+    }
+
+    // an endpoint that never acknowledges: failed once the window is over; paused after 3 failures in a row
+    const strict = await createTestApp(fast({ retryWindowMs: 1000, pauseAfterFailures: 1000 }));
+    const down = await startReceiver(() => ({ status: 503 }));
+    try {
+      const s2 = await subscribe(strict.app, down.url);
+      const w2 = await createWallet(strict.app);
+      await operate(strict.app, w2, { operation_type: 'DEPOSIT', amount: '1.00' });
+      await waitFor(async () => {
+        const items = ((await strict.app.inject({ method: 'GET', url: `/api/v1/webhooks/${s2.id}/deliveries?state=failed` })).json() as
+          { items: { last_status: number }[] }).items;
+        return items.length === 1 && items[0]!.last_status === 503 ? true : undefined;
+      }, 10_000, 'failed after the window');
+      const metrics = (await strict.app.inject({ method: 'GET', url: '/metrics' })).body;
+      expect(metrics).toMatch(/webhook_deliveries_total\{outcome="failed"\} [1-9]/);
+      expect(metrics).toMatch(/webhook_attempts_total\{result="http_error"\} [1-9]/);
+      expect(metrics).toMatch(/events_outbox_lag_seconds \d/);
+    } finally {
+      await strict.close();
+    }
+    const pausing = await createTestApp(fast({ pauseAfterFailures: 3 }));
+    try {
+      const s3 = await subscribe(pausing.app, down.url);
+      const w3 = await createWallet(pausing.app);
+      await operate(pausing.app, w3, { operation_type: 'DEPOSIT', amount: '1.00' });
+      const paused = await waitFor(async () => {
+        const s = (await pausing.app.inject({ method: 'GET', url: `/api/v1/webhooks/${s3.id}` })).json() as { paused_at: string | null };
+        return s.paused_at ? s : undefined;
+      }, 10_000, 'paused');
+      // at least 3: the other test apps' dispatchers (default threshold) share the database and try too
+      expect((paused as unknown as { consecutive_failures: number }).consecutive_failures).toBeGreaterThanOrEqual(3);
+      const before = down.requests;
+      await new Promise((r) => setTimeout(r, 300)); // a paused subscription is not called (a bounded look, not a wait for something)
+      expect(down.requests).toBe(before);
+      const resumed = await pausing.app.inject({ method: 'POST', url: `/api/v1/webhooks/${s3.id}/resume` });
+      expect(resumed.json()).toMatchObject({ paused_at: null, consecutive_failures: 0 });
+      await waitFor(async () => (down.requests > before ? true : undefined), 5000, 'called again after resume');
+      await pausing.app.inject({ method: 'DELETE', url: `/api/v1/webhooks/${s3.id}` });
+    } finally {
+      await pausing.close();
+      await down.close();
+    }
+  });
+});
