@@ -9,6 +9,8 @@ export default defineConfig({
     fileParallelism: true,
     maxWorkers: 2,
     testTimeout: 60_000,
+    // Servers that tests spawn share the test database: only the webhook tests run a dispatcher there.
+    env: { WEBHOOK_DISPATCHER_ENABLED: 'false' },
     hookTimeout: 120_000,
     allowOnly: !process.env.CI,
     reporters: process.env.CI ? ['default', 'json'] : ['default'],

@@ -18,14 +18,16 @@ export interface Receiver {
   url: string;
   /** Requests answered 2xx, in arrival order. */
   acknowledged: Received[];
-  /** Every request, whatever its answer. */
+  /** Every request, whatever its answer, in arrival order. */
+  received: Received[];
   requests: number;
   close(): Promise<void>;
 }
 
 export async function startReceiver(behave: (req: Received) => Behaviour = () => ({ status: 200 })): Promise<Receiver> {
   const acknowledged: Received[] = [];
-  const receiver = { url: '', acknowledged, requests: 0, close: async () => undefined } as Receiver;
+  const received: Received[] = [];
+  const receiver = { url: '', acknowledged, received, requests: 0, close: async () => undefined } as Receiver;
   const server: Server = createServer((req: IncomingMessage, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
@@ -33,6 +35,7 @@ export async function startReceiver(behave: (req: Received) => Behaviour = () =>
       receiver.requests++;
       const headers = Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k, String(v)]));
       const got: Received = { headers, body: Buffer.concat(chunks).toString('utf8'), at: Date.now() };
+      received.push(got);
       const b = behave(got);
       if ('hang' in b) return; // the sender's timeout ends it
       const answer = () => {
