@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig, type Config } from '../../src/config.js';
 import { adminPool, createTestApp, createWallet, makeKey, bearer, newTenant, operate, type TestApp, waitFor } from '../support/test-app.js';
 import { startReceiver, type Received } from '../support/webhook-receiver.js';
+import { chaosRun } from './webhook-chaos.js';
 
 const base = loadConfig({});
 const fast = (more: Partial<Config['webhooks']> = {}): Partial<Config> => ({
@@ -172,4 +173,8 @@ describe('delivery', () => {
       await down.close();
     }
   });
+});
+
+describe('webhook delivery under a flaky receiver and a killed process (webhook-chaos.ts)', () => {
+  it('delivers every committed event at least once, in order per wallet, signed, and nothing else', chaosRun, 90_000);
 });
