@@ -6,6 +6,7 @@
 import type pg from 'pg';
 import { checkLedger, type Answer, type ClientRequest } from '../bench/check/ledger-check.js';
 import { parseCents } from '../src/lib/cents.js';
+import { checkEvents } from './events-check.js';
 import type { Attempt, AttemptKind, LogicalRequest } from './load.js';
 
 export interface Verdict {
@@ -20,6 +21,8 @@ export interface Verdict {
   /** Requests with an Idempotency-Key that needed more than one attempt (each must be applied at most once). */
   keyedRetried: number;
   ledgerRows: number;
+  /** Events of the run's wallets (faults/events-check.ts: they must equal the ledger rows). */
+  events: number;
   violations: string[];
 }
 
@@ -50,6 +53,7 @@ export async function checkAgainstLedger(admin: pg.Pool, requests: LogicalReques
     return { walletId: r.walletId, type: r.type, cents: parseCents(r.amount), key: r.key, answers: r.attempts.map(answerOf) };
   });
   const ledger = await checkLedger(admin, record, walletIds);
+  const events = await checkEvents(admin, walletIds);
   return {
     requests: requests.length,
     attempts: requests.reduce((n, r) => n + r.attempts.length, 0),
@@ -60,6 +64,7 @@ export async function checkAgainstLedger(admin: pg.Pool, requests: LogicalReques
     unknownAbsent: ledger.unknownAbsent,
     keyedRetried: ledger.keyedRetried,
     ledgerRows: ledger.ledgerRows,
-    violations: ledger.violations,
+    events: events.events,
+    violations: [...ledger.violations, ...events.violations.map((v) => `events: ${v}`)],
   };
 }
