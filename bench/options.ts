@@ -20,6 +20,10 @@ export interface BenchOptions {
   requestTimeoutS: number;
   /** Directory for a V8 CPU profile of the service (node --cpu-prof), written when it stops. */
   cpuProfDir: string | undefined;
+  /** One webhook subscription to a local receiver during the run; its delivery lag is reported (docs/events.md). */
+  webhook: boolean;
+  /** off: the outbox trigger disabled for the run (the A/B's baseline; bench/webhook-ab.ts). */
+  outbox: 'on' | 'off';
   help: boolean;
 }
 
@@ -45,6 +49,9 @@ to bench/runs/<timestamp>/ (git-ignored). Only --publish replaces bench/results/
   --out <dir>             this run's results folder (default bench/runs/<timestamp>)
   --publish               also write bench/results/latest.{json,md,svg}, the published results
   --cpu-prof <dir>        write a V8 CPU profile of the service there (open in Chrome DevTools)
+  --webhook               one webhook subscription (all event types) to a local receiver; reports
+                          the delivery lag of each run and how long the backlog took to drain
+  --outbox <on|off>       off: disable the outbox trigger for the run (baseline for the A/B)
   --help                  this text
 Exit status: 0 when every check passed, 1 when any failed, 2 on bad options.`;
 
@@ -81,8 +88,12 @@ export function parseBenchOptions(argv: string[]): BenchOptions {
     out: { type: 'string' },
     publish: { type: 'boolean', default: false },
     'cpu-prof': { type: 'string' },
+    webhook: { type: 'boolean', default: false },
+    outbox: { type: 'string', default: 'on' },
     help: { type: 'boolean', default: false },
   });
+  if (values.outbox !== 'on' && values.outbox !== 'off') throw new OptionsError('--outbox must be on or off');
+  if (values.outbox === 'off' && values.webhook) throw new OptionsError('--webhook needs the outbox (--outbox on)');
   const quick = values.quick === true;
   const custom = values.duration !== undefined || values.connections !== undefined || values.scenarios !== undefined;
   const connections = (values.connections ?? '10,100,500').split(',').map((c) => positive('--connections', c.trim(), 0));
@@ -109,6 +120,8 @@ export function parseBenchOptions(argv: string[]): BenchOptions {
     publish: values.publish === true,
     requestTimeoutS: positive('--request-timeout', values['request-timeout'], 30),
     cpuProfDir: values['cpu-prof'],
+    webhook: values.webhook === true,
+    outbox: values.outbox,
     help: values.help === true,
   };
 }

@@ -25,6 +25,8 @@ import type { BenchContext, Scenario } from './scenarios/scenario.js';
 import { startTarget, type Target } from './target/target.js';
 import { sampleRss } from './target/rss-sampler.js';
 import { settle } from './target/settle.js';
+import { benchAuth } from './target/bench-auth.js';
+import { WebhookProbe } from './webhook/webhook-probe.js';
 
 const log = (message: string) => console.error(`[bench] ${message}`);
 /** pgbench clients kept below max_connections, leaving room for the service's pool and the harness. */
@@ -94,6 +96,9 @@ interface Measuring {
   windows: Window[];
 }
 
+/** --webhook: the receiver whose delivery lag each run reports. */
+let webhookProbe: WebhookProbe | undefined;
+
 async function runScenario(
   scenario: Scenario, connections: number, options: BenchOptions, ctx: BenchContext, measured: Measuring, sampleMemory: boolean,
 ): Promise<ScenarioResult> {
@@ -106,9 +111,12 @@ async function runScenario(
     baseUrl: ctx.baseUrl, connections, durationS: options.durationS, requestTimeoutS: options.requestTimeoutS, requests: prepared.requests,
   });
   const cpu = meter.stop();
-  measured.windows.push([loadStartedAt, Date.now()]);
+  const loadEndedAt = Date.now();
+  measured.windows.push([loadStartedAt, loadEndedAt]);
   const memory = sampler?.stop();
   const check = await prepared.check();
+  const webhook = webhookProbe ? await webhookProbe.figures(ctx.db, loadStartedAt, loadEndedAt) : undefined;
+  if (webhook && webhook.drainMs === null) check.problems.push('webhook: not every event of the run was delivered within the bound');
   const result = outcome.result;
   if (result['5xx'] > 0) check.problems.push(`${result['5xx']} responses were 5xx`);
   if (result['4xx'] > 0 && !scenario.refusalsExpected) check.problems.push(`${result['4xx']} responses were 4xx`);
@@ -130,6 +138,7 @@ async function runScenario(
     errors: result.errors - result.timeouts,
     timeouts: result.timeouts,
     check,
+    ...(webhook ? { webhook } : {}),
     ...(memory ? { memory } : {}),
     ...(cpuPerRequest ? { cpu: cpuPerRequest } : {}),
   };
@@ -209,6 +218,8 @@ async function main(): Promise<number> {
   process.on('SIGTERM', () => onSignal('SIGTERM'));
   const output = planRunOutput({ root: projectRoot, tool: 'bench', out: options.outDir, publish: options.publish, startedAt });
   const targetStartedAtMs = Date.now();
+  // The receiver listens on loopback: the service started here must be allowed to call it (the SSRF guard's switch).
+  if (options.webhook) process.env.WEBHOOK_ALLOW_PRIVATE_NETWORKS = 'true';
   const target = await startTarget(options, log, (cleanup) => cleanups.push(cleanup));
   // Checks and fixtures: a few direct connections (the reconciliation runs two passes side by side).
   const db = new pg.Pool({ connectionString: target.databaseUrl, max: 3 });
@@ -217,6 +228,18 @@ async function main(): Promise<number> {
   let requestsMeasured = 0;
   try {
     const machine = await machineInfo(db, options.pgbench ? findPgbench() : undefined);
+    if (options.outbox === 'off') {
+      // The A/B's baseline: no event rows at all (needs the table owner or a superuser: --db-url's role).
+      await db.query('ALTER TABLE operations DISABLE TRIGGER operations_events');
+      cleanups.push(() => db.query('ALTER TABLE operations ENABLE TRIGGER operations_events').then(() => undefined));
+      log('outbox off: trigger operations_events disabled for this run');
+    }
+    if (options.webhook) {
+      webhookProbe = await WebhookProbe.start();
+      cleanups.push(() => webhookProbe!.stop());
+      await webhookProbe.subscribe(target.baseUrl, benchAuth.headers);
+      log(`webhook: one subscription to ${webhookProbe.url}`);
+    }
     const ctx: BenchContext = { baseUrl: target.baseUrl, db, quietBoundMs };
     // PostgreSQL's processes are read from /proc only when it runs here (a remote backend's pid means nothing locally).
     const postmasterPid = isLoopback(new URL(target.databaseUrl).hostname) ? await findPostmasterPid(db) : undefined;
@@ -239,7 +262,9 @@ async function main(): Promise<number> {
         const result = await runScenario(scenario, connections, options, ctx, measured,
           scenario.id === 'hot-deposit' && connections === connectionsMax);
         log(`${scenario.id} x${connections}: ${Math.round(result.requestsPerS)} req/s, p99 ${result.latencyMs.p99} ms, ` +
-          `check ${result.check.ok ? 'ok' : `FAILED: ${result.check.problems.slice(0, 3).join('; ')}`}`);
+          `check ${result.check.ok ? 'ok' : `FAILED: ${result.check.problems.slice(0, 3).join('; ')}`}` +
+          (result.webhook ? `; webhook lag p50 ${result.webhook.lagMs.p50} ms, p99 ${result.webhook.lagMs.p99} ms, ` +
+            `drained ${result.webhook.drainMs ?? '∞'} ms after the load` : ''));
         results.push(result);
         requestsMeasured += result.responses;
       }
@@ -268,6 +293,8 @@ async function main(): Promise<number> {
     if (serviceLog) log(`last lines of the service's log:\n${serviceLog}`);
     throw error;
   } finally {
+    if (options.outbox === 'off') await db.query('ALTER TABLE operations ENABLE TRIGGER operations_events').catch(() => undefined);
+    await webhookProbe?.stop();
     await db.end().catch(() => undefined);
     await target.stop();
     reportProfile(options, output, targetStartedAtMs, measured, requestsMeasured);

@@ -17,7 +17,19 @@ export interface Comparison {
   ratio: number;
 }
 
+/** --webhook: deliveries of this run's events to the local receiver. */
+export interface WebhookFigures {
+  events: number;
+  /** Events received while the load ran. */
+  deliveredDuringLoad: number;
+  /** Receipt time minus the event's created_at, over every event of the run (ms). */
+  lagMs: { p50: number; p99: number; max: number };
+  /** From the end of the load until the receiver had every event of the run; null: not within the bound. */
+  drainMs: number | null;
+}
+
 export interface ScenarioResult {
+  webhook?: WebhookFigures;
   scenario: string;
   title: string;
   connections: number;
