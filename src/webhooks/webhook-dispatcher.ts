@@ -16,6 +16,9 @@ import type { SecretBox } from './secret-box.js';
 import { type AttemptResult, sendSigned } from './webhook-sender.js';
 import { addressProblem } from './webhook-url.js';
 
+/** After a failed step, the dispatcher waits up to this long before the next. */
+const errorBackoffMaxMs = 5000;
+
 export interface DispatcherOptions {
   pollIntervalMs: number;
   concurrencyMax: number;
@@ -74,17 +77,23 @@ export class WebhookDispatcher {
   }
 
   private async run(): Promise<void> {
+    let failures = 0;
     while (!this.stopped) {
       let busy = false;
       try {
         busy = await this.step();
+        failures = 0;
       } catch (error) {
-        this.log.warn({ reason: (error as Error).message }, 'webhook dispatcher step failed; retrying');
+        // The database away: back off (up to errorBackoffMaxMs), one warning per failure, not a storm.
+        failures++;
+        this.log.warn({ reason: (error as Error).message, failures }, 'webhook dispatcher step failed; retrying');
       }
       if (this.stopped) break;
       if (!busy) {
+        const waitMs = failures === 0 ? this.options.pollIntervalMs
+          : Math.min(errorBackoffMaxMs, this.options.pollIntervalMs * 2 ** Math.min(failures, 10));
         await new Promise<void>((resolve) => {
-          const timer = setTimeout(resolve, this.options.pollIntervalMs);
+          const timer = setTimeout(resolve, waitMs);
           this.wake = () => { clearTimeout(timer); resolve(); };
         });
         this.wake = null;

@@ -65,7 +65,7 @@ BEGIN
                WHEN n.operation_type IN ('REVERSAL_OUT', 'REVERSAL_IN') THEN
                    CASE n.status WHEN 'SUCCESS' THEN 'reversal.succeeded' ELSE 'reversal.rejected' END
            END,
-           w.tenant, n.wallet_id, n.seq, n.id,
+           p.tenant, n.wallet_id, n.seq, n.id,
            -- the API's view: money as NUMERIC(18,2) text ("100.00"), time as toISOString() prints it
            -- (UTC, milliseconds truncated as node-postgres truncates them); optional fields absent
            jsonb_strip_nulls(jsonb_build_object(
@@ -74,10 +74,13 @@ BEGIN
                'counterparty_wallet_id', n.counterparty_wallet_id, 'reverses_id', n.reverses_id,
                'created_at', to_char(n.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')))
       FROM new_operations n
-      JOIN public.wallets w ON w.id = n.wallet_id
-      LEFT JOIN LATERAL (SELECT e.feed_txid FROM public.events e
-                          WHERE e.wallet_id = n.wallet_id AND e.wallet_seq < n.seq
-                          ORDER BY e.wallet_seq DESC LIMIT 1) p ON true
+      -- once per wallet of the statement, not per row: its tenant and its previous event's key
+      JOIN (SELECT g.wallet_id, w.tenant,
+                   (SELECT e.feed_txid FROM public.events e
+                     WHERE e.wallet_id = g.wallet_id AND e.wallet_seq < g.seq_first
+                     ORDER BY e.wallet_seq DESC LIMIT 1) AS feed_txid
+              FROM (SELECT wallet_id, min(seq) AS seq_first FROM new_operations GROUP BY wallet_id) g
+              JOIN public.wallets w ON w.id = g.wallet_id) p ON p.wallet_id = n.wallet_id
      ORDER BY n.wallet_id, n.seq;
     RETURN NULL;
 END
