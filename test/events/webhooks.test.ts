@@ -103,8 +103,10 @@ describe('delivery', () => {
       // a forged body fails verification
       expect(() => new Webhook(sub.secret).verify(mine()[0]!.body.replace('2.00', '9.00'), mine()[0]!.headers)).toThrow();
       const deliveries = await waitFor(async () => {
-        const d = (await t.app.inject({ method: 'GET', url: `/api/v1/webhooks/${sub.id}/deliveries` })).json() as { items: { state: string }[] };
-        return d.items.length === 6 && d.items.every((x) => x.state === 'delivered') ? d.items : undefined;
+        const d = (await t.app.inject({ method: 'GET', url: `/api/v1/webhooks/${sub.id}/deliveries?limit=500` })).json() as
+          { items: { state: string; wallet_id: string }[] };
+        const items = d.items.filter((x) => x.wallet_id === w);
+        return items.length === 6 && items.every((x) => x.state === 'delivered') ? items : undefined;
       }, 5000, 'recorded as delivered');
       expect(deliveries[0]).toMatchObject({ state: 'delivered', attempts: 1, last_status: 200, wallet_id: w });
     } finally {
@@ -114,15 +116,16 @@ describe('delivery', () => {
   });
 
   it('retries with backoff until acknowledged; gives up after the retry window (API and metrics); pauses a failing endpoint', async () => {
+    // Under AUTH_REQUIRED=false every test shares tenant `default`: only this wallet's events count here.
     let failuresLeft = 3;
-    const receiver = await startReceiver(() => (failuresLeft-- > 0 ? { status: 500 } : { status: 204 }));
-    const sub = await subscribe(t.app, receiver.url);
     const w = await createWallet(t.app);
+    const receiver = await startReceiver((r) => (JSON.parse(r.body).wallet_id === w && failuresLeft-- > 0 ? { status: 500 } : { status: 204 }));
+    const sub = await subscribe(t.app, receiver.url);
     await operate(t.app, w, { operation_type: 'DEPOSIT', amount: '1.00' });
     try {
       const d = await waitFor(async () => {
-        const items = ((await t.app.inject({ method: 'GET', url: `/api/v1/webhooks/${sub.id}/deliveries` })).json() as
-          { items: { state: string; attempts: number; last_status: number }[] }).items;
+        const items = ((await t.app.inject({ method: 'GET', url: `/api/v1/webhooks/${sub.id}/deliveries?limit=500` })).json() as
+          { items: { state: string; attempts: number; last_status: number; wallet_id: string }[] }).items.filter((x) => x.wallet_id === w);
         return items[0]?.state === 'delivered' ? items[0] : undefined;
       }, 10_000, 'delivered after retries');
       expect(d).toMatchObject({ attempts: 4, last_status: 204 });
@@ -139,8 +142,8 @@ describe('delivery', () => {
       const w2 = await createWallet(strict.app);
       await operate(strict.app, w2, { operation_type: 'DEPOSIT', amount: '1.00' });
       await waitFor(async () => {
-        const items = ((await strict.app.inject({ method: 'GET', url: `/api/v1/webhooks/${s2.id}/deliveries?state=failed` })).json() as
-          { items: { last_status: number }[] }).items;
+        const items = ((await strict.app.inject({ method: 'GET', url: `/api/v1/webhooks/${s2.id}/deliveries?state=failed&limit=500` })).json() as
+          { items: { last_status: number; wallet_id: string }[] }).items.filter((x) => x.wallet_id === w2);
         return items.length === 1 && items[0]!.last_status === 503 ? true : undefined;
       }, 10_000, 'failed after the window');
       const metrics = (await strict.app.inject({ method: 'GET', url: '/metrics' })).body;
