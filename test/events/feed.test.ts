@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EVENT_TYPES, eventTypeOf } from '../../src/events/event-names.js';
 import type { EventItem } from '../../src/events/event-schemas.js';
 import { LEDGER_TYPES, STORED_STATUSES } from '../../src/wallets/operation-names.js';
-import { adminPool, createTestApp, createWallet, operate, type TestApp } from '../support/test-app.js';
+import { adminPool, createTestApp, createWallet, operate, type TestApp, waitFor } from '../support/test-app.js';
 
 let t: TestApp;
 let other: TestApp;
@@ -47,6 +47,18 @@ async function allEvents(app: FastifyInstance, walletId: string, limit = 2): Pro
   throw new Error('feed did not end');
 }
 
+/**
+ * Until the feed serves every ledger row of these wallets. A committed event is served once no
+ * transaction that started before it is still running (other test files' included): not at once.
+ */
+async function visible(app: FastifyInstance, ...walletIds: string[]): Promise<void> {
+  for (const w of walletIds) {
+    const rows = (await ledgerRows(w)).length;
+    await waitFor(async () => ((await page(app, `wallet_id=${w}&limit=500`)).items.length === rows ? true : undefined), 10_000,
+      `the feed to serve ${w}'s ${rows} events`);
+  }
+}
+
 const ledgerRows = async (walletId: string) =>
   (await admin.query<{ id: string; seq: string }>('SELECT id, seq FROM operations WHERE wallet_id = $1 ORDER BY seq', [walletId])).rows;
 
@@ -66,6 +78,7 @@ describe('one event per committed ledger row', () => {
     const rev = await t.app.inject({ method: 'POST', url: `/api/v1/wallets/${w2}/operations/${dep.id}/reverse` });
     expect(rev.statusCode).toBe(200);
 
+    await visible(t.app, w, w2);
     const events = [...await allEvents(t.app, w), ...await allEvents(t.app, w2)];
     const rows = [...await ledgerRows(w), ...await ledgerRows(w2)];
     expect(events.map((e) => e.data.id)).toEqual(rows.map((r) => r.id));
@@ -96,6 +109,7 @@ describe('the feed', () => {
   it('pages in order and resumes from any cursor; an empty page keeps the cursor', async () => {
     const w = await createWallet(t.app);
     for (let i = 1; i <= 5; i++) await operate(t.app, w, { operation_type: 'DEPOSIT', amount: `${i}.00` });
+    await visible(t.app, w);
     const first = await page(t.app, `wallet_id=${w}&limit=2`);
     expect(first.items.map((e) => e.seq)).toEqual([1, 2]);
     const second = await page(t.app, `wallet_id=${w}&limit=2&cursor=${first.next_cursor}`);
@@ -107,7 +121,11 @@ describe('the feed', () => {
     const empty = await page(t.app, `wallet_id=${w}&limit=2&cursor=${third.next_cursor}`);
     expect(empty).toEqual({ items: [], next_cursor: third.next_cursor });
     await operate(t.app, w, { operation_type: 'WITHDRAW', amount: '1.00' });
-    expect((await page(t.app, `wallet_id=${w}&cursor=${third.next_cursor}`)).items.map((e) => e.seq)).toEqual([6]);
+    const later = await waitFor(async () => {
+      const p = await page(t.app, `wallet_id=${w}&cursor=${third.next_cursor}`);
+      return p.items.length > 0 ? p : undefined;
+    }, 10_000, 'the new event');
+    expect(later.items.map((e) => e.seq)).toEqual([6]);
     expect((await page(t.app, `wallet_id=${w}&type=operation.rejected`)).items).toEqual([]);
   });
 
@@ -118,6 +136,7 @@ describe('the feed', () => {
     }
     const w = await createWallet(t.app);
     await operate(t.app, w, { operation_type: 'DEPOSIT', amount: '1.00' });
+    await visible(t.app, w);
     const mine = await page(t.app, `wallet_id=${w}`);
     const res = await other.app.inject({ method: 'GET', url: `/api/v1/events?cursor=${mine.next_cursor}` });
     if (t.tenant !== other.tenant) {
@@ -184,7 +203,13 @@ describe('the cursor never skips', () => {
       late.release();
     }
     // the consumer, following the cursor it already holds, still gets all four, each wallet in seq order
-    const mine = (await follow(cursor)).items.filter((e) => e.wallet_id === w1 || e.wallet_id === w2);
+    const mine: EventItem[] = [];
+    await waitFor(async () => {
+      const next = await follow(cursor);
+      cursor = next.cursor;
+      mine.push(...next.items.filter((e) => e.wallet_id === w1 || e.wallet_id === w2));
+      return mine.length >= 4 ? true : undefined;
+    }, 10_000, 'the four events');
     expect(mine.filter((e) => e.wallet_id === w1).map((e) => e.seq)).toEqual([1, 2]);
     expect(mine.filter((e) => e.wallet_id === w2).map((e) => e.seq)).toEqual([1, 2]);
   });

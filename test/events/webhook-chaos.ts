@@ -93,7 +93,7 @@ export async function chaosRun(): Promise<void> {
         }
       };
       const killer = (async () => {
-        await waitFor(async () => (receiver.requests > 30 ? true : undefined), 2 * LOAD_MS, 'deliveries to flow');
+        await waitFor(async () => (receiver.requests > 30 ? true : undefined), 20_000, 'deliveries to flow');
         bAlive = false;
         b!.child.kill('SIGKILL');
         await b!.exited;
@@ -129,10 +129,19 @@ export async function chaosRun(): Promise<void> {
       const loadEnded = Date.now();
       const verifier = new Webhook(sub.secret);
       const acknowledgedIds = () => new Set(receiver.acknowledged.map((r) => r.headers['webhook-id']));
-      await waitFor(async () => {
+      try {
+        await waitFor(async () => {
+          const got = acknowledgedIds();
+          return [...committed].every((id) => got.has(id)) ? true : undefined;
+        }, 60_000, 'every committed event to be acknowledged');
+      } catch (error) {
         const got = acknowledgedIds();
-        return [...committed].every((id) => got.has(id)) ? true : undefined;
-      }, 40_000, 'every committed event to be acknowledged');
+        const missing = [...committed].filter((id) => !got.has(id));
+        const states = await admin.query(`SELECT state, count(*)::int AS n, min(next_attempt_at) AS next, max(attempts) AS attempts
+          FROM webhook_deliveries WHERE subscription_id = $1 GROUP BY state`, [sub.id]);
+        console.error(`chaos: ${missing.length} of ${committed.size} not acknowledged; deliveries: ${JSON.stringify(states.rows)}`);
+        throw error;
+      }
 
       console.log(`chaos: ${committed.size} events, ${receiver.received.length} requests, all acknowledged ` +
         `${Date.now() - loadEnded} ms after the load`);
