@@ -35,9 +35,11 @@ CREATE TABLE events (
     payload      jsonb       NOT NULL,
     -- written just before the commit: outbox lag is measured from here
     recorded_at  timestamptz NOT NULL DEFAULT clock_timestamp(),
-    CONSTRAINT events_id_key UNIQUE (id),
     CONSTRAINT events_type_valid CHECK (type ~ '^[a-z]+\.[a-z]+$')
 );
+-- No index on id: nothing looks an event up by it (deliveries carry their event's position), and
+-- it is unique by construction ((wallet_id, operation_id) is the ledger's primary key); a random
+-- uuid index would be the costliest of the hot path's inserts.
 -- The feed (and the webhook fan-out) walks one tenant's events in key order.
 CREATE INDEX events_feed ON events (tenant, feed_txid, position);
 -- A wallet's events in seq order: the trigger's previous-event probe and the feed's wallet filter.
