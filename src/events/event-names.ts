@@ -1,15 +1,15 @@
 /**
- * Every event type name, defined once (the trigger in db/changelog/changes/015-events-outbox.sql
- * writes the same names; test/events/event-names.test.ts checks that every ledger row type maps
- * to one of these). Holds (issue 11) will add hold.created / captured / voided / expired from a
- * trigger on their table.
+ * Every event type name, defined once. The triggers write the same names: on operations
+ * (db/changelog/changes/015-events-outbox.sql; test/events/feed.test.ts checks that every ledger
+ * row type maps as eventTypeOf says) and on holds (016-hold-events.sql, HOLD_EVENT_TYPES).
  */
-import type { LedgerType, StoredStatus } from '../wallets/operation-names.js';
+import type { HoldStatus, LedgerType, StoredStatus } from '../wallets/operation-names.js';
 
 export const EVENT_TYPES = [
   'operation.succeeded', 'operation.rejected',
   'transfer.sent', 'transfer.received', 'transfer.rejected',
   'reversal.succeeded', 'reversal.rejected',
+  'hold.created', 'hold.rejected', 'hold.captured', 'hold.voided', 'hold.expired',
 ] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 
@@ -33,3 +33,8 @@ export function eventTypeOf(type: LedgerType, status: StoredStatus): EventType {
     case 'CAPTURE': return ok ? 'operation.succeeded' : 'operation.rejected';
   }
 }
+
+/** The event a hold's stored status makes (the trigger of changeset 016). */
+export const HOLD_EVENT_TYPES: Record<HoldStatus, EventType> = {
+  HELD: 'hold.created', REJECTED: 'hold.rejected', CAPTURED: 'hold.captured', VOIDED: 'hold.voided', EXPIRED: 'hold.expired',
+};

@@ -5,7 +5,7 @@
  */
 import { MONEY_MAX } from '../wallets/money.js';
 import type { LedgerType } from '../wallets/operation-names.js';
-import { refusalFor } from '../wallets/wallet-errors.js';
+import { InsufficientAvailable, refusalFor } from '../wallets/wallet-errors.js';
 import type { EventType } from './event-names.js';
 import type { EventItem } from './event-schemas.js';
 
@@ -22,7 +22,10 @@ export interface EventRow {
 
 export function eventView(row: EventRow): EventItem {
   const data = { ...row.payload };
-  if (data.status === 'REJECTED' && typeof data.operation_type === 'string') {
+  if (row.type === 'hold.rejected') {
+    // as GET /holds/{id} says it (src/wallets/hold-service.ts)
+    data.detail = new InsufficientAvailable(String(data.available_balance), String(data.amount)).message;
+  } else if (data.status === 'REJECTED' && typeof data.operation_type === 'string') {
     data.detail = refusalFor(data.operation_type as LedgerType, String(data.balance), String(data.amount), MONEY_MAX,
       data.counterparty_wallet_id !== undefined).message;
   }

@@ -8,7 +8,9 @@
 -- transition table: one INSERT ... SELECT per batch statement, not one per row.
 --
 -- The feed key (feed_txid, position), and why a consumer that follows it never misses an event:
---   feed_txid = greatest(the writing transaction's xid, the feed_txid of the wallet's previous event).
+--   feed_txid = greatest(the writing transaction's xid, the feed_txid of the wallet's previous event)
+--   (the previous event: the wallet's latest, whatever its source; every source writes under the
+--   wallet's row lock, so the latest committed one is the previous one).
 --   The feed serves only events with feed_txid < xmin of the current snapshot (the oldest
 --   transaction still running). Every transaction still running has xid >= xmin and writes keys
 --   >= its own xid; every later transaction gets a larger xid. So once a key is below xmin, no
@@ -42,8 +44,10 @@ CREATE TABLE events (
 -- uuid index would be the costliest of the hot path's inserts.
 -- The feed (and the webhook fan-out) walks one tenant's events in key order.
 CREATE INDEX events_feed ON events (tenant, feed_txid, position);
--- A wallet's events in seq order: the trigger's previous-event probe and the feed's wallet filter.
-CREATE UNIQUE INDEX events_wallet_seq ON events (wallet_id, wallet_seq);
+-- A wallet's events in order (position order is the wallet's commit order: its writers hold the
+-- wallet's row lock): the triggers' previous-event probe and the feed's wallet filter. By position,
+-- not wallet_seq, so that events without a ledger seq (holds, changeset 016) are found too.
+CREATE INDEX events_wallet ON events (wallet_id, position);
 -- retention walks the oldest first
 CREATE INDEX events_recorded_at ON events (recorded_at);
 
@@ -78,14 +82,16 @@ BEGIN
                'id', n.id, 'wallet_id', n.wallet_id, 'operation_type', n.operation_type,
                'amount', n.amount::text, 'status', n.status, 'balance', n.balance_after::text,
                'counterparty_wallet_id', n.counterparty_wallet_id, 'reverses_id', n.reverses_id,
+               -- a capture's row names its hold (the same id), as GET of the operation does
+               'hold_id', CASE WHEN n.operation_type = 'CAPTURE' THEN n.id END,
                'created_at', to_char(n.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')))
       FROM new_operations n
       -- once per wallet of the statement, not per row: its tenant and its previous event's key
       JOIN (SELECT g.wallet_id, w.tenant,
                    (SELECT e.feed_txid FROM public.events e
-                     WHERE e.wallet_id = g.wallet_id AND e.wallet_seq < g.seq_first
-                     ORDER BY e.wallet_seq DESC LIMIT 1) AS feed_txid
-              FROM (SELECT wallet_id, min(seq) AS seq_first FROM new_operations GROUP BY wallet_id) g
+                     WHERE e.wallet_id = g.wallet_id
+                     ORDER BY e.position DESC LIMIT 1) AS feed_txid
+              FROM (SELECT DISTINCT wallet_id FROM new_operations) g
               JOIN public.wallets w ON w.id = g.wallet_id) p ON p.wallet_id = n.wallet_id
      ORDER BY n.wallet_id, n.seq;
     RETURN NULL;
