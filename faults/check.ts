@@ -21,7 +21,8 @@ export interface Verdict {
   /** Requests with an Idempotency-Key that needed more than one attempt (each must be applied at most once). */
   keyedRetried: number;
   ledgerRows: number;
-  /** Events of the run's wallets (faults/events-check.ts: they must equal the ledger rows). */
+  /** Ledger rows of every type and events of the run's wallets (faults/events-check.ts: one event per row). */
+  eventLedgerRows: number;
   events: number;
   violations: string[];
 }
@@ -64,6 +65,7 @@ export async function checkAgainstLedger(admin: pg.Pool, requests: LogicalReques
     unknownAbsent: ledger.unknownAbsent,
     keyedRetried: ledger.keyedRetried,
     ledgerRows: ledger.ledgerRows,
+    eventLedgerRows: events.ledgerRows,
     events: events.events,
     violations: [...ledger.violations, ...events.violations.map((v) => `events: ${v}`)],
   };

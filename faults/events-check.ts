@@ -11,6 +11,8 @@ import { eventTypeOf } from '../src/events/event-names.js';
 import type { LedgerType, StoredStatus } from '../src/wallets/operation-names.js';
 
 export interface EventsVerdict {
+  /** Ledger rows of the run's wallets, every type (the operations check counts deposits and withdrawals only). */
+  ledgerRows: number;
   events: number;
   violations: string[];
 }
@@ -47,7 +49,9 @@ export async function checkEvents(db: pg.Pool, walletIds: readonly string[]): Pr
      ORDER BY 1, 2`, [walletIds]);
   const violations: string[] = [];
   let events = 0;
+  let ledgerRows = 0;
   for (const row of r.rows) {
+    if (row.op_id !== null) ledgerRows++;
     const where = `${row.wallet_id.slice(0, 8)} seq ${row.seq}`;
     if (row.ev_operation_id !== null || row.ev_type !== null) events++;
     if (row.op_id === null) {
@@ -66,5 +70,5 @@ export async function checkEvents(db: pg.Pool, walletIds: readonly string[]): Pr
         `${row.ev_balance} (${row.ev_operation_id}) vs ${expected} ${row.op_status} ${row.op_amount} → ${row.op_balance} (${row.op_id})`);
     }
   }
-  return { events, violations };
+  return { ledgerRows, events, violations };
 }

@@ -221,14 +221,14 @@ export function notesAndViolations(results: Array<{ fault: { name: string }; ver
 /** The per-fault table (Markdown, readable in a terminal too) and every violation underneath. */
 export function formatResults(results: FaultResult[]): string {
   const lines = [
-    '| fault | requests | attempts | SUCCESS | 400 | FAILED | PENDING (applied / absent) | 503 | no answer (applied / absent) | other | keyed retried | reads (503) | ledger rows = events | recovery | violations |',
+    '| fault | requests | attempts | SUCCESS | 400 | FAILED | PENDING (applied / absent) | 503 | no answer (applied / absent) | other | keyed retried | reads (503) | ledger rows (all types) = events | recovery | violations |',
     '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
   ];
   for (const { fault, verdict: v, recoveryMs, reads } of results) {
     const o = v.outcomes;
     lines.push(`| ${fault.name} | ${v.requests} | ${v.attempts} | ${o.SUCCESS} | ${o.REJECTED_400} | ${o.FAILED} | ` +
       `${o.PENDING} (${v.pendingApplied} / ${v.pendingAbsent}) | ${o.OVERLOADED_503} | ${o.NO_RESPONSE} (${v.unknownApplied} / ${v.unknownAbsent}) | ` +
-      `${o.UNEXPECTED} | ${v.keyedRetried} | ${reads.total} (${reads.unavailable}) | ${v.ledgerRows} = ${v.events} | ${formatMs(recoveryMs)} | ` +
+      `${o.UNEXPECTED} | ${v.keyedRetried} | ${reads.total} (${reads.unavailable}) | ${v.eventLedgerRows} = ${v.events} | ${formatMs(recoveryMs)} | ` +
       `${v.violations.length} |`);
   }
   return [...lines, '', 'Transfers and holds (same wallets, same load):', '', ...formatMoveTable(results), ...notesAndViolations(results)].join('\n');
