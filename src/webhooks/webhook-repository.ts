@@ -156,7 +156,7 @@ export async function claimRuns(db: Kysely<Database>, headsMax: number, runMax: 
            last_attempt_at = clock_timestamp()
       FROM run c, webhook_subscriptions s, events e
      WHERE d.subscription_id = c.subscription_id AND d.event_position = c.event_position
-       AND s.id = d.subscription_id AND e.position = d.event_position
+       AND s.id = d.subscription_id AND e.wallet_id = d.wallet_id AND e.position = d.event_position
     RETURNING d.subscription_id, d.event_position, d.attempts, d.created_at AS delivery_created_at, s.url, s.secret,
               e.position, e.feed_txid::text AS feed_txid, e.id, e.type, e.wallet_id, e.wallet_seq, e.payload, e.recorded_at`
     .execute(db)).rows;

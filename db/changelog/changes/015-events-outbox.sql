@@ -23,7 +23,7 @@
 -- Patroni failover, where the promoted standby continues the xid sequence). A sharded cluster
 -- (Citus) has one xid sequence per node: it would need a per-shard feed or a global commit order.
 CREATE TABLE events (
-    position     bigint      GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    position     bigint      GENERATED ALWAYS AS IDENTITY,
     feed_txid    xid8        NOT NULL,
     -- stable id, the same in the feed and on every webhook attempt (consumers deduplicate by it):
     -- for a ledger row, md5(wallet_id:operation_id) as a uuid (a transfer's two legs share their id)
@@ -37,17 +37,22 @@ CREATE TABLE events (
     payload      jsonb       NOT NULL,
     -- written just before the commit: outbox lag is measured from here
     recorded_at  timestamptz NOT NULL DEFAULT clock_timestamp(),
-    CONSTRAINT events_type_valid CHECK (type ~ '^[a-z]+\.[a-z]+$')
+    CONSTRAINT events_type_valid CHECK (type ~ '^[a-z]+\.[a-z]+$'),
+    -- A wallet's events in order (position order is the wallet's commit order: its writers hold the
+    -- wallet's row lock): the triggers' previous-event probe and the feed's wallet filter. By position,
+    -- not wallet_seq, so that events without a ledger seq (holds, changeset 016) are found too.
+    -- The key leads with the wallet on purpose: with an index on position alone, the planner's
+    -- generic plan for the probe (a wallet id known only at run time, stats dominated by a hot
+    -- wallet) walked that index backwards filtering on the wallet, which for a wallet without
+    -- events is the whole table (measured: 350 ms per new wallet at 234k events). Nothing else
+    -- orders by position alone, so the probe can only take this index.
+    CONSTRAINT events_pkey PRIMARY KEY (wallet_id, position)
 );
 -- No index on id: nothing looks an event up by it (deliveries carry their event's position), and
 -- it is unique by construction ((wallet_id, operation_id) is the ledger's primary key); a random
 -- uuid index would be the costliest of the hot path's inserts.
 -- The feed (and the webhook fan-out) walks one tenant's events in key order.
 CREATE INDEX events_feed ON events (tenant, feed_txid, position);
--- A wallet's events in order (position order is the wallet's commit order: its writers hold the
--- wallet's row lock): the triggers' previous-event probe and the feed's wallet filter. By position,
--- not wallet_seq, so that events without a ledger seq (holds, changeset 016) are found too.
-CREATE INDEX events_wallet ON events (wallet_id, position);
 -- retention walks the oldest first
 CREATE INDEX events_recorded_at ON events (recorded_at);
 
@@ -171,8 +176,8 @@ BEGIN
     SELECT count(*) INTO deliveries_deleted FROM d;
     WITH e AS (
         DELETE FROM public.events x
-         WHERE x.position IN (
-                SELECT y.position FROM public.events y
+         WHERE (x.wallet_id, x.position) IN (
+                SELECT y.wallet_id, y.position FROM public.events y
                  WHERE y.recorded_at < now() - p_older_than
                    AND NOT EXISTS (SELECT 1 FROM public.webhook_deliveries d
                                     WHERE d.event_position = y.position AND d.state = 'pending')
