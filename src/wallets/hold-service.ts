@@ -14,14 +14,14 @@ import type { Kysely } from 'kysely';
 import type { Database } from '../db/schema.js';
 import { parseCents } from '../lib/cents.js';
 import { assert } from '../lib/assert.js';
-import { type Logger, logs } from '../lib/logger.js';
+import type { Logger } from '../lib/logger.js';
 import type { RetryPolicy } from '../lib/retry.js';
 import type { Caller } from './caller.js';
 import { formatMoney, normalizeAmount } from './money.js';
 import type { OperationBatcher } from './operation-batcher.js';
 import type { HoldRequestType, HoldStatus } from './operation-names.js';
 import { readWithRetry } from './read-retry.js';
-import { enqueue, refused, type Submission } from './submission.js';
+import { enqueue, logSubmission, refused, type Submission } from './submission.js';
 import {
   CaptureExceedsHold, HoldClosed, HoldNotFound, IdempotencyConflict, InsufficientAvailable, Overloaded, WalletNotFound,
 } from './wallet-errors.js';
@@ -178,7 +178,7 @@ export class HoldService {
   private async submit(input: repo.OperationInput, known: repo.HoldRow | null): Promise<HoldOutcome> {
     const submitted = await enqueue(this.batcher, input);
     if (submitted instanceof Overloaded) return refused(submitted);
-    const { result, attempts, transactionMs, batchSize, queuedMs } = submitted;
+    const { result } = submitted;
     let outcome: HoldOutcome;
     if (result.kind !== 'done') {
       const status = result.kind === 'failed' ? 'FAILED' : 'PENDING';
@@ -190,17 +190,10 @@ export class HoldService {
     } else {
       outcome = this.outcome(input, result.applied);
     }
-    // As for operations (wallet-service.ts): the request's access line is always there; this line
-    // is for what needs a look (not applied, unknown, refused, replayed, retried) and for debugging.
-    const usual = outcome.kind === 'answered' && !outcome.replayed && attempts === 1 &&
-      outcome.view.status !== 'FAILED' && outcome.view.status !== 'PENDING';
-    const level = usual ? 'debug' : 'info';
-    if (!logs(this.log, level)) return outcome;
-    this.log[level]({
+    logSubmission(this.log, 'hold', outcome, submitted, {
       holdId: known?.id ?? input.id, walletId: input.walletId, actor: input.actor, type: input.type, amount: input.amount,
-      outcome: outcome.kind === 'answered' ? outcome.view.status : outcome.error.name, replayed: outcome.replayed,
-      attempts, transactionMs: Math.round(transactionMs * 100) / 100, batchSize, queuedMs: Math.round(queuedMs * 100) / 100,
-    }, 'hold');
+      outcome: outcome.kind === 'answered' ? outcome.view.status : outcome.error.name,
+    });
     return outcome;
   }
 

@@ -2,6 +2,7 @@
  * What became of one submitted money movement (operation, transfer, reversal), decided once by its
  * service: the answer, whether it replays a stored one, and how the request is counted.
  */
+import { type Logger, logs } from '../lib/logger.js';
 import type { OperationBatcher, SubmittedResult } from './operation-batcher.js';
 import type { RequestOutcome } from './operation-names.js';
 import { type DomainError, Overloaded } from './wallet-errors.js';
@@ -27,4 +28,23 @@ export async function enqueue(batcher: Pick<OperationBatcher, 'submit'>, input: 
     if (error instanceof Overloaded) return error;
     throw error;
   }
+}
+
+/**
+ * The submission's own log line, beside the request's access line (src/plugins/access-log.ts):
+ * at info for what needs a look (not applied, unknown, refused, replayed, retried), at debug for a
+ * plain success; the object is built only when its level is on (a per-request cost). `fields`
+ * names what was submitted and how it ended; the engine's figures are added here.
+ */
+export function logSubmission<View>(
+  log: Logger, msg: string, submission: Submission<View>, submitted: SubmittedResult, fields: Record<string, unknown>,
+): void {
+  const usual = submission.outcome === 'SUCCESS' && !submission.replayed && submitted.attempts === 1;
+  const level = usual ? 'debug' : 'info';
+  if (!logs(log, level)) return;
+  log[level]({
+    ...fields, replayed: submission.replayed, attempts: submitted.attempts,
+    transactionMs: Math.round(submitted.transactionMs * 100) / 100, batchSize: submitted.batchSize,
+    queuedMs: Math.round(submitted.queuedMs * 100) / 100,
+  }, msg);
 }

@@ -21,7 +21,7 @@ import {
   WalletNotFound,
 } from './wallet-errors.js';
 import { reversalRequestHash } from './wallet-service.js';
-import { enqueue, refused, type Submission } from './submission.js';
+import { enqueue, logSubmission, refused, type Submission } from './submission.js';
 import * as repo from './wallet-repository.js';
 import type { Transfer as TransferView } from './wallet-schemas.js';
 
@@ -82,14 +82,11 @@ export class TransferService {
     };
     const submitted = await enqueue(this.batcher, input);
     if (submitted instanceof Overloaded) return refused(submitted);
-    const { result, attempts, transactionMs, batchSize, queuedMs } = submitted;
-    const outcome = this.outcome(input, result);
-    this.log.info({
+    const outcome = this.outcome(input, submitted.result);
+    logSubmission(this.log, 'transfer', outcome, submitted, {
       transferId: outcome.kind === 'answered' ? outcome.view.id : input.id, fromWalletId, toWalletId, actor: input.actor,
       amount, outcome: outcome.kind === 'answered' ? outcome.view.status : outcome.error.name,
-      replayed: outcome.replayed, attempts, transactionMs: Math.round(transactionMs * 100) / 100,
-      batchSize, queuedMs: Math.round(queuedMs * 100) / 100,
-    }, 'transfer');
+    });
     return outcome;
   }
 

@@ -6,7 +6,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { assert } from '../lib/assert.js';
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/schema.js';
-import { type Logger, logs } from '../lib/logger.js';
+import type { Logger } from '../lib/logger.js';
 import type { RetryPolicy } from '../lib/retry.js';
 import { MONEY_MAX, formatMoney, normalizeAmount } from './money.js';
 import type { ExecutionResult } from './operation-executor.js';
@@ -18,7 +18,7 @@ import {
 } from './wallet-errors.js';
 import { readWithRetry } from './read-retry.js';
 import { WalletReader, type WalletReaderLimits } from './wallet-reader.js';
-import { enqueue, refused, type Submission } from './submission.js';
+import { enqueue, logSubmission, refused, type Submission } from './submission.js';
 import * as repo from './wallet-repository.js';
 import type { OperationRow } from './wallet-repository.js';
 import type { Operation as OperationView, Wallet as WalletView } from './wallet-schemas.js';
@@ -186,20 +186,12 @@ export class WalletService {
   private async submit(input: repo.OperationInput, viewType: LedgerType): Promise<OperationOutcome> {
     const submitted = await enqueue(this.batcher, input);
     if (submitted instanceof Overloaded) return refused(submitted);
-    const { result, attempts, transactionMs, batchSize, queuedMs } = submitted;
-    const outcome = this.outcome(input, result, viewType);
-    // Every request has its access line (src/app.ts); the operation's own line is for what needs a
-    // look (not applied, unknown, refused, replayed, retried) and for debugging.
-    const usual = outcome.kind === 'answered' && outcome.view.status === 'SUCCESS' && !outcome.replayed && attempts === 1;
-    const level = usual ? 'debug' : 'info';
-    if (!logs(this.log, level)) return outcome;
-    this.log[level]({
+    const outcome = this.outcome(input, submitted.result, viewType);
+    logSubmission(this.log, 'operation', outcome, submitted, {
       walletId: input.walletId, operationId: outcome.kind === 'answered' ? outcome.view.id : input.id, actor: input.actor,
       type: input.type, amount: input.amount, reverses: input.reversesId,
       outcome: outcome.kind === 'answered' ? outcome.view.status : outcome.error.name,
-      replayed: outcome.replayed, attempts, transactionMs: Math.round(transactionMs * 100) / 100,
-      batchSize, queuedMs: Math.round(queuedMs * 100) / 100,
-    }, 'operation');
+    });
     return outcome;
   }
 
