@@ -8,6 +8,7 @@
  */
 import { Webhook } from 'standardwebhooks';
 import type { Kysely } from 'kysely';
+import type { Config } from '../config.js';
 import type { Database } from '../db/schema.js';
 import { eventView } from '../events/event-view.js';
 import type { Logger } from '../lib/logger.js';
@@ -19,23 +20,10 @@ import { addressProblem } from './webhook-url.js';
 /** After a failed step, the dispatcher waits up to this long before the next. */
 const errorBackoffMaxMs = 5000;
 
-export interface DispatcherOptions {
-  pollIntervalMs: number;
-  concurrencyMax: number;
-  attemptTimeoutMs: number;
-  retryBaseDelayMs: number;
-  retryMaxDelayMs: number;
-  retryWindowMs: number;
-  pauseAfterFailures: number;
-  fanOutBatchMax: number;
-  /** Deliveries of one (subscription, wallet) queue taken by one claim. */
-  runMax: number;
-  allowPrivateNetworks: boolean;
-  retentionHours: number;
-  pruneIntervalMs: number;
-  pruneRowsMax: number;
-  lagIntervalMs: number;
-}
+/** The dispatcher's settings: config.webhooks' delivery ones and config.events' retention (src/config.ts documents each). */
+export type DispatcherOptions = Pick<Config['webhooks'], 'pollIntervalMs' | 'concurrencyMax' | 'attemptTimeoutMs' | 'retryBaseDelayMs'
+  | 'retryMaxDelayMs' | 'retryWindowMs' | 'pauseAfterFailures' | 'fanOutBatchMax' | 'runMax' | 'allowPrivateNetworks' | 'lagIntervalMs'>
+  & Pick<Config['events'], 'retentionHours' | 'pruneIntervalMs' | 'pruneRowsMax'>;
 
 export interface DispatcherHooks {
   onAttempt(result: AttemptResult): void;
