@@ -132,8 +132,14 @@ export interface Config {
     pauseAfterFailures: number;
     /** Events read per subscription per fan-out step. */
     fanOutBatchMax: number;
-    /** Deliveries of one (subscription, wallet) queue claimed together and sent in order, one at a time. */
+    /** Events of one (subscription, wallet) queue read per run and sent in order, one at a time. */
     runMax: number;
+    /**
+     * The money path first: while this process's event loop was busier than this (percent of the
+     * last ~200 ms), the dispatcher sends at most busyRateMax events per second; 100: never yields.
+     */
+    yieldBusyPercent: number;
+    busyRateMax: number;
     /** How often the outbox lag gauge is measured. */
     lagIntervalMs: number;
     /** Subscriptions per tenant, at most. */
@@ -313,6 +319,8 @@ export function loadConfig(env: Env = process.env): Config {
       pauseAfterFailures: read.int('WEBHOOK_PAUSE_AFTER_FAILURES', 100, 1, 1000000),
       fanOutBatchMax: read.int('WEBHOOK_FANOUT_BATCH_MAX', 1000, 1, 100000),
       runMax: read.int('WEBHOOK_RUN_MAX', 100, 1, 10000),
+      yieldBusyPercent: read.int('WEBHOOK_YIELD_BUSY_PERCENT', 70, 1, 100),
+      busyRateMax: read.int('WEBHOOK_BUSY_RATE_MAX', 100, 1, 1000000),
       lagIntervalMs: read.int('WEBHOOK_LAG_INTERVAL_MS', 5000, 100, 600000),
       subscriptionsPerTenantMax: read.int('WEBHOOK_SUBSCRIPTIONS_PER_TENANT_MAX', 20, 1, 1000),
       allowPrivateNetworks: read.bool('WEBHOOK_ALLOW_PRIVATE_NETWORKS', false),

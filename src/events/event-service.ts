@@ -38,7 +38,7 @@ export class EventService {
     const last = rows[rows.length - 1];
     return {
       items: rows.map(eventView),
-      next_cursor: last ? encodeEventCursor(tenant, { txid: last.feed_txid, position: last.position }) : request.cursor ?? null,
+      next_cursor: last ? encodeEventCursor(tenant, { txid: last.feed_txid, position: last.position, seq: last.seq }) : request.cursor ?? null,
     };
   }
 }

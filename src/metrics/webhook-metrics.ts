@@ -24,7 +24,7 @@ export class WebhookMetrics implements DispatcherHooks {
     this.lag = new client.Gauge({ name: 'events_outbox_lag_seconds', aggregator: 'max',
       help: 'Age of the oldest event a webhook subscription still waits for (0: none); measured every WEBHOOK_LAG_INTERVAL_MS', registers });
     this.pending = new client.Gauge({ name: 'webhook_deliveries_pending', aggregator: 'max',
-      help: 'Webhook deliveries not yet delivered or failed', registers });
+      help: 'Events waiting in the webhook subscriptions\' wallet queues (not yet delivered or failed)', registers });
   }
 
   onAttempt(result: AttemptResult): void {

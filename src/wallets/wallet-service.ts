@@ -45,7 +45,8 @@ function walletView(row: repo.WalletRow): WalletView {
   };
 }
 
-function operationView(row: OperationRow): OperationView {
+/** The API's view of a ledger row (GET /wallets/{w}/operations/{id}); the event feed builds its payloads with it too. */
+export function operationView(row: OperationRow): OperationView {
   return {
     id: row.id,
     wallet_id: row.wallet_id,
@@ -62,7 +63,7 @@ function operationView(row: OperationRow): OperationView {
 }
 
 /** The refusal a stored or fresh rejection stands for; its balance is the one it was judged on. */
-function refusal(row: OperationRow): DomainError {
+export function refusal(row: OperationRow): DomainError {
   return refusalFor(row.operation_type, formatMoney(row.balance_after), formatMoney(row.amount), MONEY_MAX,
     row.counterparty_wallet_id !== null, row.held ? formatMoney(row.held) : null);
 }

@@ -1,12 +1,13 @@
 /**
- * Delivers webhook events from inside each app process. One loop: fan new events out to their
- * subscriptions' delivery queues, claim runs of due deliveries (bounded by WEBHOOK_CONCURRENCY_MAX
- * runs in flight), send each run's events in order, record the outcomes; now and then measure the
- * outbox lag and prune old events. Every step is one statement (webhook-repository.ts), so any
+ * Delivers webhook events from inside each app process. One loop: fan new outbox rows out to their
+ * subscriptions' wallet queues (one row per (subscription, wallet), changeset 017), claim due queues
+ * (bounded by WEBHOOK_CONCURRENCY_MAX in flight), send each queue's next events in order, one at a
+ * time, and record the outcome of the run in one statement; now and then measure the outbox lag and
+ * prune old events. Every step is one statement (webhook-repository.ts), so any
  * number of processes share the work through PgBouncer. stop() ends the loop and waits for the
  * runs in flight (each bounded by the attempt timeout), so a clean shutdown sends no duplicates.
  */
-import { Webhook } from 'standardwebhooks';
+import { performance } from 'node:perf_hooks';
 import type { Kysely } from 'kysely';
 import type { Config } from '../config.js';
 import type { Database } from '../db/schema.js';
@@ -14,7 +15,7 @@ import { eventView } from '../events/event-view.js';
 import type { Logger } from '../lib/logger.js';
 import * as repo from './webhook-repository.js';
 import type { SecretBox } from './secret-box.js';
-import { type AttemptResult, sendSigned } from './webhook-sender.js';
+import { type AttemptResult, sendSigned, Signer } from './webhook-sender.js';
 import { addressProblem } from './webhook-url.js';
 
 /** After a failed step, the dispatcher waits up to this long before the next. */
@@ -22,7 +23,8 @@ const errorBackoffMaxMs = 5000;
 
 /** The dispatcher's settings: config.webhooks' delivery ones and config.events' retention (src/config.ts documents each). */
 export type DispatcherOptions = Pick<Config['webhooks'], 'pollIntervalMs' | 'concurrencyMax' | 'attemptTimeoutMs' | 'retryBaseDelayMs'
-  | 'retryMaxDelayMs' | 'retryWindowMs' | 'pauseAfterFailures' | 'fanOutBatchMax' | 'runMax' | 'allowPrivateNetworks' | 'lagIntervalMs'>
+  | 'retryMaxDelayMs' | 'retryWindowMs' | 'pauseAfterFailures' | 'fanOutBatchMax' | 'runMax' | 'allowPrivateNetworks' | 'lagIntervalMs'
+  | 'yieldBusyPercent' | 'busyRateMax'>
   & Pick<Config['events'], 'retentionHours' | 'pruneIntervalMs' | 'pruneRowsMax'>;
 
 export interface DispatcherHooks {
@@ -36,9 +38,10 @@ export class WebhookDispatcher {
   private loop: Promise<void> | null = null;
   private wake: (() => void) | null = null;
   private readonly runs = new Set<Promise<void>>();
-  private readonly signers = new Map<string, Webhook>();
+  private readonly signers = new Map<string, Signer>();
   private lastLagAt = 0;
   private lastPruneAt = Date.now();
+  private readonly pace: BusyPace;
 
   constructor(
     private readonly db: Kysely<Database>,
@@ -46,7 +49,9 @@ export class WebhookDispatcher {
     private readonly options: DispatcherOptions,
     private readonly hooks: DispatcherHooks,
     private readonly log: Logger,
-  ) {}
+  ) {
+    this.pace = new BusyPace(options.yieldBusyPercent / 100, options.busyRateMax);
+  }
 
   start(): void {
     this.loop ??= this.run();
@@ -98,10 +103,9 @@ export class WebhookDispatcher {
     let claimed = 0;
     const free = this.options.concurrencyMax - this.runs.size;
     if (free > 0) {
-      const rows = await repo.claimRuns(this.db, free, this.options.runMax, this.leaseMs);
-      for (const group of groupRuns(rows)) {
+      for (const stream of await repo.claimStreams(this.db, free, this.leaseMs)) {
         claimed++;
-        const run: Promise<void> = this.deliver(group)
+        const run: Promise<void> = this.deliver(stream)
           .catch((error: unknown) => this.log.warn({ reason: (error as Error).message }, 'webhook run failed; its lease will expire'))
           .finally(() => {
             this.runs.delete(run);
@@ -123,60 +127,109 @@ export class WebhookDispatcher {
     return scanned >= this.options.fanOutBatchMax || (claimed > 0 && claimed >= free);
   }
 
-  private signer(row: repo.ClaimedDelivery): Webhook {
-    const cacheKey = `${row.subscription_id}\n${row.secret}`;
+  private signer(stream: repo.ClaimedStream): Signer {
+    const cacheKey = `${stream.subscription_id}\n${stream.secret}`;
     let signer = this.signers.get(cacheKey);
     if (!signer) {
-      signer = new Webhook(this.secrets.open(row.secret, row.subscription_id));
+      signer = new Signer(this.secrets.open(stream.secret, stream.subscription_id));
       if (this.signers.size > 1000) this.signers.clear();
       this.signers.set(cacheKey, signer);
     }
     return signer;
   }
 
-  /** One run: a (subscription, wallet) queue's next events, in order, stopping at the first failure. */
-  private async deliver(run: repo.ClaimedDelivery[]): Promise<void> {
-    const head = run[0]!;
+  /**
+   * One run on a claimed (subscription, wallet) queue: its next events in order, one at a time, each
+   * sent only after the one before was acknowledged or given up; events of types the subscription
+   * does not take are passed over. Stops at the first failed attempt, after one attempt timeout, or
+   * on shutdown; then records where the queue stands.
+   */
+  private async deliver(stream: repo.ClaimedStream): Promise<void> {
     const started = Date.now();
-    const delivered: { position: string; status: number }[] = [];
-    let failed: { row: repo.ClaimedDelivery; status: number | null; error: string } | null = null;
-    let next = 0;
-    const refused = await addressProblem(head.url, this.options.allowPrivateNetworks);
-    if (refused) {
-      this.hooks.onAttempt('refused');
-      failed = { row: head, status: null, error: refused };
-      next = 1;
-    } else {
-      const signer = this.signer(head);
-      for (; next < run.length; next++) {
-        // Do not start an attempt that could outlive the lease; stop too on shutdown.
-        if (next > 0 && (this.stopped || Date.now() - started > this.options.attemptTimeoutMs)) break;
-        const row = run[next]!;
-        const outcome = await sendSigned(row.url, signer, row.id, JSON.stringify(eventView(row)), this.options.attemptTimeoutMs);
-        this.hooks.onAttempt(outcome.result);
-        if (outcome.result !== 'success') {
-          failed = { row, status: outcome.status, error: outcome.error ?? outcome.result };
-          next++;
-          break;
-        }
-        delivered.push({ position: row.event_position, status: outcome.status! });
+    const events = await repo.readRun(this.db, stream, this.options.runMax);
+    const types = new Set<string>(stream.event_types);
+    const result: repo.RunResult = { done: null, more: events.length >= this.options.runMax, finished: [], retry: null,
+      anyDelivered: false, failedAttempt: false, pauseAfter: this.options.pauseAfterFailures };
+    // The queue's next event carries its earlier failed attempts; any later one starts at none.
+    let attempts = stream.attempts;
+    let firstAttemptAt = stream.first_attempt_at;
+    let sent = 0;
+    const refused = events.some((e) => types.has(e.type)) ? await addressProblem(stream.url, this.options.allowPrivateNetworks) : null;
+    for (const event of events) {
+      if (!types.has(event.type)) {
+        result.done = { position: event.position, seq: event.seq };
+        continue;
       }
-    }
-    if (delivered.length > 0) {
-      const n = await repo.markDelivered(this.db, head.subscription_id, delivered.map((d) => d.position), delivered.map((d) => d.status));
-      for (let i = 0; i < n; i++) this.hooks.onDelivery('delivered');
-    }
-    if (failed) {
-      const delayMs = retryDelayMs(this.options, failed.row.attempts);
-      const state = await repo.markAttemptFailed(this.db, failed.row, { status: failed.status, error: failed.error,
-        delayMs, retryWindowMs: this.options.retryWindowMs, pauseAfter: this.options.pauseAfterFailures });
-      if (state === 'failed') {
+      // Do not start an attempt that could outlive the lease; stop too on shutdown.
+      if (sent > 0 && (this.stopped || Date.now() - started > this.options.attemptTimeoutMs)) {
+        result.more = true;
+        break;
+      }
+      sent++;
+      await this.pace.turn();
+      const attemptedAt = new Date();
+      const outcome = refused ? { result: 'refused' as const, status: null, error: refused }
+        : await sendSigned(stream.url, this.signer(stream), event.id, JSON.stringify(eventView(event)), this.options.attemptTimeoutMs);
+      this.hooks.onAttempt(outcome.result);
+      attempts++;
+      firstAttemptAt ??= attemptedAt;
+      const finished = { event, attempts, status: outcome.status, error: outcome.error, startedAt: firstAttemptAt, attemptedAt };
+      if (outcome.result === 'success') {
+        result.finished.push({ ...finished, state: 'delivered' });
+        result.done = { position: event.position, seq: event.seq };
+        result.anyDelivered = true;
+        this.hooks.onDelivery('delivered');
+        attempts = 0;
+        firstAttemptAt = null;
+        continue;
+      }
+      result.failedAttempt = true;
+      const delayMs = retryDelayMs(this.options, attempts);
+      const error = outcome.error ?? outcome.result;
+      if (Date.now() + delayMs > firstAttemptAt.getTime() + this.options.retryWindowMs) {
+        // Given up: recorded as failed, and the queue moves on to the next event.
+        result.finished.push({ ...finished, error, state: 'failed' });
+        result.done = { position: event.position, seq: event.seq };
+        result.more = true;
         this.hooks.onDelivery('failed');
-        this.log.warn({ subscription: failed.row.subscription_id, event: failed.row.id, attempts: failed.row.attempts },
-          'webhook delivery failed: retry window exhausted');
+        this.log.warn({ subscription: stream.subscription_id, event: event.id, attempts }, 'webhook delivery failed: retry window exhausted');
+      } else {
+        result.retry = { attempts, firstAttemptAt, delayMs, status: outcome.status, error };
       }
+      break;
     }
-    await repo.releaseUnattempted(this.db, run.slice(next));
+    await repo.finishRun(this.db, stream, result);
+  }
+}
+
+/**
+ * Paces sends while the process is busy. The dispatcher shares the event loop with the requests: each
+ * send costs it about as much as a request, and a hot wallet's queue would otherwise go out as fast
+ * as its receiver answers. While the loop's utilisation over the last sample (~200 ms) is above
+ * `busyShare`, sends are spaced to at most `busyRate` per second for the whole process; otherwise
+ * they go at once. Delivery stays at least once and in order: only later.
+ */
+export class BusyPace {
+  private sample = performance.eventLoopUtilization();
+  private sampledAt = performance.now();
+  private busy = false;
+  private nextAt = 0;
+
+  constructor(private readonly busyShare: number, private readonly busyRate: number) {}
+
+  async turn(): Promise<void> {
+    if (this.busyShare >= 1) return;
+    const now = performance.now();
+    if (now - this.sampledAt >= 200) {
+      const current = performance.eventLoopUtilization();
+      this.busy = performance.eventLoopUtilization(current, this.sample).utilization > this.busyShare;
+      this.sample = current;
+      this.sampledAt = now;
+    }
+    if (!this.busy) return;
+    const at = Math.max(now, this.nextAt);
+    this.nextAt = at + 1000 / this.busyRate;
+    if (at > now) await new Promise((resolve) => setTimeout(resolve, at - now));
   }
 }
 
@@ -185,17 +238,4 @@ export function retryDelayMs(o: Pick<DispatcherOptions, 'retryBaseDelayMs' | 're
   random: () => number = Math.random): number {
   const ceiling = Math.min(o.retryMaxDelayMs, o.retryBaseDelayMs * 2 ** Math.min(attempt - 1, 40));
   return Math.round(ceiling * (0.5 + random() / 2));
-}
-
-/** Claimed rows, grouped by (subscription, wallet), each group in queue order. */
-function groupRuns(rows: repo.ClaimedDelivery[]): repo.ClaimedDelivery[][] {
-  const groups = new Map<string, repo.ClaimedDelivery[]>();
-  for (const row of rows) {
-    const key = `${row.subscription_id}/${row.wallet_id}`;
-    const group = groups.get(key);
-    if (group) group.push(row);
-    else groups.set(key, [row]);
-  }
-  for (const group of groups.values()) group.sort((a, b) => (BigInt(a.event_position) < BigInt(b.event_position) ? -1 : 1));
-  return [...groups.values()];
 }

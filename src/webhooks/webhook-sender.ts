@@ -6,9 +6,28 @@
  * so the cost of one request bounds its delivery rate, and fetch cost about five times as much
  * per request here (0.35-0.6 ms against 1.8-3 ms, sequential requests to a local receiver).
  */
+import { createHmac } from 'node:crypto';
 import http from 'node:http';
 import https from 'node:https';
-import type { Webhook } from 'standardwebhooks';
+
+/**
+ * Signs the Standard Webhooks way: v1,<base64 HMAC-SHA256 over "id.timestamp.body"> with the secret's
+ * key (the base64 after `whsec_`). The `standardwebhooks` package signs with a JavaScript SHA-256;
+ * node:crypto's is native and gives the same bytes (the tests verify every request with the
+ * package's verifier).
+ */
+export class Signer {
+  private readonly key: Buffer;
+
+  constructor(secret: string) {
+    this.key = Buffer.from(secret.startsWith('whsec_') ? secret.slice(6) : secret, 'base64');
+    if (this.key.length === 0) throw new Error('empty webhook secret');
+  }
+
+  sign(id: string, timestampSeconds: number, body: string): string {
+    return `v1,${createHmac('sha256', this.key).update(`${id}.${timestampSeconds}.${body}`).digest('base64')}`;
+  }
+}
 
 export const ATTEMPT_RESULTS = ['success', 'http_error', 'timeout', 'network', 'refused'] as const;
 export type AttemptResult = (typeof ATTEMPT_RESULTS)[number];
@@ -28,15 +47,15 @@ const agents = {
 
 class AttemptTimeout extends Error {}
 
-export function sendSigned(url: string, signer: Webhook, eventId: string, body: string, timeoutMs: number): Promise<AttemptOutcome> {
+export function sendSigned(url: string, signer: Signer, eventId: string, body: string, timeoutMs: number): Promise<AttemptOutcome> {
   const target = new URL(url);
-  const timestamp = new Date(Math.floor(Date.now() / 1000) * 1000);
+  const timestamp = Math.floor(Date.now() / 1000);
   const headers = {
     'content-type': 'application/json',
     'content-length': String(Buffer.byteLength(body)),
     'user-agent': 'wallet-service-webhooks/1',
     'webhook-id': eventId,
-    'webhook-timestamp': String(timestamp.getTime() / 1000),
+    'webhook-timestamp': String(timestamp),
     'webhook-signature': signer.sign(eventId, timestamp, body),
   };
   const transport = target.protocol === 'https:' ? https : http;

@@ -32,7 +32,7 @@ function view(row: repo.SubscriptionRow): Webhook {
 function deliveryView(row: repo.DeliveryRow): Delivery {
   return {
     event_id: row.event_id, event_type: row.event_type, wallet_id: row.wallet_id, state: row.state, attempts: row.attempts,
-    next_attempt_at: row.state === 'pending' ? row.next_attempt_at.toISOString() : null, last_attempt_at: iso(row.last_attempt_at),
+    next_attempt_at: iso(row.next_attempt_at), last_attempt_at: iso(row.last_attempt_at),
     last_status: row.last_status, last_error: row.last_error, created_at: row.created_at.toISOString(), completed_at: iso(row.completed_at),
   };
 }

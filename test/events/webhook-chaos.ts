@@ -107,7 +107,7 @@ export async function chaosRun(): Promise<void> {
         await doomed.query('BEGIN');
         await doomed.query(`INSERT INTO operations (wallet_id, id, seq, operation_type, amount, balance_after, status)
           VALUES ($1, gen_random_uuid(), 1000000, 'DEPOSIT', 1, 1, 'SUCCESS')`, [wallets[0]]);
-        doomedEvent = (await doomed.query<{ id: string }>('SELECT id FROM events WHERE wallet_id = $1 AND wallet_seq = 1000000',
+        doomedEvent = (await doomed.query<{ id: string }>('SELECT id FROM event_log WHERE wallet_id = $1 AND wallet_seq = 1000000',
           [wallets[0]])).rows[0]!.id;
         await doomed.query('ROLLBACK');
       } finally {
@@ -117,10 +117,10 @@ export async function chaosRun(): Promise<void> {
       // the ledger's committed rows, and their events: one each, both ways
       const ledger = await admin.query<{ event_id: string; wallet_id: string; seq: string; has_event: boolean }>(`
         SELECT md5(o.wallet_id::text || ':' || o.id::text)::uuid::text AS event_id, o.wallet_id, o.seq,
-               EXISTS (SELECT 1 FROM events e WHERE e.wallet_id = o.wallet_id AND e.wallet_seq = o.seq
+               EXISTS (SELECT 1 FROM event_log e WHERE e.wallet_id = o.wallet_id AND e.wallet_seq = o.seq
                           AND e.operation_id = o.id) AS has_event
           FROM operations o WHERE o.wallet_id = ANY ($1::uuid[])`, [wallets]);
-      const eventCount = await admin.query<{ n: string }>('SELECT count(*) AS n FROM events WHERE wallet_id = ANY ($1::uuid[])', [wallets]);
+      const eventCount = await admin.query<{ n: string }>('SELECT count(*) AS n FROM event_log WHERE wallet_id = ANY ($1::uuid[])', [wallets]);
       expect(ledger.rows.length).toBeGreaterThan(50);
       expect(ledger.rows.every((r) => r.has_event)).toBe(true);
       expect(Number(eventCount.rows[0]!.n)).toBe(ledger.rows.length);
@@ -137,9 +137,9 @@ export async function chaosRun(): Promise<void> {
       } catch (error) {
         const got = acknowledgedIds();
         const missing = [...committed].filter((id) => !got.has(id));
-        const states = await admin.query(`SELECT state, count(*)::int AS n, min(next_attempt_at) AS next, max(attempts) AS attempts
-          FROM webhook_deliveries WHERE subscription_id = $1 GROUP BY state`, [sub.id]);
-        console.error(`chaos: ${missing.length} of ${committed.size} not acknowledged; deliveries: ${JSON.stringify(states.rows)}`);
+        const queues = await admin.query(`SELECT pending, count(*)::int AS n, min(next_attempt_at) AS next, max(attempts) AS attempts
+          FROM webhook_streams WHERE subscription_id = $1 GROUP BY pending`, [sub.id]);
+        console.error(`chaos: ${missing.length} of ${committed.size} not acknowledged; queues: ${JSON.stringify(queues.rows)}`);
         throw error;
       }
 
@@ -166,7 +166,7 @@ export async function chaosRun(): Promise<void> {
       });
       expect(bodies.has(doomedEvent)).toBe(false);
       if (foreign.size > 0) {
-        const known = await admin.query<{ n: string }>('SELECT count(*) AS n FROM events WHERE id = ANY ($1::uuid[])', [[...foreign]]);
+        const known = await admin.query<{ n: string }>('SELECT count(*) AS n FROM event_log WHERE id = ANY ($1::uuid[])', [[...foreign]]);
         expect(Number(known.rows[0]!.n)).toBe(foreign.size); // committed events of other tests
       }
       // each wallet's events first arrive in seq order
