@@ -12,7 +12,8 @@ import { parseArgs } from 'node:util';
 import { projectRoot } from '../src/db/migrations.js';
 import type { WebhookFigures } from './report/types.js';
 
-export type ArmName = 'on' | 'off';
+/** on / off: the two arms of an A/B; outbox: webhook-ab's third arm (the outbox without a subscription). */
+export type ArmName = 'on' | 'off' | 'outbox';
 
 export interface Arm {
   name: ArmName;
@@ -69,9 +70,9 @@ function figures(arm: ArmName, out: string): ArmRun {
   return { arm, requestsPerS: run.requestsPerS, serviceCpuUsPerRequest: run.cpu?.serviceUs, webhook: run.webhook, ok: report.ok };
 }
 
-/** Runs the arms alternately; `describe` adds to each run's log line. */
+/** Runs the arms in turn, round after round; `describe` adds to each run's log line. */
 export async function alternate(
-  tag: string, o: AbOptions & { rounds: number; duration: string }, arms: [Arm, Arm], describe: (run: ArmRun) => string,
+  tag: string, o: AbOptions & { rounds: number; duration: string }, arms: Arm[], describe: (run: ArmRun) => string,
 ): Promise<ArmRun[]> {
   const runs: ArmRun[] = [];
   for (let round = 1; round <= o.rounds; round++) {
