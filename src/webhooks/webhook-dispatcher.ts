@@ -169,7 +169,8 @@ export class WebhookDispatcher {
       await this.pace.turn();
       const attemptedAt = new Date();
       const outcome = refused ? { result: 'refused' as const, status: null, error: refused }
-        : await sendSigned(stream.url, this.signer(stream), event.id, JSON.stringify(eventView(event)), this.options.attemptTimeoutMs);
+        : await sendSigned(stream.url, this.signer(stream), event.id, JSON.stringify(eventView(event)), this.options.attemptTimeoutMs,
+          this.options.allowPrivateNetworks);
       this.hooks.onAttempt(outcome.result);
       attempts++;
       firstAttemptAt ??= attemptedAt;

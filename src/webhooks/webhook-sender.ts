@@ -9,6 +9,7 @@
 import { createHmac } from 'node:crypto';
 import http from 'node:http';
 import https from 'node:https';
+import { guardedLookup, PRIVATE_ADDRESS_CODE } from './webhook-url.js';
 
 /**
  * Signs the Standard Webhooks way: v1,<base64 HMAC-SHA256 over "id.timestamp.body"> with the secret's
@@ -47,7 +48,8 @@ const agents = {
 
 class AttemptTimeout extends Error {}
 
-export function sendSigned(url: string, signer: Signer, eventId: string, body: string, timeoutMs: number): Promise<AttemptOutcome> {
+export function sendSigned(url: string, signer: Signer, eventId: string, body: string, timeoutMs: number,
+  allowPrivateNetworks: boolean): Promise<AttemptOutcome> {
   const target = new URL(url);
   const timestamp = Math.floor(Date.now() / 1000);
   const headers = {
@@ -67,7 +69,8 @@ export function sendSigned(url: string, signer: Signer, eventId: string, body: s
       clearTimeout(timer);
       resolve(outcome);
     };
-    const req = transport.request(target, { method: 'POST', headers, agent: agents[target.protocol as 'http:' | 'https:'] }, (res) => {
+    const req = transport.request(target, { method: 'POST', headers, agent: agents[target.protocol as 'http:' | 'https:'],
+      ...(allowPrivateNetworks ? {} : { lookup: guardedLookup }) }, (res) => {
       const status = res.statusCode ?? 0;
       // Read the (ignored) answer to its end, so the connection can serve the next event.
       res.resume();
@@ -79,7 +82,8 @@ export function sendSigned(url: string, signer: Signer, eventId: string, body: s
     const timer = setTimeout(() => req.destroy(new AttemptTimeout()), timeoutMs);
     req.on('error', (error: Error & { code?: string }) => settle(error instanceof AttemptTimeout
       ? { result: 'timeout', status: null, error: `no answer within ${timeoutMs} ms` }
-      : { result: 'network', status: null, error: error.code ?? error.message }));
+      : error.code === PRIVATE_ADDRESS_CODE ? { result: 'refused', status: null, error: error.message }
+        : { result: 'network', status: null, error: error.code ?? error.message }));
     req.end(body);
   });
 }

@@ -2,10 +2,12 @@
  * Which URLs a webhook may call. http(s) only, no credentials in the URL, and (unless
  * WEBHOOK_ALLOW_PRIVATE_NETWORKS) no host that is or resolves to a loopback, private, link-local,
  * CGNAT, multicast or unspecified address: a tenant must not make the service call its own
- * network (SSRF). Checked when the subscription is created and again before every attempt;
- * redirects are not followed. Left open: DNS rebinding between our lookup and fetch's own (a
- * window of milliseconds); deployments that need more route webhooks through an egress proxy.
+ * network (SSRF). Checked when the subscription is created, before every run, and on the very
+ * address each connection goes to (guardedLookup: the sender's own DNS lookup refuses a private
+ * answer, so a name that resolves to a public address for the check and to a private one for the
+ * connection, DNS rebinding, is refused too). Redirects are not followed.
  */
+import { lookup as dnsLookup, type LookupAddress, type LookupOptions } from 'node:dns';
 import { lookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
 
@@ -50,4 +52,32 @@ export async function addressProblem(text: string, allowPrivate: boolean): Promi
     return 'the host does not resolve';
   }
   return addresses.some(isPrivateAddress) ? 'the host is a private, loopback or link-local address' : null;
+}
+
+/** The error a refused connection fails with (the sender reports it as `refused`). */
+export const PRIVATE_ADDRESS_CODE = 'EPRIVATEADDRESS';
+
+type LookupCallback = (error: NodeJS.ErrnoException | null, address: string | LookupAddress[], family?: number) => void;
+
+/**
+ * A `lookup` for node:http(s) requests that refuses private addresses: net.connect resolves through
+ * it, so the address checked is the address connected to. Handles both shapes net asks for (one
+ * address, or all of them when it races address families).
+ */
+export function guardedLookup(hostname: string, options: LookupOptions, callback: LookupCallback): void {
+  dnsLookup(hostname, { ...options, all: true }, (error, addresses) => {
+    if (error) {
+      callback(error, '');
+      return;
+    }
+    const allowed = addresses.filter((a) => !isPrivateAddress(a.address));
+    if (allowed.length === 0 || allowed.length < addresses.length) {
+      const refused: NodeJS.ErrnoException = new Error(`${hostname} resolves to a private, loopback or link-local address`);
+      refused.code = PRIVATE_ADDRESS_CODE;
+      callback(refused, '');
+      return;
+    }
+    if (options.all) callback(null, allowed);
+    else callback(null, allowed[0]!.address, allowed[0]!.family);
+  });
 }
