@@ -146,7 +146,7 @@ export async function buildApp({ config, db, logger }: AppOptions): Promise<Fast
   await app.register(holdRoutes(new HoldService(db.kysely, batcher, readPolicy, app.log, config.holds), config.holds));
   await app.register(historyRoutes(new HistoryService(db.kysely, readPolicy, app.log)));
   await app.register(eventRoutes(new EventService(db.kysely, readPolicy, app.log)));
-  const secrets = new SecretBox(config.webhooks.secretKeyHex);
+  const secrets = new SecretBox(config.webhooks.secretKeyHex, config.webhooks.previousSecretKeyHex);
   if (!secrets.encrypts) {
     app.log.warn('WEBHOOK_SECRET_KEY is not set: webhook signing secrets are stored unencrypted in the database');
   }

@@ -148,6 +148,8 @@ export interface Config {
     allowPrivateNetworks: boolean;
     /** 32-byte key (64 hex digits) that encrypts signing secrets at rest (AES-256-GCM); unset: stored as is. */
     secretKeyHex: string | undefined;
+    /** The key before a rotation: opens secrets not yet resealed (npm run webhook-secrets -- reseal). */
+    previousSecretKeyHex: string | undefined;
   };
   /** Group commit: see src/wallets/operation-batcher.ts for what each bound does and why. */
   groupCommit: {
@@ -325,6 +327,7 @@ export function loadConfig(env: Env = process.env): Config {
       subscriptionsPerTenantMax: read.int('WEBHOOK_SUBSCRIPTIONS_PER_TENANT_MAX', 20, 1, 1000),
       allowPrivateNetworks: read.bool('WEBHOOK_ALLOW_PRIVATE_NETWORKS', false),
       secretKeyHex: read.secret('WEBHOOK_SECRET_KEY'),
+      previousSecretKeyHex: read.secret('WEBHOOK_SECRET_KEY_PREVIOUS'),
     },
     groupCommit: {
       batchSizeMax: read.int('GROUP_COMMIT_BATCH_SIZE_MAX', 500, 1, 10000),
@@ -344,8 +347,9 @@ export function loadConfig(env: Env = process.env): Config {
   if (config.holds.expiresInSecondsDefault > config.holds.expiresInSecondsMax) {
     read.problems.push('HOLD_EXPIRES_IN_SECONDS_DEFAULT must not exceed HOLD_EXPIRES_IN_SECONDS_MAX');
   }
-  if (config.webhooks.secretKeyHex !== undefined && !/^[0-9a-fA-F]{64}$/.test(config.webhooks.secretKeyHex)) {
-    read.problems.push('WEBHOOK_SECRET_KEY must be 64 hex digits (32 bytes; e.g. openssl rand -hex 32)');
+  for (const [name, value] of [['WEBHOOK_SECRET_KEY', config.webhooks.secretKeyHex],
+    ['WEBHOOK_SECRET_KEY_PREVIOUS', config.webhooks.previousSecretKeyHex]] as const) {
+    if (value !== undefined && !/^[0-9a-fA-F]{64}$/.test(value)) read.problems.push(`${name} must be 64 hex digits (32 bytes; e.g. openssl rand -hex 32)`);
   }
   if (config.webhooks.retryBaseDelayMs > config.webhooks.retryMaxDelayMs) {
     read.problems.push('WEBHOOK_RETRY_BASE_DELAY_MS must not exceed WEBHOOK_RETRY_MAX_DELAY_MS');
