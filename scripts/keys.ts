@@ -17,8 +17,7 @@ import pg from 'pg';
 import { isKeyId } from '../src/auth/api-key.js';
 import { createKey, KeyNotFound, listKeys, revokeKey, rotateKey } from '../src/auth/key-store.js';
 import { parseScopes, SCOPE_DESCRIPTIONS, SCOPES } from '../src/auth/scopes.js';
-import { ConfigError, loadConfig } from '../src/config.js';
-import { startEmbeddedPostgres } from '../src/db/embedded-postgres.js';
+import { ownerPool, scriptConfig } from './owner-database.js';
 
 const usage = `usage: npm run keys -- <command>
   create --tenant <name> --scopes <scope,...> [--expires-in 90d] [--description <text>] [--json]
@@ -109,20 +108,10 @@ async function main(): Promise<number> {
     console.log(usage);
     return argv.length === 0 ? 2 : 0;
   }
-  let config;
-  try {
-    config = loadConfig();
-  } catch (error) {
-    if (error instanceof ConfigError) {
-      console.error(error.message);
-      return 2;
-    }
-    throw error;
-  }
+  const config = scriptConfig();
+  if (!config) return 2;
   const say = (message: string) => console.error(`[keys] ${message}`);
-  const embedded = config.migrationDatabaseUrl ? undefined
-    : await startEmbeddedPostgres({ dataDir: config.embeddedDataDir, port: config.embeddedPort, log: () => {} });
-  const pool = new pg.Pool({ connectionString: config.migrationDatabaseUrl ?? embedded!.url, max: 2 });
+  const { pool, close } = await ownerPool(config, 2);
   try {
     await run(pool, argv);
     return 0;
@@ -137,8 +126,7 @@ async function main(): Promise<number> {
     else say((error as Error).message);
     return 1;
   } finally {
-    await pool.end();
-    await embedded?.stop();
+    await close();
   }
 }
 

@@ -15,9 +15,8 @@
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
-import { ConfigError, loadConfig } from '../src/config.js';
-import { startEmbeddedPostgres } from '../src/db/embedded-postgres.js';
 import { SecretBox } from '../src/webhooks/secret-box.js';
+import { ownerPool, scriptConfig } from './owner-database.js';
 
 const usage = `usage: npm run webhook-secrets -- reseal [--json]
 Seals every webhook signing secret with WEBHOOK_SECRET_KEY (WEBHOOK_SECRET_KEY_PREVIOUS opens the old ones).
@@ -62,24 +61,14 @@ async function main(): Promise<number> {
     console.log(usage);
     return values.help ? 0 : 2;
   }
-  let config;
-  try {
-    config = loadConfig();
-  } catch (error) {
-    if (error instanceof ConfigError) {
-      console.error(error.message);
-      return 2;
-    }
-    throw error;
-  }
+  const config = scriptConfig();
+  if (!config) return 2;
   if (config.webhooks.secretKeyHex === undefined) {
     console.error('[webhook-secrets] WEBHOOK_SECRET_KEY is not set: there is no key to seal with');
     return 2;
   }
   const box = new SecretBox(config.webhooks.secretKeyHex, config.webhooks.previousSecretKeyHex);
-  const embedded = config.migrationDatabaseUrl ? undefined
-    : await startEmbeddedPostgres({ dataDir: config.embeddedDataDir, port: config.embeddedPort, log: () => {} });
-  const pool = new pg.Pool({ connectionString: config.migrationDatabaseUrl ?? embedded!.url, max: 1 });
+  const { pool, close } = await ownerPool(config, 1);
   try {
     const result = await reseal(pool, box);
     console.log(values.json ? JSON.stringify(result) : `resealed ${result.resealed}, already sealed with the current key ` +
@@ -90,8 +79,7 @@ async function main(): Promise<number> {
     console.error(`[webhook-secrets] ${(error as Error).message}`);
     return 1;
   } finally {
-    await pool.end();
-    await embedded?.stop();
+    await close();
   }
 }
 

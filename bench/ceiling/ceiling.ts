@@ -6,9 +6,7 @@
  * server's CPU time per request read from /proc.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { once } from 'node:events';
 import { dirname, join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { OperationTracker } from '../check/operation-tracker.js';
 import { startCpuMeter } from '../cpu/proc-cpu.js';
@@ -17,6 +15,7 @@ import type { CeilingResult } from '../report/types.js';
 import { createWalletOverHttp, operationPath, operationRequest } from '../scenarios/scenario.js';
 import { randomCents } from '../../src/lib/cents.js';
 import { benchAuth } from '../target/bench-auth.js';
+import { announcedPort, stopChild } from '../target/child-port.js';
 
 const serverPath = join(dirname(fileURLToPath(import.meta.url)), 'ceiling-server.ts');
 const startBoundMs = 30_000;
@@ -46,29 +45,8 @@ async function startCeilingServer(canned: CannedResponse): Promise<{ baseUrl: st
   const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', serverPath], {
     env: { ...process.env, CEILING_RESPONSE: JSON.stringify(canned) }, stdio: ['ignore', 'pipe', 'inherit'],
   });
-  const stop = async () => {
-    if (child.exitCode !== null || child.signalCode !== null) return;
-    const exited = once(child, 'exit');
-    child.kill('SIGTERM');
-    const timer = setTimeout(() => child.kill('SIGKILL'), stopBoundMs);
-    await exited;
-    clearTimeout(timer);
-  };
-  const lines = createInterface({ input: child.stdout! });
-  const port = await new Promise<number>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`the ceiling server did not start within ${startBoundMs} ms`)), startBoundMs);
-    child.once('exit', (code) => reject(new Error(`the ceiling server exited during start-up (code ${code})`)));
-    lines.on('line', (line) => {
-      const match = /^listening (\d+)$/.exec(line);
-      if (match) {
-        clearTimeout(timer);
-        resolve(Number(match[1]));
-      }
-    });
-  }).catch(async (error: unknown) => {
-    await stop();
-    throw error;
-  });
+  const stop = () => stopChild(child, stopBoundMs);
+  const port = await announcedPort(child, 'the ceiling server', startBoundMs);
   return { baseUrl: `http://127.0.0.1:${port}`, pid: child.pid ?? 0, stop };
 }
 

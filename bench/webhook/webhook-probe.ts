@@ -7,10 +7,10 @@
 import { type ChildProcess, fork } from 'node:child_process';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
-import { createInterface } from 'node:readline';
 import type pg from 'pg';
 import { EVENT_TYPES } from '../../src/events/event-names.js';
 import type { WebhookFigures } from '../report/types.js';
+import { announcedPort, stopChild } from '../target/child-port.js';
 
 /** How long the probe waits, after a run, for its events to arrive. */
 const drainBoundMs = 120_000;
@@ -22,21 +22,7 @@ export class WebhookProbe {
 
   static async start(): Promise<WebhookProbe> {
     const child = fork(receiverPath, [], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'pipe', 'inherit', 'ipc'] });
-    const lines = createInterface({ input: child.stdout! });
-    const port = await new Promise<number>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`the webhook receiver did not start within ${startBoundMs} ms`)), startBoundMs);
-      child.once('exit', (code) => reject(new Error(`the webhook receiver exited during start-up (code ${code})`)));
-      lines.on('line', (line) => {
-        const match = /^listening (\d+)$/.exec(line);
-        if (match) {
-          clearTimeout(timer);
-          resolve(Number(match[1]));
-        }
-      });
-    }).catch((error: unknown) => {
-      child.kill('SIGKILL');
-      throw error;
-    });
+    const port = await announcedPort(child, 'the webhook receiver', startBoundMs);
     return new WebhookProbe(child, `http://127.0.0.1:${port}/bench-hook`);
   }
 
@@ -58,12 +44,7 @@ export class WebhookProbe {
     return (await answer)[0];
   }
 
-  async stop(): Promise<void> {
-    if (this.child.exitCode !== null || this.child.signalCode !== null) return;
-    const exited = once(this.child, 'exit');
-    this.child.kill('SIGTERM');
-    const timer = setTimeout(() => this.child.kill('SIGKILL'), 5000);
-    await exited;
-    clearTimeout(timer);
+  stop(): Promise<void> {
+    return stopChild(this.child, 5000);
   }
 }
