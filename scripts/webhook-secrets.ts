@@ -30,9 +30,11 @@ export interface ResealResult {
   unreadable: string[];
 }
 
-export async function reseal(pool: pg.Pool, box: SecretBox): Promise<ResealResult> {
+/** Reseals every subscription's secret, or only those of `ids`. */
+export async function reseal(pool: pg.Pool, box: SecretBox, ids?: string[]): Promise<ResealResult> {
   const result: ResealResult = { resealed: 0, alreadyCurrent: 0, changedMeanwhile: 0, unreadable: [] };
-  const rows = (await pool.query<{ id: string; secret: string }>('SELECT id, secret FROM webhook_subscriptions ORDER BY id')).rows;
+  const rows = (await pool.query<{ id: string; secret: string }>(
+    'SELECT id, secret FROM webhook_subscriptions WHERE $1::uuid[] IS NULL OR id = ANY ($1::uuid[]) ORDER BY id', [ids ?? null])).rows;
   for (const row of rows) {
     let opened;
     try {
