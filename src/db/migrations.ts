@@ -75,26 +75,36 @@ async function releaseStaleLock(url: string, force: boolean, log: (m: string) =>
 }
 
 /** Changesets DATABASECHANGELOG records as applied, as `file::id` (empty before the first run). */
-async function appliedChangesets(url: string): Promise<string[]> {
+/** The applied changesets ("file::id") in the order they ran, each with its checksum. */
+async function appliedChangesets(url: string): Promise<Map<string, string>> {
   const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 10_000 });
   await client.connect();
   try {
     const table = await client.query<{ exists: boolean }>(`SELECT to_regclass('databasechangelog') IS NOT NULL AS exists`);
-    if (!table.rows[0]?.exists) return [];
-    const rows = await client.query<{ filename: string; id: string }>(
-      'SELECT filename, id FROM databasechangelog ORDER BY orderexecuted');
-    return rows.rows.map((r) => `${r.filename.replace(/^.*\//, '')}::${r.id}`);
+    if (!table.rows[0]?.exists) return new Map();
+    const rows = await client.query<{ filename: string; id: string; md5sum: string | null }>(
+      'SELECT filename, id, md5sum FROM databasechangelog ORDER BY orderexecuted');
+    return new Map(rows.rows.map((r) => [`${r.filename.replace(/^.*\//, '')}::${r.id}`, r.md5sum ?? '']));
   } finally {
     await client.end();
   }
 }
 
-/** What a run did, in one line: the changesets it applied, or that there was nothing to apply. */
-export function describeMigration(before: string[], after: string[], tookMs: number): string {
-  const known = new Set(before);
-  const applied = after.filter((c) => !known.has(c));
-  if (applied.length === 0) return `schema up to date: nothing to apply (${after.length} changesets applied earlier; Liquibase ${tookMs} ms)`;
-  return `applied ${applied.length} changeset${applied.length === 1 ? '' : 's'} (Liquibase ${tookMs} ms): ${applied.join(', ')}`;
+/**
+ * What a run did, in one line: the changesets it applied and the runOnChange ones it ran again
+ * (their checksum changed: an edited function file), or that there was nothing to do.
+ */
+export function describeMigration(before: Map<string, string>, after: Map<string, string>, tookMs: number): string {
+  const applied = [...after.keys()].filter((c) => !before.has(c));
+  const reran = [...after.entries()].filter(([c, md5]) => before.has(c) && before.get(c) !== md5).map(([c]) => c);
+  if (applied.length === 0 && reran.length === 0) {
+    return `schema up to date: nothing to apply (${after.size} changesets applied earlier; Liquibase ${tookMs} ms)`;
+  }
+  const parts = [
+    ...(applied.length ? [`applied ${applied.length} changeset${applied.length === 1 ? '' : 's'}`] : []),
+    ...(reran.length ? [`re-ran ${reran.length} changed runOnChange file${reran.length === 1 ? '' : 's'}`] : []),
+  ];
+  return `${parts.join(', ')} (Liquibase ${tookMs} ms): ${[...applied, ...reran.map((c) => `${c} (re-run)`)].join(', ')}`;
 }
 
 export interface MigrateOptions {

@@ -32,7 +32,9 @@ describe.skipIf(viaPgbouncer)('the apply_operations_v4 function file', () => {
 
       const file = join(copy, 'changelog', 'functions', 'apply-operations-v4.sql');
       writeFileSync(file, readFileSync(file, 'utf8').replace('apply_operations_v4: every operation needs', 'apply_operations_v4 (edited): every operation needs'));
-      await migrate(postgres.url, { forceUnlock: true, searchPath: copy });
+      const said: string[] = [];
+      await migrate(postgres.url, { forceUnlock: true, searchPath: copy, log: (m) => said.push(m) });
+      expect(said.at(-1)).toMatch(/^re-ran 1 changed runOnChange file \(Liquibase \d+ ms\): apply-operations-v4\.sql::apply-operations-v4 \(re-run\)$/);
       const after = await body();
       expect(after).toHaveLength(1); // replaced, not a second function
       expect(after[0]).toContain('apply_operations_v4 (edited): every operation needs');

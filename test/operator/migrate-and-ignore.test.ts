@@ -35,8 +35,13 @@ describe.skipIf(viaPgbouncer)('npm run migrate', () => {
     }
   }, 180_000); // two Liquibase runs (a JVM each) on 2 shared cores
 
-  it('words one new changeset in the singular', () => {
-    expect(describeMigration(['a.sql::1'], ['a.sql::1', 'b.sql::2'], 5)).toBe('applied 1 changeset (Liquibase 5 ms): b.sql::2');
+  it('words one new changeset in the singular, and names a runOnChange file that ran again', () => {
+    const m = (...entries: [string, string][]) => new Map(entries);
+    expect(describeMigration(m(['a.sql::1', 'x']), m(['a.sql::1', 'x'], ['b.sql::2', 'y']), 5)).toBe('applied 1 changeset (Liquibase 5 ms): b.sql::2');
+    expect(describeMigration(m(['a.sql::1', 'x'], ['f.sql::f', 'old']), m(['a.sql::1', 'x'], ['f.sql::f', 'new']), 5))
+      .toBe('re-ran 1 changed runOnChange file (Liquibase 5 ms): f.sql::f (re-run)');
+    expect(describeMigration(m(['f.sql::f', 'old']), m(['f.sql::f', 'new'], ['b.sql::2', 'y'], ['c.sql::3', 'z']), 5))
+      .toBe('applied 2 changesets, re-ran 1 changed runOnChange file (Liquibase 5 ms): b.sql::2, c.sql::3, f.sql::f (re-run)');
   });
 });
 
