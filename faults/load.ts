@@ -8,6 +8,7 @@
 import { randomUUID } from 'node:crypto';
 import type { OperationType } from '../bench/check/ledger-check.js';
 import { formatCents } from '../src/lib/cents.js';
+import { type App, postAttempt, sendWithRetries, sleep } from './post.js';
 import { MoveLoad, type MoveShares } from './transfer-hold-load.js';
 
 export type AttemptKind = 'SUCCESS' | 'FAILED' | 'PENDING' | 'REJECTED_400' | 'OVERLOADED_503' | 'NO_RESPONSE' | 'UNEXPECTED';
@@ -66,7 +67,8 @@ export interface LoadOptions {
   moves?: MoveShares;
 }
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+/** A deposit's or withdrawal's 200 statuses: SUCCESS is applied (FAILED and PENDING are themselves). */
+const applied = new Set(['SUCCESS']);
 
 export class LoadDriver {
   readonly requests: LogicalRequest[] = [];
@@ -152,19 +154,8 @@ export class LoadDriver {
 
   private async run(request: LogicalRequest): Promise<void> {
     this.requests.push(request);
-    let lastApp: number | undefined;
-    for (let n = 1; ; n++) {
-      const app = this.pickApp(lastApp);
-      // No app alive at all: an attempt that reached nobody (bounded like any other).
-      const attempt = app ? await this.send(app, request)
-        : { app: -1, kind: 'NO_RESPONSE' as const, status: 0, replayed: false, detail: 'no live app',
-          startedAt: performance.now(), endedAt: performance.now() };
-      request.attempts.push(attempt);
-      lastApp = app?.index;
-      const definite = attempt.kind === 'SUCCESS' || attempt.kind === 'REJECTED_400' || attempt.kind === 'UNEXPECTED';
-      if (request.key === null || definite || n >= this.options.keyedAttemptsMax) return;
-      await sleep(100 * n + Math.random() * 100);
-    }
+    await sendWithRetries({ key: request.key, attempts: request.attempts, attemptsMax: this.options.keyedAttemptsMax,
+      pickApp: (exclude) => this.pickApp(exclude), send: (app) => this.send(app, request), noApp: (base) => base });
   }
 
   private async read(walletId: string): Promise<void> {
@@ -181,33 +172,10 @@ export class LoadDriver {
     }
   }
 
-  private async send(app: { index: number; url: string }, request: LogicalRequest): Promise<Attempt> {
-    const startedAt = performance.now();
-    const headers: Record<string, string> = { 'content-type': 'application/json' };
-    if (request.key) headers['idempotency-key'] = request.key;
-    const base = { app: app.index, startedAt, replayed: false };
-    try {
-      const res = await fetch(`${app.url}/api/v1/wallets/${request.walletId}/operation`, {
-        method: 'POST', headers, body: JSON.stringify({ operation_type: request.type, amount: request.amount }),
-        signal: AbortSignal.timeout(this.options.requestTimeoutMs),
-      });
-      const text = await res.text();
-      const endedAt = performance.now();
-      let body: Record<string, unknown> = {};
-      try { body = JSON.parse(text) as Record<string, unknown>; } catch { /* kept as UNEXPECTED below */ }
-      const replayed = res.headers.get('idempotency-replayed') === 'true';
-      const detail = typeof body.detail === 'string' ? body.detail : text.slice(0, 200);
-      if (res.status === 200 && (body.status === 'SUCCESS' || body.status === 'FAILED' || body.status === 'PENDING')) {
-        return { ...base, kind: body.status, status: 200, operationId: String(body.id), balance: body.balance as string | null,
-          replayed, detail, endedAt };
-      }
-      if (res.status === 400) return { ...base, kind: 'REJECTED_400', status: 400, replayed, detail, endedAt };
-      if (res.status === 503) return { ...base, kind: 'OVERLOADED_503', status: 503, replayed, detail, endedAt };
-      return { ...base, kind: 'UNEXPECTED', status: res.status, replayed, detail, endedAt };
-    } catch (error) {
-      const cause = (error as { cause?: { code?: string; message?: string } }).cause;
-      return { ...base, kind: 'NO_RESPONSE', status: 0, detail: cause?.code ?? cause?.message ?? (error as Error).name,
-        endedAt: performance.now() };
-    }
+  private async send(app: App, request: LogicalRequest): Promise<Attempt> {
+    const { body, bodyStatus: _, ...attempt } = await postAttempt(app, `/api/v1/wallets/${request.walletId}/operation`,
+      { operation_type: request.type, amount: request.amount }, request.key, this.options.requestTimeoutMs, applied);
+    return attempt.kind === 'SUCCESS' || attempt.kind === 'FAILED' || attempt.kind === 'PENDING'
+      ? { ...attempt, kind: body!.status as AttemptKind, balance: body!.balance as string | null } : attempt;
   }
 }

@@ -9,13 +9,10 @@
  */
 import { randomUUID } from 'node:crypto';
 import { formatCents, parseCents } from '../src/lib/cents.js';
-import type { Attempt, AttemptKind } from './load.js';
+import { type PostedAttempt, postAttempt, sendWithRetries, sleep } from './post.js';
 
-/** An attempt of a transfer or hold request: the id the answer named, the status and balances it gave. */
-export interface MoveAttempt extends Omit<Attempt, 'balance' | 'resolved'> {
-  /** 200 answers: the body's status (SUCCESS, HELD, CAPTURED, VOIDED, FAILED, PENDING). */
-  bodyStatus?: string;
-  body?: Record<string, unknown>;
+/** An attempt of a transfer or hold request: the id the answer named, the status (SUCCESS, HELD, CAPTURED, VOIDED, FAILED, PENDING) and body it gave. */
+export interface MoveAttempt extends PostedAttempt {
   /** PENDING only: the stored state GET /transfers/{id} or /holds/{id} gave afterwards (ABSENT for 404). */
   resolved?: string;
 }
@@ -62,7 +59,6 @@ export interface MoveIo {
   keyedAttemptsMax: number;
 }
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const holdExpiresInSeconds = 3600;
 
 /** 200 body statuses that mean "applied as asked". */
@@ -114,47 +110,9 @@ export class MoveLoad {
     await this.retry(flow.close.key, flow.close.attempts, `/api/v1/holds/${held.operationId}/${kind}`, amount ? { amount } : {});
   }
 
-  private async retry(key: string | null, attempts: MoveAttempt[], path: string, body: Record<string, unknown>): Promise<void> {
-    let lastApp: number | undefined;
-    for (let n = 1; ; n++) {
-      const app = this.io.pickApp(lastApp);
-      const attempt: MoveAttempt = app ? await this.send(app, key, path, body)
-        : { app: -1, kind: 'NO_RESPONSE', status: 0, replayed: false, detail: 'no live app', startedAt: performance.now(), endedAt: performance.now() };
-      attempts.push(attempt);
-      lastApp = app?.index;
-      const definite = attempt.kind === 'SUCCESS' || attempt.kind === 'REJECTED_400' || attempt.kind === 'UNEXPECTED';
-      if (key === null || definite || n >= this.io.keyedAttemptsMax) return;
-      await sleep(100 * n + Math.random() * 100);
-    }
-  }
-
-  private async send(app: { index: number; url: string }, key: string | null, path: string, payload: Record<string, unknown>): Promise<MoveAttempt> {
-    const startedAt = performance.now();
-    const headers: Record<string, string> = { 'content-type': 'application/json' };
-    if (key) headers['idempotency-key'] = key;
-    const base = { app: app.index, startedAt, replayed: false };
-    try {
-      const res = await fetch(`${app.url}${path}`, {
-        method: 'POST', headers, body: JSON.stringify(payload), signal: AbortSignal.timeout(this.io.requestTimeoutMs),
-      });
-      const text = await res.text();
-      const endedAt = performance.now();
-      let body: Record<string, unknown> = {};
-      try { body = JSON.parse(text) as Record<string, unknown>; } catch { /* kept as UNEXPECTED below */ }
-      const replayed = res.headers.get('idempotency-replayed') === 'true';
-      const detail = typeof body.detail === 'string' ? body.detail : text.slice(0, 200);
-      const bodyStatus = typeof body.status === 'string' ? body.status : undefined;
-      if (res.status === 200 && bodyStatus !== undefined && (appliedStatuses.has(bodyStatus) || bodyStatus === 'FAILED' || bodyStatus === 'PENDING')) {
-        const kind: AttemptKind = appliedStatuses.has(bodyStatus) ? 'SUCCESS' : bodyStatus as 'FAILED' | 'PENDING';
-        return { ...base, kind, status: 200, operationId: String(body.id), bodyStatus, body, replayed, detail, endedAt };
-      }
-      if (res.status === 400) return { ...base, kind: 'REJECTED_400', status: 400, replayed, detail, endedAt };
-      if (res.status === 503) return { ...base, kind: 'OVERLOADED_503', status: 503, replayed, detail, endedAt };
-      return { ...base, kind: 'UNEXPECTED', status: res.status, replayed, detail, endedAt };
-    } catch (error) {
-      const cause = (error as { cause?: { code?: string; message?: string } }).cause;
-      return { ...base, kind: 'NO_RESPONSE', status: 0, detail: cause?.code ?? cause?.message ?? (error as Error).name, endedAt: performance.now() };
-    }
+  private retry(key: string | null, attempts: MoveAttempt[], path: string, body: Record<string, unknown>): Promise<void> {
+    return sendWithRetries({ key, attempts, attemptsMax: this.io.keyedAttemptsMax, pickApp: (exclude) => this.io.pickApp(exclude),
+      send: (app) => postAttempt(app, path, body, key, this.io.requestTimeoutMs, appliedStatuses), noApp: (base) => base });
   }
 }
 
