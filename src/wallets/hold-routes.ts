@@ -5,8 +5,8 @@ import { callerOf } from '../auth/auth-plugin.js';
 import type { HoldLimits, HoldService } from './hold-service.js';
 import { answer } from './submission-reply.js';
 import {
-  CaptureBody, ErrorDetail, Hold, HoldBody, HoldHeaders, HoldIdParams, NotFoundWallet, Overloaded503, Unavailable, ValidationErrorBody,
-  WalletIdParams,
+  CaptureBody, ErrorDetail, Hold, HoldBody, HoldHeaders, HoldIdParams, HoldPage, HoldsQuerystring, NotFoundWallet, Overloaded503,
+  Unavailable, ValidationErrorBody, WalletIdParams,
 } from './wallet-schemas.js';
 
 const HoldNotFoundBody = ErrorDetail('Hold not found (or its wallet belongs to another tenant)', 'Hold not found');
@@ -119,5 +119,19 @@ export function holdRoutes(service: HoldService, limits: HoldLimits): FastifyPlu
         response: { 200: Hold, 404: HoldNotFoundBody, 422: ValidationErrorBody, 503: Unavailable },
       },
     }, async (request) => service.getHold(callerOf(request), request.params.hold_id));
+
+    app.get('/api/v1/wallets/:wallet_id/holds', {
+      config: { auth: 'wallets:read' },
+      schema: {
+        tags: ['holds'],
+        summary: "List a wallet's holds, newest first",
+        description: 'Keyset pagination: follow next_cursor until it is null. status filters as GET /holds/{id} shows a hold ' +
+          '(HELD: still reserving; EXPIRED includes a HELD hold past its expiry). Each hold as GET /holds/{id} shows it.',
+        params: WalletIdParams,
+        querystring: HoldsQuerystring,
+        response: { 200: HoldPage, 404: NotFoundWallet, 422: ValidationErrorBody, 503: Unavailable },
+      },
+    }, async (request) => service.listHolds({ caller: callerOf(request), walletId: request.params.wallet_id,
+      status: request.query.status, limit: request.query.limit, cursor: request.query.cursor }));
   };
 }

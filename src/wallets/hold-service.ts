@@ -26,7 +26,8 @@ import {
   CaptureExceedsHold, HoldClosed, HoldNotFound, IdempotencyConflict, InsufficientAvailable, Overloaded, WalletNotFound,
 } from './wallet-errors.js';
 import * as repo from './wallet-repository.js';
-import type { Hold as HoldView } from './wallet-schemas.js';
+import type { HoldPage, Hold as HoldView } from './wallet-schemas.js';
+import { decodeHoldsCursor, encodeHoldsCursor } from './hold-cursor.js';
 
 export interface HoldLimits {
   expiresInSecondsDefault: number;
@@ -52,6 +53,14 @@ export interface CloseHoldRequest {
 }
 
 export type HoldOutcome = Submission<HoldView>;
+
+export interface ListHoldsRequest {
+  caller: Caller;
+  walletId: string;
+  status: HoldStatus | undefined;
+  limit: number;
+  cursor: string | undefined;
+}
 
 /** Keys of new holds are scoped to the wallet's holds; the hash covers the body as sent. */
 export function holdRequestHash(amount: string, expiresInSeconds: number | undefined): string {
@@ -138,10 +147,31 @@ export class HoldService {
     return this.close('VOID', request);
   }
 
+  /** A wallet's holds, newest first, one keyset page at a time (404 for a wallet of another tenant). */
+  async listHolds(request: ListHoldsRequest): Promise<HoldPage> {
+    const before = request.cursor === undefined ? undefined : decodeHoldsCursor(request.cursor, request.walletId);
+    const read = <T>(work: () => Promise<T>) => readWithRetry(this.readPolicy, this.log, work);
+    const rows = await read(() => repo.findHoldsPage(this.db, { walletId: request.walletId, tenant: request.caller.tenant,
+      status: request.status, before, rows: request.limit + 1 }));
+    if (rows.length === 0 && !(await read(() => repo.walletExists(this.db, request.walletId, request.caller.tenant)))) throw new WalletNotFound();
+    const page = rows.slice(0, request.limit);
+    const now = new Date();
+    const last = page.at(-1);
+    return {
+      items: page.map((hold) => this.storedView(hold, now)),
+      next_cursor: rows.length > request.limit && last ? encodeHoldsCursor(request.walletId, { createdUs: last.created_us, id: last.id }) : null,
+    };
+  }
+
   async getHold(caller: Caller, id: string): Promise<HoldView> {
     const hold = await readWithRetry(this.readPolicy, this.log, () => repo.findHold(this.db, id, caller.tenant));
     if (!hold) throw new HoldNotFound();
-    const view = holdView(hold, storedAvailable(hold));
+    return this.storedView(hold);
+  }
+
+  /** A stored hold as GET /holds/{id} shows it; a refusal says why. */
+  private storedView(hold: repo.HoldRow, now = new Date()): HoldView {
+    const view = holdView(hold, storedAvailable(hold), now);
     if (hold.status === 'REJECTED') view.detail = new InsufficientAvailable(formatMoney(hold.available_after), view.amount).message;
     return view;
   }

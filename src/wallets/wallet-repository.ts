@@ -125,6 +125,36 @@ export async function findHold(db: Kysely<Database>, id: string, tenant: string)
   return result.rows[0];
 }
 
+export interface HoldsPageQuery {
+  walletId: string;
+  tenant: string;
+  /** As holdView shows it: HELD excludes lapsed holds not yet marked EXPIRED, EXPIRED includes them. */
+  status: HoldStatus | undefined;
+  /** Keyset: holds strictly before this (created_at in epoch microseconds, id), newest first. */
+  before: { createdUs: string; id: string } | undefined;
+  rows: number;
+}
+
+/** A page of the wallet's holds, newest first (if the wallet belongs to `tenant`), with each row's keyset position. */
+export async function findHoldsPage(db: Kysely<Database>, q: HoldsPageQuery): Promise<(HoldRow & { created_us: string })[]> {
+  const status = q.status === undefined ? sql``
+    : q.status === 'HELD' ? sql`AND h.status = 'HELD' AND h.expires_at > now()`
+      : q.status === 'EXPIRED' ? sql`AND (h.status = 'EXPIRED' OR (h.status = 'HELD' AND h.expires_at <= now()))`
+        : sql`AND h.status = ${q.status}`;
+  // microseconds as an exact integer: a Date (milliseconds) would make holds of one millisecond skip each other
+  const before = q.before ? sql`AND (h.created_at, h.id) < ('epoch'::timestamptz + ${q.before.createdUs}::bigint * interval '1 microsecond',
+    ${q.before.id}::uuid)` : sql``;
+  const result = await sql<HoldRow & { created_us: string }>`
+    SELECT h.id, h.wallet_id, h.amount, h.status, h.captured_amount, h.expires_at, h.created_at, h.closed_at,
+           h.available_after, h.closed_available_after,
+           ((extract(epoch FROM h.created_at) * 1000000)::bigint)::text AS created_us
+      FROM holds h JOIN wallets w ON w.id = h.wallet_id
+     WHERE h.wallet_id = ${q.walletId}::uuid AND w.tenant = ${q.tenant} ${status} ${before}
+     ORDER BY h.created_at DESC, h.id DESC
+     LIMIT ${q.rows}`.execute(db);
+  return result.rows;
+}
+
 /** The operation if its wallet belongs to `tenant`. */
 export async function findOperation(db: Kysely<Database>, walletId: string, id: string, tenant: string): Promise<OperationRow | undefined> {
   return db.selectFrom('operations as o').innerJoin('wallets as w', 'w.id', 'o.wallet_id')

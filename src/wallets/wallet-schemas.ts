@@ -7,7 +7,7 @@
 import { Type, type Static } from 'typebox';
 import { MONEY_MAX } from './money.js';
 import {
-  HOLD_ANSWER_STATUSES, type HoldAnswerStatus, LEDGER_TYPES, type LedgerType as LedgerTypeName, OPERATION_STATUSES, OPERATION_TYPES,
+  HOLD_ANSWER_STATUSES, HOLD_STATUSES, type HoldAnswerStatus, type HoldStatus, LEDGER_TYPES, type LedgerType as LedgerTypeName, OPERATION_STATUSES, OPERATION_TYPES,
   type OperationStatus, type OperationType as OperationTypeName,
 } from './operation-names.js';
 
@@ -258,4 +258,22 @@ export const Hold = Type.Object({
       expires_at: '2026-11-25T13:00:00.000Z', created_at: isoExample, closed_at: '2026-11-25T12:10:00.000Z', available_balance: '75.00' },
   ],
 });
+
+export const HOLDS_LIMIT_MAX = 500;
+export const HOLDS_LIMIT_DEFAULT = 50;
+
+export const HoldsQuerystring = Type.Object({
+  status: Type.Optional(Type.Unsafe<HoldStatus>({ type: 'string', enum: [...HOLD_STATUSES],
+    description: 'Only holds in this state, as GET /holds/{id} shows it (a HELD hold past its expiry is EXPIRED)', examples: ['HELD'] })),
+  limit: Type.Integer({ minimum: 1, maximum: HOLDS_LIMIT_MAX, default: HOLDS_LIMIT_DEFAULT, description: `Page size, 1-${HOLDS_LIMIT_MAX}` }),
+  cursor: Type.Optional(Type.String({ minLength: 1, maxLength: 512, description: 'Opaque: the next_cursor of the previous page' })),
+});
+export type HoldsQuerystring = Static<typeof HoldsQuerystring>;
+
+export const HoldPage = Type.Object({
+  items: Type.Array(Hold),
+  next_cursor: Type.Union([Type.String(), Type.Null()], { description: 'Pass as ?cursor= for the next page; null on the last page' }),
+}, { examples: [{ items: [{ id: holdIdExample, wallet_id: walletIdExample, amount: '30.00', status: 'HELD',
+  expires_at: '2026-11-25T13:00:00.000Z', created_at: isoExample, available_balance: '70.00' }], next_cursor: null }] });
+export type HoldPage = Static<typeof HoldPage>;
 export type Hold = Static<typeof Hold>;

@@ -43,6 +43,7 @@ const endpoints: Endpoint[] = [
     url: (i) => `/api/v1/holds/${i.holds.toCapture}/capture` },
   { name: 'void hold', scope: 'wallets:write', method: 'POST', answered: [200, 409], url: (i) => `/api/v1/holds/${i.holds.toVoid}/void` },
   { name: 'get hold', scope: 'wallets:read', method: 'GET', url: (i) => `/api/v1/holds/${i.holds.toGet}` },
+  { name: 'list holds', scope: 'wallets:read', method: 'GET', url: (i) => `/api/v1/wallets/${i.wallet}/holds` },
   { name: 'metrics', scope: 'admin', method: 'GET', url: () => '/metrics' },
   { name: 'dashboard data', scope: 'admin', method: 'GET', url: () => '/dashboard/data' },
 ];
@@ -146,7 +147,8 @@ describe.skipIf(!authRequired)('access control', () => {
     for (const [path, method] of [['/api/v1/wallets', 'post'], ['/api/v1/wallets/{wallet_id}', 'get'],
       ['/api/v1/wallets/{wallet_id}/operation', 'post'], ['/api/v1/wallets/{wallet_id}/operations/{operation_id}', 'get'],
       ['/api/v1/wallets/{wallet_id}/operations', 'get'], ['/api/v1/wallets/{wallet_id}/holds', 'post'],
-      ['/api/v1/holds/{hold_id}/capture', 'post'], ['/api/v1/holds/{hold_id}/void', 'post'], ['/api/v1/holds/{hold_id}', 'get']] as const) {
+      ['/api/v1/holds/{hold_id}/capture', 'post'], ['/api/v1/holds/{hold_id}/void', 'post'], ['/api/v1/holds/{hold_id}', 'get'],
+      ['/api/v1/wallets/{wallet_id}/holds', 'get']] as const) {
       const op = spec.paths[path][method];
       expect(op.security, path).toEqual([{ bearerAuth: [] }]);
       expect(Object.keys(op.responses), path).toEqual(expect.arrayContaining(['401', '403', '429']));

@@ -381,3 +381,54 @@ describe('OpenAPI', () => {
       .toHaveProperty('available_balance');
   });
 });
+
+describe('GET /api/v1/wallets/{id}/holds', () => {
+  it('lists newest first in keyset pages (holds of one batch included), filters by state as GET shows it, 404 across tenants', async () => {
+    const w = await funded('100.00');
+    // concurrent: several land in one batch, with one created_at
+    const placed = (await Promise.all(Array.from({ length: 7 }, () => hold(w, { amount: '1.00' })))).map((r) => r.json() as { id: string });
+    const [voided, captured, lapsed] = placed;
+    expect((await voidHold(voided!.id)).statusCode).toBe(200);
+    expect((await capture(captured!.id)).statusCode).toBe(200);
+    await backdate(lapsed!.id, 8 * 24 * 3600); // past its 7-day default expiry, still HELD in the table
+    const list = async (query: string) => {
+      const res = await t.app.inject({ method: 'GET', url: `/api/v1/wallets/${w}/holds?${query}` });
+      expect(res.statusCode, res.body).toBe(200);
+      return res.json() as { items: { id: string; status: string; created_at: string }[]; next_cursor: string | null };
+    };
+    const seen: { id: string; status: string; created_at: string }[] = [];
+    let cursor: string | null = null;
+    do {
+      const page = await list(`limit=2${cursor ? `&cursor=${cursor}` : ''}`);
+      expect(page.items.length).toBeLessThanOrEqual(2);
+      seen.push(...page.items);
+      cursor = page.next_cursor;
+    } while (cursor);
+    expect(seen.map((h) => h.id).sort()).toEqual(placed.map((h) => h.id).sort()); // each once
+    const times = seen.map((h) => Date.parse(h.created_at));
+    expect(times).toEqual([...times].sort((a, b) => b - a));
+    // each item is GET /holds/{id}'s view
+    for (const h of seen.slice(0, 3)) {
+      expect(h).toEqual((await t.app.inject({ method: 'GET', url: `/api/v1/holds/${h.id}` })).json());
+    }
+    expect((await list('status=VOIDED&limit=500')).items.map((h) => h.id)).toEqual([voided!.id]);
+    expect((await list('status=CAPTURED&limit=500')).items.map((h) => h.id)).toEqual([captured!.id]);
+    expect((await list('status=EXPIRED&limit=500')).items.map((h) => h.id)).toEqual([lapsed!.id]);
+    expect((await list('status=HELD&limit=500')).items.map((h) => h.id).sort()).toEqual(placed.slice(3).map((h) => h.id).sort());
+    expect((await list('status=REJECTED')).items).toEqual([]);
+    // errors: unknown wallet, bad cursor, cursor of another wallet, bad status
+    expect((await t.app.inject({ method: 'GET', url: `/api/v1/wallets/${randomUUID()}/holds` })).statusCode).toBe(404);
+    const other = await funded('0.00');
+    const firstPage = await list('limit=1');
+    for (const url of [`/api/v1/wallets/${w}/holds?cursor=garbage!`, `/api/v1/wallets/${other}/holds?cursor=${firstPage.next_cursor}`,
+      `/api/v1/wallets/${w}/holds?status=OPEN`, `/api/v1/wallets/${w}/holds?limit=501`]) {
+      expect((await t.app.inject({ method: 'GET', url })).statusCode, url).toBe(422);
+    }
+    expect((await list('limit=500')).items.length).toBe(7);
+    expect((await t.app.inject({ method: 'GET', url: `/api/v1/wallets/${other}/holds` })).json()).toEqual({ items: [], next_cursor: null });
+    if (authRequired) {
+      const stranger = bearer((await makeKey(newTenant())).key);
+      expect((await t.app.inject({ method: 'GET', url: `/api/v1/wallets/${w}/holds`, headers: stranger })).statusCode).toBe(404);
+    }
+  });
+});
