@@ -148,7 +148,10 @@ export class WebhookDispatcher {
     const started = Date.now();
     const events = await repo.readRun(this.db, stream, this.options.runMax);
     const types = new Set<string>(stream.event_types);
-    const result: repo.RunResult = { done: null, more: events.length >= this.options.runMax, finished: [], retry: null,
+    // Read to the end (fewer than runMax): every row up to the claim's head was read, if it still exists.
+    const lastRead = events.at(-1)?.position;
+    const seenHead = lastRead !== undefined && BigInt(lastRead) > BigInt(stream.head_position) ? lastRead : stream.head_position;
+    const result: repo.RunResult = { done: null, more: events.length >= this.options.runMax, seenHead, finished: [], retry: null,
       anyDelivered: false, failedAttempt: false, pauseAfter: this.options.pauseAfterFailures };
     // The queue's next event carries its earlier failed attempts; any later one starts at none.
     let attempts = stream.attempts;

@@ -142,6 +142,8 @@ export interface ClaimedStream {
   wallet_id: string;
   done_position: string;
   done_seq: string;
+  /** The newest outbox row of the wallet the fan-out had passed when the queue was claimed. */
+  head_position: string;
   /** The next event's failed attempts so far, and when the first of them started. */
   attempts: number;
   first_attempt_at: Date | null;
@@ -171,7 +173,7 @@ export async function claimStreams(db: Kysely<Database>, max: number, leaseMs: n
        SET claim = t.claim + 1, next_attempt_at = clock_timestamp() + ${leaseMs} * interval '1 millisecond'
       FROM c, webhook_subscriptions s
      WHERE t.subscription_id = c.subscription_id AND t.wallet_id = c.wallet_id AND s.id = t.subscription_id
-    RETURNING t.subscription_id, t.wallet_id, t.done_position, t.done_seq, t.attempts, t.first_attempt_at, t.claim,
+    RETURNING t.subscription_id, t.wallet_id, t.done_position, t.done_seq, t.head_position, t.attempts, t.first_attempt_at, t.claim,
               s.url, s.secret, s.event_types`.execute(db)).rows;
 }
 
@@ -201,6 +203,8 @@ export interface RunResult {
   done: { position: string; seq: string } | null;
   /** Events may follow `done` in the rows read (the run stopped early): the queue stays pending. */
   more: boolean;
+  /** The newest outbox row the run knows of (read, or the head at the claim): the queue stays pending only for a newer one. */
+  seenHead: string;
   finished: FinishedDelivery[];
   /** The next event failed and will be retried. */
   retry: { attempts: number; firstAttemptAt: Date; delayMs: number; status: number | null; error: string } | null;
@@ -226,7 +230,7 @@ export async function finishRun(db: Kysely<Database>, stream: ClaimedStream, run
                attempts = ${retry?.attempts ?? 0},
                first_attempt_at = ${retry?.firstAttemptAt ?? null}::timestamptz,
                next_attempt_at = clock_timestamp() + ${retry?.delayMs ?? 0} * interval '1 millisecond',
-               pending = ${run.more || retry !== null} OR head_position > coalesce(${run.done?.position ?? null}::bigint, done_position),
+               pending = ${run.more || retry !== null} OR head_position > ${run.seenHead}::bigint,
                last_attempt_at = coalesce(${f.at(-1)?.attemptedAt ?? null}::timestamptz, last_attempt_at),
                last_status = ${retry ? retry.status : f.at(-1)?.status ?? null}::int,
                last_error = ${retry ? retry.error.slice(0, 500) : f.at(-1)?.error?.slice(0, 500) ?? null},
