@@ -214,27 +214,47 @@ export class WebhookDispatcher {
  * they go at once. Delivery stays at least once and in order: only later.
  */
 export class BusyPace {
-  private sample = performance.eventLoopUtilization();
-  private sampledAt = performance.now();
+  private sampledAt: number;
   private busy = false;
   private nextAt = 0;
 
-  constructor(private readonly busyShare: number, private readonly busyRate: number) {}
+  constructor(private readonly busyShare: number, private readonly busyRate: number, private readonly clock: PaceClock = eventLoopClock()) {
+    this.sampledAt = clock.now();
+  }
 
   async turn(): Promise<void> {
     if (this.busyShare >= 1) return;
-    const now = performance.now();
+    const now = this.clock.now();
     if (now - this.sampledAt >= 200) {
-      const current = performance.eventLoopUtilization();
-      this.busy = performance.eventLoopUtilization(current, this.sample).utilization > this.busyShare;
-      this.sample = current;
+      this.busy = this.clock.utilizationSinceLastSample() > this.busyShare;
       this.sampledAt = now;
     }
     if (!this.busy) return;
     const at = Math.max(now, this.nextAt);
     this.nextAt = at + 1000 / this.busyRate;
-    if (at > now) await new Promise((resolve) => setTimeout(resolve, at - now));
+    if (at > now) await this.clock.sleep(at - now);
   }
+}
+
+/** What BusyPace reads: a clock in ms, the event loop's utilisation since the previous reading, and a sleep. */
+export interface PaceClock {
+  now(): number;
+  utilizationSinceLastSample(): number;
+  sleep(ms: number): Promise<void>;
+}
+
+function eventLoopClock(): PaceClock {
+  let sample = performance.eventLoopUtilization();
+  return {
+    now: () => performance.now(),
+    utilizationSinceLastSample() {
+      const current = performance.eventLoopUtilization();
+      const u = performance.eventLoopUtilization(current, sample).utilization;
+      sample = current;
+      return u;
+    },
+    sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+  };
 }
 
 /** Exponential, capped, with jitter: a random 50-100% of min(max, base * 2^(attempt-1)). */
