@@ -264,7 +264,8 @@ async function main(): Promise<number> {
         log(`${scenario.id} x${connections}: ${Math.round(result.requestsPerS)} req/s, p99 ${result.latencyMs.p99} ms, ` +
           `check ${result.check.ok ? 'ok' : `FAILED: ${result.check.problems.slice(0, 3).join('; ')}`}` +
           (result.webhook ? `; webhook lag p50 ${result.webhook.lagMs.p50} ms, p99 ${result.webhook.lagMs.p99} ms, ` +
-            `drained ${result.webhook.drainMs ?? '∞'} ms after the load` : ''));
+            `drained ${result.webhook.drainMs ?? '∞'} ms after the load, ${result.webhook.requests ?? '?'} requests for ` +
+            `${result.webhook.events} events, ${result.webhook.deliveredDuringLoad} delivered during the load` : ''));
         results.push(result);
         requestsMeasured += result.responses;
       }

@@ -87,7 +87,8 @@ export function renderMarkdown(report: BenchReport): string {
     const w = result.webhook!;
     lines.push(`Webhook during ${result.title} at ${result.connections} connections: ${w.events} events, ${w.deliveredDuringLoad} ` +
       `delivered during the load; delivery lag p50 ${w.lagMs.p50} ms, p99 ${w.lagMs.p99} ms, max ${w.lagMs.max} ms; ` +
-      `backlog drained ${w.drainMs === null ? 'not within the bound' : `${w.drainMs} ms after the load`}.`);
+      `backlog drained ${w.drainMs === null ? 'not within the bound' : `${w.drainMs} ms after the load`}` +
+      `${w.requests === undefined ? '' : `; ${w.requests} requests received`}.`);
   }
   const failed = report.scenarios.filter((r) => !r.check.ok);
   if (failed.length > 0 || report.problems.length > 0) {

@@ -26,6 +26,8 @@ export interface WebhookFigures {
   lagMs: { p50: number; p99: number; max: number };
   /** From the end of the load until the receiver had every event of the run; null: not within the bound. */
   drainMs: number | null;
+  /** Requests the receiver got from the run's start until its events had arrived (more than `events`: retries, duplicates). */
+  requests?: number;
 }
 
 export interface ScenarioResult {

@@ -9,7 +9,9 @@ import type { AddressInfo } from 'node:net';
 import type { WebhookFigures } from '../report/types.js';
 
 const received = new Map<string, { at: number; lagMs: number }>();
+let requests = 0;
 const server = createServer((req, res) => {
+  requests++;
   const chunks: Buffer[] = [];
   req.on('data', (c: Buffer) => chunks.push(c));
   req.on('end', () => {
@@ -40,11 +42,15 @@ async function figures(ids: string[], endedAt: number, boundMs: number): Promise
     deliveredDuringLoad: ids.filter((id) => (received.get(id)?.at ?? Infinity) <= endedAt).length,
     lagMs: { p50: at(0.5), p99: at(0.99), max: lags[lags.length - 1] ?? 0 },
     drainMs,
+    requests,
   };
 }
 
 process.on('message', (m: { ids: string[]; endedAt: number; boundMs: number }) => {
-  void figures(m.ids, m.endedAt, m.boundMs).then((f) => process.send!(f));
+  void figures(m.ids, m.endedAt, m.boundMs).then((f) => {
+    requests = 0; // the next run counts its own
+    process.send!(f);
+  });
 });
 process.on('SIGTERM', () => {
   server.closeAllConnections();
