@@ -12,6 +12,21 @@
 -- trigger in the ledger's own statement and transaction, with the same feed key (feed_txid,
 -- position); inside one row, events follow the ledger's seq. A feed key is now (feed_txid, position,
 -- seq), seq 0 for a row that holds one stored event.
+-- The trigger function and events_prune() change here and live on in functions/events-outbox.sql
+-- (run-on-change, included right after this file), so that a later fix edits them in place.
+
+
+-- Two shapes of outbox row: one event stored whole (hold events; ledger events written before
+-- 017), or a range of ledger rows (seq_last set; id, type and payload come from the ledger).
+ALTER TABLE events
+    ALTER COLUMN id DROP NOT NULL,
+    ALTER COLUMN type DROP NOT NULL,
+    ALTER COLUMN payload DROP NOT NULL,
+    ADD COLUMN seq_last bigint;
+ALTER TABLE events ADD CONSTRAINT events_shape CHECK (
+    (seq_last IS NULL AND id IS NOT NULL AND type IS NOT NULL AND payload IS NOT NULL)
+    OR (seq_last IS NOT NULL AND wallet_seq IS NOT NULL AND seq_last >= wallet_seq AND id IS NULL AND type IS NULL AND payload IS NULL));
+
 
 -- The event type of a ledger row (src/events/event-names.ts eventTypeOf says the same; a test
 -- compares the two over every type and status). Plain SQL, so the planner inlines it.
@@ -29,39 +44,6 @@ AS $$
                -- movement must never fail for want of an event name
                ELSE CASE p_status WHEN 'SUCCESS' THEN 'operation.succeeded' ELSE 'operation.rejected' END
            END
-$$;
-
--- Two shapes of outbox row: one event stored whole (hold events; ledger events written before
--- 017), or a range of ledger rows (seq_last set; id, type and payload come from the ledger).
-ALTER TABLE events
-    ALTER COLUMN id DROP NOT NULL,
-    ALTER COLUMN type DROP NOT NULL,
-    ALTER COLUMN payload DROP NOT NULL,
-    ADD COLUMN seq_last bigint;
-ALTER TABLE events ADD CONSTRAINT events_shape CHECK (
-    (seq_last IS NULL AND id IS NOT NULL AND type IS NOT NULL AND payload IS NOT NULL)
-    OR (seq_last IS NOT NULL AND wallet_seq IS NOT NULL AND seq_last >= wallet_seq AND id IS NULL AND type IS NULL AND payload IS NULL));
-
--- Once per wallet of the statement, one row per run of consecutive seqs (one statement writes a
--- wallet's rows with consecutive seqs; the grouping keeps this true whatever a writer does).
-CREATE OR REPLACE FUNCTION events_from_operations()
-RETURNS trigger
-LANGUAGE plpgsql SECURITY DEFINER
-SET search_path = pg_catalog, pg_temp
-AS $$
-BEGIN
-    INSERT INTO public.events (feed_txid, tenant, wallet_id, wallet_seq, seq_last)
-    SELECT greatest(pg_current_xact_id(),
-                    (SELECT e.feed_txid FROM public.events e WHERE e.wallet_id = r.wallet_id ORDER BY e.position DESC LIMIT 1)),
-           w.tenant, r.wallet_id, r.seq_first, r.seq_last
-      FROM (SELECT g.wallet_id, min(g.seq) AS seq_first, max(g.seq) AS seq_last
-              FROM (SELECT n.wallet_id, n.seq, n.seq - row_number() OVER (PARTITION BY n.wallet_id ORDER BY n.seq) AS run
-                      FROM new_operations n) g
-             GROUP BY g.wallet_id, g.run) r
-      JOIN public.wallets w ON w.id = r.wallet_id
-     ORDER BY r.wallet_id, r.seq_first;
-    RETURN NULL;
-END
 $$;
 
 -- Every event, one row each, in feed order (feed_txid, position, seq): a stored event as stored; a
@@ -131,7 +113,7 @@ DELETE FROM webhook_deliveries WHERE state = 'pending';
 ALTER TABLE webhook_deliveries DROP CONSTRAINT webhook_deliveries_pkey;
 ALTER TABLE webhook_deliveries ADD COLUMN event_seq bigint NOT NULL DEFAULT 0;
 ALTER TABLE webhook_deliveries ADD CONSTRAINT webhook_deliveries_pkey PRIMARY KEY (subscription_id, event_id);
-ALTER TABLE webhook_deliveries ADD CONSTRAINT webhook_deliveries_finished CHECK (state IN ('delivered', 'failed') AND completed_at IS NOT NULL) NOT VALID;
+ALTER TABLE webhook_deliveries ADD CONSTRAINT webhook_deliveries_finished CHECK (state IN ('delivered', 'failed') AND completed_at IS NOT NULL);
 DROP INDEX webhook_deliveries_due;
 DROP INDEX webhook_deliveries_queue;
 DROP INDEX webhook_deliveries_recent;
@@ -139,42 +121,6 @@ DROP INDEX webhook_deliveries_recent;
 CREATE INDEX webhook_deliveries_recent ON webhook_deliveries (subscription_id, completed_at DESC);
 CREATE INDEX webhook_deliveries_completed ON webhook_deliveries (completed_at);
 
--- Retention: events older than p_older_than that every subscription of their tenant is done with
--- (its fan-out passed them and its stream for the wallet delivered them), and finished deliveries
--- as old; at most p_rows_max of each per call.
-CREATE OR REPLACE FUNCTION events_prune(p_older_than interval, p_rows_max integer)
-RETURNS TABLE (events_deleted bigint, deliveries_deleted bigint)
-LANGUAGE plpgsql SECURITY DEFINER
-SET search_path = pg_catalog, pg_temp
-AS $$
-BEGIN
-    WITH d AS (
-        DELETE FROM public.webhook_deliveries x
-         WHERE (x.subscription_id, x.event_id) IN (
-                SELECT y.subscription_id, y.event_id FROM public.webhook_deliveries y
-                 WHERE y.completed_at < now() - p_older_than
-                 ORDER BY y.completed_at
-                 LIMIT p_rows_max)
-        RETURNING 1)
-    SELECT count(*) INTO deliveries_deleted FROM d;
-    WITH e AS (
-        DELETE FROM public.events x
-         WHERE (x.wallet_id, x.position) IN (
-                SELECT y.wallet_id, y.position FROM public.events y
-                 WHERE y.recorded_at < now() - p_older_than
-                   AND NOT EXISTS (SELECT 1 FROM public.webhook_subscriptions s
-                                    WHERE s.tenant = y.tenant
-                                      AND ((s.cursor_txid, s.cursor_position) < (y.feed_txid, y.position)
-                                           OR EXISTS (SELECT 1 FROM public.webhook_streams t
-                                                       WHERE t.subscription_id = s.id AND t.wallet_id = y.wallet_id
-                                                         AND (t.done_position, t.done_seq) < (y.position, coalesce(y.seq_last, 0)))))
-                 ORDER BY y.recorded_at
-                 LIMIT p_rows_max)
-        RETURNING 1)
-    SELECT count(*) INTO events_deleted FROM e;
-    RETURN NEXT;
-END
-$$;
 
 REVOKE ALL ON webhook_streams FROM PUBLIC;
 GRANT SELECT, INSERT, UPDATE, DELETE ON webhook_streams TO wallet_app;
