@@ -182,6 +182,31 @@ describe('delivery', () => {
   });
 });
 
+describe('wallet queues', () => {
+  it('a queue whose rows are gone is claimed once and rests, not at every step', async () => {
+    const receiver = await startReceiver();
+    const sub = await subscribe(t.app, receiver.url);
+    try {
+      // a queue that says the fan-out passed row 10^12 of a wallet that has no outbox rows at all
+      await admin.query(`INSERT INTO webhook_streams (subscription_id, wallet_id, head_position, done_position)
+        VALUES ($1, gen_random_uuid(), 1000000000000, 999999999999)`, [sub.id]);
+      const rested = await waitFor(async () => {
+        const row = (await admin.query<{ pending: boolean; claim: string }>(
+          'SELECT pending, claim FROM webhook_streams WHERE subscription_id = $1', [sub.id])).rows[0];
+        return row && !row.pending ? row : undefined;
+      }, 10_000, 'the queue to rest');
+      await new Promise((r) => setTimeout(r, 300)); // some dispatcher steps (poll interval 20 ms): a bounded look
+      const after = (await admin.query<{ claim: string }>('SELECT claim FROM webhook_streams WHERE subscription_id = $1', [sub.id])).rows[0]!;
+      expect(Number(after.claim)).toBe(Number(rested.claim));
+      expect(Number(after.claim)).toBeLessThanOrEqual(3);
+      expect(receiver.requests).toBe(0);
+    } finally {
+      await remove(sub.id);
+      await receiver.close();
+    }
+  });
+});
+
 describe('webhook delivery under a flaky receiver and a killed process (webhook-chaos.ts)', () => {
   it('delivers every committed event at least once, in order per wallet, signed, and nothing else', chaosRun, 120_000);
 });
