@@ -80,6 +80,8 @@ export class OperationBatcher {
   private arrivals = 0;
   private queuedTotal = 0;
   private batchesInFlight = 0;
+  /** Operations of finished batches whose answers wait for the next check phase (see send). */
+  private answersPending = 0;
   private drainScheduled = false;
   private closed = false;
   /** Resolves close() once nothing is queued or in flight. */
@@ -134,7 +136,7 @@ export class OperationBatcher {
   }
 
   private get idle(): boolean {
-    return this.queuedTotal === 0 && this.batchesInFlight === 0;
+    return this.queuedTotal === 0 && this.batchesInFlight === 0 && this.answersPending === 0;
   }
 
   private scheduleDrain(): void {
@@ -286,13 +288,20 @@ export class OperationBatcher {
       }
     }
     // Free the slot and send the next batch before answering this one: the row lock is the
-    // bottleneck, the answers can wait the few microseconds that takes.
+    // bottleneck. The next batch reaches its connection only in this turn's nextTick and microtask
+    // drain (pool.connect resolves there), while answering here would run every request's
+    // serialization and socket write first, in the same drain; so the answers wait for the check
+    // phase (setImmediate), and PostgreSQL works on the next batch while they are written.
+    this.answersPending += live.length;
     this.finish(walletIds);
-    live.forEach((q, i) => q.resolve(answers[i]!));
-    if (this.onIdle && this.idle) {
-      const notify = this.onIdle;
-      this.onIdle = undefined;
-      notify();
-    }
+    setImmediate(() => {
+      this.answersPending -= live.length;
+      live.forEach((q, i) => q.resolve(answers[i]!));
+      if (this.onIdle && this.idle) {
+        const notify = this.onIdle;
+        this.onIdle = undefined;
+        notify();
+      }
+    });
   }
 }
