@@ -128,7 +128,8 @@ export async function buildApp({ config, db, logger }: AppOptions): Promise<Fast
     executorHooks(app.log, config.slowTransactionMs));
   const batcher = new OperationBatcher(executor, {
     ...config.groupCommit,
-    batchesInFlightMax: config.groupCommit.batchesInFlightMax || config.poolSizeMax,
+    // Each batch holds one pool connection: never more batches at once than the pool has.
+    batchesInFlightMax: Math.min(config.groupCommit.batchesInFlightMax || config.poolSizeMax, config.poolSizeMax),
     operationBudgetMs: config.operationBudgetMs,
   }, app.log);
   // Resolves once every operation taken has been answered: the pool closes only after it.

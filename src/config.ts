@@ -331,9 +331,9 @@ export function loadConfig(env: Env = process.env): Config {
     },
     groupCommit: {
       batchSizeMax: read.int('GROUP_COMMIT_BATCH_SIZE_MAX', 500, 1, 10000),
-      batchesInFlightMax: read.int('GROUP_COMMIT_BATCHES_IN_FLIGHT_MAX', 0, 0, 1000), // 0: the pool size
+      batchesInFlightMax: read.int('GROUP_COMMIT_BATCHES_IN_FLIGHT_MAX', 3, 0, 1000), // 0: the pool size; never more than it
       walletBatchesInFlightMax: read.int('GROUP_COMMIT_WALLET_BATCHES_IN_FLIGHT_MAX', 1, 1, 100),
-      maxWaitUs: read.int('GROUP_COMMIT_MAX_WAIT_US', 0, 0, 100000),
+      maxWaitUs: read.int('GROUP_COMMIT_MAX_WAIT_US', 1000, 0, 100000),
       walletQueueMax: read.int('GROUP_COMMIT_WALLET_QUEUE_MAX', 10000, 1, 1000000),
       queueTotalMax: read.int('GROUP_COMMIT_QUEUE_TOTAL_MAX', 50000, 1, 10000000),
     },

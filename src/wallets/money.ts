@@ -30,7 +30,14 @@ export function checkAmount(input: unknown): AmountCheck {
   return check;
 }
 
+/** The usual amount: no leading zero, at most 16 integer digits and 2 decimals (accepted as is, padded). */
+const PLAIN_AMOUNT = /^[1-9]\d{0,15}(\.\d{1,2})?$/;
+
 function checkAmountText(input: unknown): AmountCheck {
+  if (typeof input === 'string' && PLAIN_AMOUNT.test(input)) {
+    const dot = input.indexOf('.');
+    return { ok: true, value: dot < 0 ? `${input}.00` : dot === input.length - 2 ? `${input}0` : input };
+  }
   if (input === undefined) return { ok: false, type: 'missing', msg: 'Field required' };
   if (typeof input !== 'string') {
     return { ok: false, type: 'decimal_type', msg: 'Decimal input should be an integer, float, string or Decimal object' };
@@ -54,8 +61,13 @@ function checkAmountText(input: unknown): AmountCheck {
   return { ok: true, value: `${integer}.${fraction.padEnd(FRACTION_DIGITS_MAX, '0')}` };
 }
 
+const isDigit = (code: number) => code >= 0x30 && code <= 0x39;
+
 /** Formats a NUMERIC value from PostgreSQL (text) with exactly two decimals. */
 export function formatMoney(value: string): string {
+  // NUMERIC(18,2) text already has exactly two decimals: what the general path below returns unchanged.
+  const dot = value.length - 3;
+  if (dot >= 0 && value.indexOf('.') === dot && isDigit(value.charCodeAt(dot + 1)) && isDigit(value.charCodeAt(dot + 2))) return value;
   const negative = value.startsWith('-');
   const [integer = '0', fraction = ''] = (negative ? value.slice(1) : value).split('.');
   if (/[1-9]/.test(fraction.slice(FRACTION_DIGITS_MAX))) {

@@ -208,9 +208,14 @@ export interface BatchLimits {
   statementTimeoutMs: number;
 }
 
-const literal = (value: string | null) => (value === null ? 'NULL' : pg.escapeLiteral(value));
-const array = (values: (string | null)[], type: string) => `ARRAY[${values.map(literal).join(',')}]::${type}[]`;
-const intArray = (values: (number | null)[]) => `ARRAY[${values.map((v) => (v === null ? 'NULL' : String(Math.trunc(v)))).join(',')}]::int[]`;
+/**
+ * A text literal, as pg.escapeLiteral writes it. Almost every value (uuids, amounts, names) has no
+ * quote or backslash, and is then just quoted: the scan is a per-value cost of every batch.
+ */
+const literal = (value: string | null | undefined) => (value === null || value === undefined ? 'NULL'
+  : NEEDS_ESCAPE.test(value) ? pg.escapeLiteral(value) : `'${value}'`);
+const NEEDS_ESCAPE = /['\\]/;
+const int = (value: number | null | undefined) => (value === null || value === undefined ? 'NULL' : String(Math.trunc(value)));
 
 /**
  * The whole transaction for one batch as a single script: BEGIN, per-transaction limits
@@ -225,17 +230,28 @@ const intArray = (values: (number | null)[]) => `ARRAY[${values.map((v) => (v ==
  * query timeout still bounds the wait.
  */
 export function applyOperationsScript(ops: readonly OperationInput[], checkExisting: boolean, limits: BatchLimits): string {
+  // One pass over the batch, one list per argument of apply_operations_v4, in its order.
+  const columns: string[][] = Array.from({ length: 12 }, () => new Array<string>(ops.length));
+  for (let i = 0; i < ops.length; i++) {
+    const o = ops[i]!;
+    columns[0]![i] = literal(o.walletId);
+    columns[1]![i] = literal(o.counterpartyWalletId);
+    columns[2]![i] = literal(o.reversesId);
+    columns[3]![i] = literal(o.holdId);
+    columns[4]![i] = int(o.holdSeconds);
+    columns[5]![i] = literal(o.tenant);
+    columns[6]![i] = literal(o.actor);
+    columns[7]![i] = literal(o.id);
+    columns[8]![i] = literal(o.type);
+    columns[9]![i] = literal(o.amount);
+    columns[10]![i] = literal(o.idempotencyKey);
+    columns[11]![i] = literal(o.requestHash);
+  }
+  const types = ['uuid', 'uuid', 'uuid', 'uuid', 'int', 'text', 'text', 'uuid', 'text', 'numeric', 'text', 'text'];
+  const args = columns.map((values, c) => `ARRAY[${values.join(',')}]::${types[c]}[]`).join(', ');
   return `BEGIN; SET LOCAL lock_timeout = '${Math.trunc(limits.lockTimeoutMs)}ms'; ` +
     `SET LOCAL statement_timeout = '${Math.trunc(limits.statementTimeoutMs)}ms'; ` +
-    'SELECT * FROM apply_operations_v4(' +
-    `${array(ops.map((o) => o.walletId), 'uuid')}, ${array(ops.map((o) => o.counterpartyWalletId ?? null), 'uuid')}, ` +
-    `${array(ops.map((o) => o.reversesId ?? null), 'uuid')}, ${array(ops.map((o) => o.holdId ?? null), 'uuid')}, ` +
-    `${intArray(ops.map((o) => o.holdSeconds ?? null))}, ` +
-    `${array(ops.map((o) => o.tenant), 'text')}, ` +
-    `${array(ops.map((o) => o.actor), 'text')}, ${array(ops.map((o) => o.id), 'uuid')}, ` +
-    `${array(ops.map((o) => o.type), 'text')}, ${array(ops.map((o) => o.amount), 'numeric')}, ` +
-    `${array(ops.map((o) => o.idempotencyKey), 'text')}, ${array(ops.map((o) => o.requestHash), 'text')}, ` +
-    `${checkExisting ? 'true' : 'false'}); SET LOCAL statement_timeout = 0; COMMIT`;
+    `SELECT * FROM apply_operations_v4(${args}, ${checkExisting ? 'true' : 'false'}); SET LOCAL statement_timeout = 0; COMMIT`;
 }
 
 /** Outcomes that name no stored or new row (nothing was judged). */

@@ -47,19 +47,21 @@ function walletView(row: repo.WalletRow): WalletView {
 
 /** The API's view of a ledger row (GET /wallets/{w}/operations/{id}); the event feed builds its payloads with it too. */
 export function operationView(row: OperationRow): OperationView {
-  return {
+  const view: OperationView = {
     id: row.id,
     wallet_id: row.wallet_id,
     operation_type: row.operation_type,
     amount: formatMoney(row.amount),
     status: row.status,
     balance: formatMoney(row.balance_after),
-    ...(row.counterparty_wallet_id ? { counterparty_wallet_id: row.counterparty_wallet_id } : {}),
-    ...(row.reverses_id ? { reverses_id: row.reverses_id } : {}),
-    ...(row.reversed_by ? { reversed_by: row.reversed_by } : {}),
-    ...(row.operation_type === 'CAPTURE' ? { hold_id: row.id } : {}),
     created_at: row.created_at.toISOString(),
   };
+  // Assigned, not spread from temporary objects: this runs for every answered operation.
+  if (row.counterparty_wallet_id) view.counterparty_wallet_id = row.counterparty_wallet_id;
+  if (row.reverses_id) view.reverses_id = row.reverses_id;
+  if (row.reversed_by) view.reversed_by = row.reversed_by;
+  if (row.operation_type === 'CAPTURE') view.hold_id = row.id;
+  return view;
 }
 
 /** The refusal a stored or fresh rejection stands for; its balance is the one it was judged on. */

@@ -92,6 +92,50 @@ describe('OperationBatcher', () => {
     await Promise.all(later);
   });
 
+  it('the next batch reaches its connection before the finished batch is answered', async () => {
+    // pg.Pool.connect hands over a connection in a nextTick, and the script is written to it in the
+    // microtask that follows; an answer delivered before that would keep the row lock idle while
+    // every answer of the batch is serialised and written to its socket.
+    const events: string[] = [];
+    const executor = new FakeExecutor();
+    const execute = executor.execute.bind(executor);
+    executor.execute = (ops) => {
+      process.nextTick(() => queueMicrotask(() => events.push(`sent ${ops.length}`)));
+      return execute(ops);
+    };
+    const batcher = new OperationBatcher(executor, limits);
+    const first = batcher.submit(op('w')).then(() => events.push('answered 1'));
+    await turn();
+    const later = [batcher.submit(op('w')), batcher.submit(op('w'))];
+    await turn();
+    executor.batches[0]!.finish();
+    await first;
+    expect(events).toEqual(['sent 1', 'sent 2', 'answered 1']);
+    executor.batches[1]!.finish();
+    await Promise.all(later);
+  });
+
+  it('lingers (maxWaitUs) only right after a batch was answered; an idle engine sends at the next turn', async () => {
+    const executor = new FakeExecutor();
+    const batcher = new OperationBatcher(executor, { ...limits, maxWaitUs: 50_000 });
+    const first = batcher.submit(op('w'));
+    await turn();
+    expect(executor.batches).toHaveLength(1); // nothing answered yet: no linger
+    executor.batches[0]!.finish();
+    await first;
+    const startedAt = performance.now();
+    const next = batcher.submit(op('w'));
+    await turn();
+    expect(executor.batches).toHaveLength(1); // a batch was just answered: waits for company
+    const company = batcher.submit(op('w'));
+    await new Promise((resolve) => setTimeout(resolve, 60));
+    expect(executor.batches).toHaveLength(2);
+    expect(executor.batches[1]!.ops).toHaveLength(2);
+    expect(performance.now() - startedAt).toBeGreaterThanOrEqual(45);
+    executor.batches[1]!.finish();
+    await Promise.all([next, company]);
+  });
+
   it('answers FAILED, without sending it, an operation that waited longer than its budget', async () => {
     const executor = new FakeExecutor();
     const batcher = new OperationBatcher(executor, { ...limits, operationBudgetMs: 30 });
