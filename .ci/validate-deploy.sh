@@ -590,7 +590,7 @@ self_test() {
   mutate compose compose.secrets.yml "s.replace('file: \${SECRETS_DIR:-./secrets}/app_db_password', 'filex: x', 1)" 'compose.secrets.yml has an unknown key'
   mutate compose-rules compose.yml "re.sub(r'(  pgbouncer:[\s\S]*?)    mem_limit: [^\n]*\n', r'\1', s, count=1)" 'pgbouncer lost its memory limit'
   mutate compose-rules compose.yml "s.replace('TRUST_PROXY: \${LB_SUBNET', 'TRUST_PROXY: \${LB_SUBNETX', 1)" 'app trusts a variable that is not the edge subnet'
-  mutate compose-rules compose.secrets.yml "s.replace('      APP_DB_PASSWORD_FILE: /run/secrets/app_db_password\n    secrets: [app_db_password]', '    secrets: [app_db_password]', 1)" 'app password without a _FILE form'
+  mutate compose-rules compose.secrets.yml "s.replace('      APP_DB_PASSWORD_FILE: /run/secrets/app_db_password\n      WEBHOOK_SECRET_KEY: \"\"', '      WEBHOOK_SECRET_KEY: \"\"', 1)" 'app password without a _FILE form'
   mutate compose-rules docker/lb/haproxy.cfg "s.replace('    option forwardfor\n', '', 1)" 'HAProxy without option forwardfor'
   mutate compose-rules docker/ha/haproxy.cfg "s.replace(' on-marked-down shutdown-sessions', '', 1)" 'ha HAProxy keeps sessions on a demoted primary'
   mutate compose-rules compose.yml "re.sub(r'(  haproxy-ha:[\s\S]*?)    cpus: [^\n]*\n', r'\1', s, count=1)" 'haproxy-ha lost its CPU limit'
