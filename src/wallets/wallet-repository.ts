@@ -42,6 +42,10 @@ export interface HoldRow {
   closed_available_after: string | null;
 }
 
+/** The columns a HoldRow reads (alias h): GET /holds/{id} and the wallet's holds list. */
+const holdColumns = `h.id, h.wallet_id, h.amount, h.status, h.captured_amount, h.expires_at, h.created_at, h.closed_at,
+  h.available_after, h.closed_available_after`;
+
 export interface OperationRow {
   id: string;
   wallet_id: string;
@@ -118,8 +122,7 @@ export async function findWallets(db: Kysely<Database>, ids: readonly string[]):
 /** The hold if its wallet belongs to `tenant`: another tenant's hold is not found. */
 export async function findHold(db: Kysely<Database>, id: string, tenant: string): Promise<HoldRow | undefined> {
   const result = await sql<HoldRow>`
-    SELECT h.id, h.wallet_id, h.amount, h.status, h.captured_amount, h.expires_at, h.created_at, h.closed_at,
-           h.available_after, h.closed_available_after
+    SELECT ${sql.raw(holdColumns)}
       FROM holds h JOIN wallets w ON w.id = h.wallet_id
      WHERE h.id = ${id} AND w.tenant = ${tenant}`.execute(db);
   return result.rows[0];
@@ -145,8 +148,7 @@ export async function findHoldsPage(db: Kysely<Database>, q: HoldsPageQuery): Pr
   const before = q.before ? sql`AND (h.created_at, h.id) < ('epoch'::timestamptz + ${q.before.createdUs}::bigint * interval '1 microsecond',
     ${q.before.id}::uuid)` : sql``;
   const result = await sql<HoldRow & { created_us: string }>`
-    SELECT h.id, h.wallet_id, h.amount, h.status, h.captured_amount, h.expires_at, h.created_at, h.closed_at,
-           h.available_after, h.closed_available_after,
+    SELECT ${sql.raw(holdColumns)},
            ((extract(epoch FROM h.created_at) * 1000000)::bigint)::text AS created_us
       FROM holds h JOIN wallets w ON w.id = h.wallet_id
      WHERE h.wallet_id = ${q.walletId}::uuid AND w.tenant = ${q.tenant} ${status} ${before}
