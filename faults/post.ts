@@ -3,6 +3,7 @@
  * the deposits and withdrawals (load.ts) and the transfers and holds (transfer-hold-load.ts), which
  * differ only in the path, the body and which 200 statuses mean "applied".
  */
+import { sleep } from '../src/lib/wait-for.js';
 import type { Attempt, AttemptKind } from './load.js';
 
 /** An attempt as the POST answered it: the body's status and the body itself too (200 answers). */
@@ -16,7 +17,8 @@ export interface App {
   url: string;
 }
 
-export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+/** The one sleep (src/lib/wait-for.ts), for the load loops. */
+export { sleep };
 
 /**
  * POSTs `payload` to `path` and classifies the answer: a 200 whose status is in `applied` is

@@ -2,6 +2,8 @@
  * Capped exponential backoff with full jitter, bounded both in attempts and in total time.
  * The caller decides what is retryable and what a retry must check first; this only paces.
  */
+import { sleep } from './wait-for.js';
+
 export interface RetryPolicy {
   attemptsMax: number;
   baseDelayMs: number;
@@ -27,7 +29,6 @@ export function backoffDelayMs(policy: RetryPolicy, attempt: number, random: () 
   return Math.round(random() * ceiling);
 }
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
  * Runs `attempt(n)` for n = 1, 2, ... until it succeeds, fails with a non-retryable error

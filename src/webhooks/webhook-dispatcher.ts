@@ -13,6 +13,7 @@ import type { Config } from '../config.js';
 import type { Database } from '../db/schema.js';
 import { eventView } from '../events/event-view.js';
 import type { Logger } from '../lib/logger.js';
+import { sleep } from '../lib/wait-for.js';
 import * as repo from './webhook-repository.js';
 import type { SecretBox } from './secret-box.js';
 import { type AttemptResult, sendSigned, Signer } from './webhook-sender.js';
@@ -253,7 +254,7 @@ function eventLoopClock(): PaceClock {
       sample = current;
       return u;
     },
-    sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+    sleep,
   };
 }
 
