@@ -9,7 +9,8 @@
  * The outcome rules are the operations' rules (docs/architecture.md): FAILED only when certainly
  * not applied, PENDING when unknown (GET the hold to learn it).
  */
-import { createHash, randomUUID } from 'node:crypto';
+import { uuidv7 } from '../lib/uuid7.js';
+import { createHash } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/schema.js';
 import { parseCents } from '../lib/cents.js';
@@ -126,7 +127,7 @@ export class HoldService {
     const seconds = request.expiresInSeconds ?? this.limits.expiresInSecondsDefault;
     assert(Number.isInteger(seconds) && seconds >= 1 && seconds <= this.limits.expiresInSecondsMax, `expiry ${seconds} s out of bounds`);
     const input: repo.OperationInput = {
-      id: randomUUID(), // the hold id, fixed before the first attempt: a retry finds it
+      id: uuidv7(), // the hold id, fixed before the first attempt: a retry finds it
       walletId: request.walletId.toLowerCase(),
       tenant: request.caller.tenant,
       actor: request.caller.actor,
@@ -191,7 +192,7 @@ export class HoldService {
       return refused(new HoldClosed(hold.status, hold.closed_at?.toISOString() ?? null));
     }
     const input: repo.OperationInput = {
-      id: randomUUID(), // this request's id, stored as the hold's close_id: a retry finds its own capture
+      id: uuidv7(), // this request's id, stored as the hold's close_id: a retry finds its own capture
       walletId: hold.wallet_id,
       tenant: request.caller.tenant,
       actor: request.caller.actor,

@@ -5,7 +5,8 @@
  * counterparty); apply_operations_v2 writes the incoming leg with it or refuses both.
  * The outcome rules are the operations' rules (docs/architecture.md): SUCCESS, FAILED, PENDING.
  */
-import { createHash, randomUUID } from 'node:crypto';
+import { uuidv7 } from '../lib/uuid7.js';
+import { createHash } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/schema.js';
 import { assert } from '../lib/assert.js';
@@ -70,7 +71,7 @@ export class TransferService {
     }
     const amount = normalizeAmount(request.amount);
     const input: repo.OperationInput = {
-      id: randomUUID(), // the transfer id, fixed before the first attempt: retries look for it
+      id: uuidv7(), // the transfer id, fixed before the first attempt: retries look for it
       walletId: fromWalletId,
       counterpartyWalletId: toWalletId,
       tenant: request.caller.tenant,
@@ -103,7 +104,7 @@ export class TransferService {
     if (!out) return refused(new TransferNotFound());
     if (out.status !== 'SUCCESS') return refused(new NotReversible('The transfer was refused: there is nothing to reverse'));
     const input: repo.OperationInput = {
-      id: randomUUID(),
+      id: uuidv7(),
       walletId: out.wallet_id,
       counterpartyWalletId: out.counterparty_wallet_id,
       reversesId: out.id,

@@ -2,6 +2,7 @@
  * The story of each request: validate → (lock → check → write → commit, in one batch call) → answer.
  * Reads and wallet creation retry transient faults within the read budget, then report 503.
  */
+import { uuidv7 } from '../lib/uuid7.js';
 import { createHash, randomUUID } from 'node:crypto';
 import { assert } from '../lib/assert.js';
 import type { Kysely } from 'kysely';
@@ -140,7 +141,7 @@ export class WalletService {
   async submitOperation(request: OperationRequest): Promise<OperationOutcome> {
     const amount = normalizeAmount(request.amount);
     return this.submit({
-      id: randomUUID(), // fixed before the first attempt: retries look for it
+      id: uuidv7(), // fixed before the first attempt: retries look for it
       walletId: request.walletId,
       tenant: request.caller.tenant,
       actor: request.caller.actor,
@@ -174,7 +175,7 @@ export class WalletService {
     }
     if (original.status !== 'SUCCESS') return refused(new NotReversible('The operation was refused: there is nothing to reverse'));
     return this.submit({
-      id: randomUUID(),
+      id: uuidv7(),
       walletId: original.wallet_id,
       tenant: caller.tenant,
       actor: caller.actor,

@@ -3,6 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { balanceOf, createTestApp, createWallet, operate, type TestApp } from '../support/test-app.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
+/** Operation, transfer and hold ids are time-ordered (src/lib/uuid7.ts); wallet ids stay random. */
+const UUID_V7 = /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 const ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 
 let t: TestApp;
@@ -79,7 +81,7 @@ describe('operations', () => {
     const body = res.json();
     expect(Object.keys(body).sort()).toEqual(['amount', 'balance', 'created_at', 'id', 'operation_type', 'status', 'wallet_id']);
     expect(body).toMatchObject({ wallet_id: id, operation_type: 'DEPOSIT', amount: '100.00', status: 'SUCCESS', balance: '100.00' });
-    expect(body.id).toMatch(UUID);
+    expect(body.id).toMatch(UUID_V7);
     const stored = await t.app.inject({ method: 'GET', url: `/api/v1/wallets/${id}/operations/${body.id}` });
     expect(stored.statusCode).toBe(200);
     expect(stored.json()).toEqual(body);
