@@ -9,12 +9,12 @@
  * The outcome rules are the operations' rules (docs/architecture.md): FAILED only when certainly
  * not applied, PENDING when unknown (GET the hold to learn it).
  */
-import { uuidv7 } from '../lib/uuid7.js';
 import { createHash } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/schema.js';
 import { parseCents } from '../lib/cents.js';
 import { assert } from '../lib/assert.js';
+import { uuidv7 } from '../lib/uuid7.js';
 import type { Logger } from '../lib/logger.js';
 import type { RetryPolicy } from '../lib/retry.js';
 import type { Caller } from './caller.js';

@@ -5,11 +5,11 @@
  * counterparty); apply_operations_v2 writes the incoming leg with it or refuses both.
  * The outcome rules are the operations' rules (docs/architecture.md): SUCCESS, FAILED, PENDING.
  */
-import { uuidv7 } from '../lib/uuid7.js';
 import { createHash } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/schema.js';
 import { assert } from '../lib/assert.js';
+import { uuidv7 } from '../lib/uuid7.js';
 import type { Logger } from '../lib/logger.js';
 import type { RetryPolicy } from '../lib/retry.js';
 import type { Caller } from './caller.js';

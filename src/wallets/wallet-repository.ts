@@ -219,6 +219,22 @@ const literal = (value: string | null | undefined) => (value === null || value =
 const NEEDS_ESCAPE = /['\\]/;
 const int = (value: number | null | undefined) => (value === null || value === undefined ? 'NULL' : String(Math.trunc(value)));
 
+/** apply_operations_v4's array arguments, in its order: each one's element type and how an operation writes its element. */
+const APPLY_ARGUMENTS: readonly { type: string; text: (o: OperationInput) => string }[] = [
+  { type: 'uuid', text: (o) => literal(o.walletId) },
+  { type: 'uuid', text: (o) => literal(o.counterpartyWalletId) },
+  { type: 'uuid', text: (o) => literal(o.reversesId) },
+  { type: 'uuid', text: (o) => literal(o.holdId) },
+  { type: 'int', text: (o) => int(o.holdSeconds) },
+  { type: 'text', text: (o) => literal(o.tenant) },
+  { type: 'text', text: (o) => literal(o.actor) },
+  { type: 'uuid', text: (o) => literal(o.id) },
+  { type: 'text', text: (o) => literal(o.type) },
+  { type: 'numeric', text: (o) => literal(o.amount) },
+  { type: 'text', text: (o) => literal(o.idempotencyKey) },
+  { type: 'text', text: (o) => literal(o.requestHash) },
+];
+
 /**
  * The whole transaction for one batch as a single script: BEGIN, per-transaction limits
  * (SET LOCAL, never session state: safe behind PgBouncer), the apply_operations_v4 call (see
@@ -233,24 +249,12 @@ const int = (value: number | null | undefined) => (value === null || value === u
  */
 export function applyOperationsScript(ops: readonly OperationInput[], checkExisting: boolean, limits: BatchLimits): string {
   // One pass over the batch, one list per argument of apply_operations_v4, in its order.
-  const columns: string[][] = Array.from({ length: 12 }, () => new Array<string>(ops.length));
+  const columns = APPLY_ARGUMENTS.map(() => new Array<string>(ops.length));
   for (let i = 0; i < ops.length; i++) {
     const o = ops[i]!;
-    columns[0]![i] = literal(o.walletId);
-    columns[1]![i] = literal(o.counterpartyWalletId);
-    columns[2]![i] = literal(o.reversesId);
-    columns[3]![i] = literal(o.holdId);
-    columns[4]![i] = int(o.holdSeconds);
-    columns[5]![i] = literal(o.tenant);
-    columns[6]![i] = literal(o.actor);
-    columns[7]![i] = literal(o.id);
-    columns[8]![i] = literal(o.type);
-    columns[9]![i] = literal(o.amount);
-    columns[10]![i] = literal(o.idempotencyKey);
-    columns[11]![i] = literal(o.requestHash);
+    for (let c = 0; c < APPLY_ARGUMENTS.length; c++) columns[c]![i] = APPLY_ARGUMENTS[c]!.text(o);
   }
-  const types = ['uuid', 'uuid', 'uuid', 'uuid', 'int', 'text', 'text', 'uuid', 'text', 'numeric', 'text', 'text'];
-  const args = columns.map((values, c) => `ARRAY[${values.join(',')}]::${types[c]}[]`).join(', ');
+  const args = columns.map((values, c) => `ARRAY[${values.join(',')}]::${APPLY_ARGUMENTS[c]!.type}[]`).join(', ');
   return `BEGIN; SET LOCAL lock_timeout = '${Math.trunc(limits.lockTimeoutMs)}ms'; ` +
     `SET LOCAL statement_timeout = '${Math.trunc(limits.statementTimeoutMs)}ms'; ` +
     `SELECT * FROM apply_operations_v4(${args}, ${checkExisting ? 'true' : 'false'}); SET LOCAL statement_timeout = 0; COMMIT`;

@@ -2,9 +2,9 @@
  * The story of each request: validate → (lock → check → write → commit, in one batch call) → answer.
  * Reads and wallet creation retry transient faults within the read budget, then report 503.
  */
-import { uuidv7 } from '../lib/uuid7.js';
 import { createHash, randomUUID } from 'node:crypto';
 import { assert } from '../lib/assert.js';
+import { uuidv7 } from '../lib/uuid7.js';
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/schema.js';
 import type { Logger } from '../lib/logger.js';
