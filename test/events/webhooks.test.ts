@@ -141,12 +141,13 @@ describe('delivery', () => {
     // an endpoint that never acknowledges: failed once the window is over; paused after 3 failures in a row
     const strict = await createTestApp(fast({ retryWindowMs: 1000, pauseAfterFailures: 1000 }));
     const down = await startReceiver(() => ({ status: 503 }));
+    let s2: { id: string } | undefined;
     try {
-      const s2 = await subscribe(strict.app, down.url);
+      s2 = await subscribe(strict.app, down.url);
       const w2 = await createWallet(strict.app);
       await operate(strict.app, w2, { operation_type: 'DEPOSIT', amount: '1.00' });
       await waitFor(async () => {
-        const items = ((await strict.app.inject({ method: 'GET', url: `/api/v1/webhooks/${s2.id}/deliveries?state=failed&limit=500` })).json() as
+        const items = ((await strict.app.inject({ method: 'GET', url: `/api/v1/webhooks/${s2!.id}/deliveries?state=failed&limit=500` })).json() as
           { items: { last_status: number; wallet_id: string }[] }).items.filter((x) => x.wallet_id === w2);
         return items.length === 1 && items[0]!.last_status === 503 ? true : undefined;
       }, 10_000, 'failed after the window');
@@ -155,6 +156,10 @@ describe('delivery', () => {
       expect(metrics).toMatch(/webhook_attempts_total\{result="http_error"\} [1-9]/);
       expect(metrics).toMatch(/events_outbox_lag_seconds \d/);
     } finally {
+      // Gone before the pause check below: `down` must then hear from s3 alone. (Under
+      // AUTH_REQUIRED=false every test shares tenant `default`, so s2 would keep receiving other
+      // tests' events from the dispatchers that share the database.)
+      if (s2) await strict.app.inject({ method: 'DELETE', url: `/api/v1/webhooks/${s2.id}` });
       await strict.close();
     }
     const pausing = await createTestApp(fast({ pauseAfterFailures: 3 }));
