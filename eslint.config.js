@@ -1,5 +1,6 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
+import { importRules } from './eslint.layers.js';
 
 export default tseslint.config(
   { ignores: ['node_modules/', 'dist/', 'coverage/', '.data/', 'bench/results/', 'bench/runs/', 'faults/runs/', 'faults/results/'] },
@@ -22,11 +23,6 @@ export default tseslint.config(
       '@typescript-eslint/await-thenable': 'error',
     },
   },
-  {
-    // The domain knows no HTTP: nothing under src/wallets or src/history reaches into the plugins.
-    files: ['src/wallets/**/*.ts', 'src/history/**/*.ts'],
-    rules: {
-      'no-restricted-imports': ['error', { patterns: [{ group: ['**/plugins/*', '**/plugins/**'], message: 'the domain must not import src/plugins (HTTP); put the shared piece in the domain or src/lib' }] }],
-    },
-  },
+  // Imports run one way inside src/ (eslint.layers.js): a wrong arrow fails lint.
+  ...importRules,
 );

@@ -15,7 +15,7 @@ import pg from 'pg';
 import { buildApp } from '../src/app.js';
 import { createKey } from '../src/auth/key-store.js';
 import { loadConfig } from '../src/config.js';
-import { createDatabase } from '../src/db/database.js';
+import { createLedgerDatabase } from '../src/ledger/tables.js';
 import { startEmbeddedPostgres } from '../src/db/embedded-postgres.js';
 import { migrate } from '../src/db/migrations.js';
 import { freePort } from '../src/lib/free-port.js';
@@ -38,7 +38,7 @@ try {
   const base = loadConfig({});
   const start = async (required: boolean) => {
     const config = { ...base, databaseUrl: server.url, logLevel: 'silent', auth: { ...base.auth, required } };
-    const db = createDatabase({ url: server.url, poolSizeMax: config.poolSizeMax, connectTimeoutMs: 2000, idleTimeoutMs: 10_000, queryTimeoutMs: 6000 });
+    const db = createLedgerDatabase({ url: server.url, poolSizeMax: config.poolSizeMax, connectTimeoutMs: 2000, idleTimeoutMs: 10_000, queryTimeoutMs: 6000 });
     const app = await buildApp({ config, db, logger: false });
     await app.ready();
     const headers = { authorization: `Bearer ${key}`, 'content-type': 'application/json' };

@@ -7,8 +7,8 @@
  * counted here (the fault load places no holds).
  */
 import type pg from 'pg';
-import { eventTypeOf } from '../src/events/event-names.js';
-import type { LedgerType, StoredStatus } from '../src/wallets/operation-names.js';
+import { eventTypeOf } from '../src/ledger/event-names.js';
+import type { LedgerType, StoredStatus } from '../src/ledger/names.js';
 
 export interface EventsVerdict {
   /** Ledger rows of the run's wallets, every type (the operations check counts deposits and withdrawals only). */

@@ -7,12 +7,12 @@ import { Authenticator } from './auth/authenticator.js';
 import { lookupKey, touchKeys } from './auth/key-store.js';
 import { TokenBuckets } from './auth/token-bucket.js';
 import type { Config } from './config.js';
-import type { Db } from './db/database.js';
+import type { LedgerDb } from './ledger/tables.js';
 import { registerDashboard } from './dashboard/dashboard-routes.js';
 import { expectedChangesets, ReadinessCheck, registerReadiness } from './health/readiness.js';
 import { eventRoutes } from './events/event-routes.js';
 import { EventService } from './events/event-service.js';
-import { WebhookMetrics } from './metrics/webhook-metrics.js';
+import { WebhookMetrics } from './webhooks/webhook-metrics.js';
 import { SecretBox } from './webhooks/secret-box.js';
 import { WebhookDispatcher } from './webhooks/webhook-dispatcher.js';
 import { webhookRoutes } from './webhooks/webhook-routes.js';
@@ -26,19 +26,21 @@ import { registerMetrics } from './plugins/metrics.js';
 import { registerSecurityHeaders } from './plugins/security-headers.js';
 import { registerSwagger } from './plugins/swagger.js';
 import { validatorCompiler } from './plugins/validation.js';
-import { holdRoutes } from './wallets/hold-routes.js';
-import { HoldService } from './wallets/hold-service.js';
-import { OperationBatcher } from './wallets/operation-batcher.js';
-import { OperationExecutor } from './wallets/operation-executor.js';
-import { transferRoutes } from './wallets/transfer-routes.js';
-import { TransferService } from './wallets/transfer-service.js';
+import { holdRoutes } from './holds/hold-routes.js';
+import { HoldService } from './holds/hold-service.js';
+import { OperationBatcher } from './ledger/operation-batcher.js';
+import { OperationExecutor } from './ledger/operation-executor.js';
+import { transferRoutes } from './transfers/transfer-routes.js';
+import { TransferService } from './transfers/transfer-service.js';
 import { walletRoutes } from './wallets/wallet-routes.js';
 import { WalletService } from './wallets/wallet-service.js';
+import { operationRoutes } from './operations/operation-routes.js';
+import { OperationService } from './operations/operation-service.js';
 import { AccessLog } from './plugins/access-log.js';
 
 export interface AppOptions {
   config: Config;
-  db: Db;
+  db: LedgerDb;
   logger?: FastifyServerOptions['logger'];
 }
 
@@ -134,14 +136,14 @@ export async function buildApp({ config, db, logger }: AppOptions): Promise<Fast
   }, app.log);
   // Resolves once every operation taken has been answered: the pool closes only after it.
   app.addHook('onClose', async () => batcher.close());
-  const service = new WalletService(db.kysely, batcher, readPolicy, app.log, config.readCoalescing);
 
   app.get('/health', { config: { auth: 'public' }, schema: { tags: ['service'], summary: 'Liveness: the process is up' } },
     async () => ({ status: 'ok' }));
   registerReadiness(app, new ReadinessCheck(db.pool, expectedChangesets(), config.readyTimeoutMs));
-  await app.register(walletRoutes(service));
+  await app.register(walletRoutes(new WalletService(db.kysely, readPolicy, app.log, config.readCoalescing)));
+  await app.register(operationRoutes(new OperationService(db.kysely, batcher, readPolicy, app.log)));
   // Transfers share the batcher: a transfer and the deposits/withdrawals of either wallet are
-  // ordered and committed together (src/wallets/operation-batcher.ts).
+  // ordered and committed together (src/ledger/operation-batcher.ts).
   await app.register(transferRoutes(new TransferService(db.kysely, batcher, readPolicy, app.log)));
   // Holds too: a hold, its capture or void and the wallet's other operations share one queue and lock.
   await app.register(holdRoutes(new HoldService(db.kysely, batcher, readPolicy, app.log, config.holds), config.holds));

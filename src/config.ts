@@ -151,7 +151,7 @@ export interface Config {
     /** The key before a rotation: opens secrets not yet resealed (npm run webhook-secrets -- reseal). */
     previousSecretKeyHex: string | undefined;
   };
-  /** Group commit: see src/wallets/operation-batcher.ts for what each bound does and why. */
+  /** Group commit: see src/ledger/operation-batcher.ts for what each bound does and why. */
   groupCommit: {
     batchSizeMax: number;
     batchesInFlightMax: number;

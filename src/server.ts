@@ -6,8 +6,8 @@ import cluster from 'node:cluster';
 import closeWithGrace from 'close-with-grace';
 import { buildApp } from './app.js';
 import type { Config } from './config.js';
-import { type PreparedDatabase, prepareDatabase } from './db/bootstrap.js';
-import { createDatabase } from './db/database.js';
+import { type PreparedDatabase, prepareDatabase } from './bootstrap.js';
+import { createLedgerDatabase } from './ledger/tables.js';
 import { assertPortFree } from './lib/free-port.js';
 import { loadConfigOrExit } from './lib/load-config-or-exit.js';
 
@@ -37,7 +37,7 @@ async function main(): Promise<void> {
 }
 
 async function serve(config: Config, database: PreparedDatabase): Promise<void> {
-  const db = createDatabase({
+  const db = createLedgerDatabase({
     url: database.url,
     poolSizeMax: config.poolSizeMax,
     connectTimeoutMs: config.poolConnectTimeoutMs,

@@ -8,7 +8,7 @@ import { type ChildProcess, fork } from 'node:child_process';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import type pg from 'pg';
-import { EVENT_TYPES } from '../../src/events/event-names.js';
+import { EVENT_TYPES } from '../../src/ledger/event-names.js';
 import type { WebhookFigures } from '../report/types.js';
 import { announcedPort, stopChild } from '../target/child-port.js';
 

@@ -13,7 +13,7 @@
 import type { FastifyInstance, FastifyRequest, RouteOptions } from 'fastify';
 import { Type } from 'typebox';
 import { assert } from '../lib/assert.js';
-import type { Caller } from '../wallets/caller.js';
+import type { Caller } from '../ledger/caller.js';
 import { Forbidden, RateLimited } from './auth-errors.js';
 import type { Authenticator, Principal } from './authenticator.js';
 import type { Scope } from './scopes.js';

@@ -13,8 +13,8 @@
  * The secret is hashed and compared with the stored hash in constant time on every request; the
  * cache holds hashes, never secrets. last_used_at is written once per key per flush interval.
  */
-import { DatabaseUnavailable, Overloaded } from '../wallets/wallet-errors.js';
-import { readWithRetry } from '../wallets/read-retry.js';
+import { DatabaseUnavailable, Overloaded } from '../ledger/errors.js';
+import { readWithRetry } from '../ledger/read-retry.js';
 import type { Logger } from '../lib/logger.js';
 import type { RetryPolicy } from '../lib/retry.js';
 import { timingSafeEqual } from 'node:crypto';
@@ -23,7 +23,7 @@ import { Unauthenticated } from './auth-errors.js';
 import type { KeyRecord } from './key-store.js';
 import type { Scope } from './scopes.js';
 
-/** The caller of a request, as the domain sees it (src/wallets Caller) plus its scopes. */
+/** The caller of a request, as the domain sees it (src/ledger/caller.ts) plus its scopes. */
 export interface Principal {
   tenant: string;
   /** The key id (the ledger's actor); null under AUTH_REQUIRED=false. */

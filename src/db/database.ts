@@ -5,7 +5,6 @@
 import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
 import { classifyDbError } from './pg-errors.js';
-import type { Database } from './schema.js';
 
 export interface DatabaseOptions {
   url: string;
@@ -16,9 +15,10 @@ export interface DatabaseOptions {
   queryTimeoutMs: number;
 }
 
-export interface Db {
+/** The pool and a Kysely over it, typed by the tables of whoever opens it (the ledger: src/ledger/tables.ts). */
+export interface Db<Tables> {
   pool: pg.Pool;
-  kysely: Kysely<Database>;
+  kysely: Kysely<Tables>;
   close(): Promise<void>;
 }
 
@@ -48,7 +48,7 @@ const types = {
   },
 };
 
-export function createDatabase(options: DatabaseOptions): Db {
+export function createDatabase<Tables>(options: DatabaseOptions): Db<Tables> {
   const pool = new pg.Pool({
     connectionString: options.url,
     max: options.poolSizeMax,
@@ -70,7 +70,7 @@ export function createDatabase(options: DatabaseOptions): Db {
   pool.on('connect', (client) => {
     client.on('error', () => undefined);
   });
-  const kysely = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  const kysely = new Kysely<Tables>({ dialect: new PostgresDialect({ pool }) });
   let closed = false;
   return {
     pool,

@@ -5,7 +5,7 @@
  * (written before 017) stands after the whole row. The tenant inside makes another tenant's cursor a
  * clear 422.
  */
-import { decodeOpaqueCursor, encodeOpaqueCursor, invalidCursor } from '../wallets/opaque-cursor.js';
+import { decodeOpaqueCursor, encodeOpaqueCursor, invalidCursor } from '../ledger/opaque-cursor.js';
 
 /** xid8 and bigint are below 2^64; 20 digits. */
 const numberPattern = /^(0|[1-9]\d{0,19})$/;

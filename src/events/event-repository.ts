@@ -1,9 +1,9 @@
 /** SQL only: one page of a tenant's event feed, read through the event_log view (changeset 017). */
 import { sql, type Kysely } from 'kysely';
-import type { Database } from '../db/schema.js';
+import type { Database } from '../ledger/tables.js';
 import type { FeedKey } from './event-cursor.js';
-import type { EventType } from './event-names.js';
-import { eventColumns, type EventRow } from './event-view.js';
+import type { EventType } from '../ledger/event-names.js';
+import { eventColumns, type EventRow } from '../ledger/event-view.js';
 
 export interface FeedQuery {
   tenant: string;

@@ -1,7 +1,7 @@
 /** GET /api/v1/events: HTTP only, the page comes from EventService. */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { callerOf } from '../auth/auth-plugin.js';
-import { Unavailable, ValidationErrorBody } from '../wallets/wallet-schemas.js';
+import { Unavailable, ValidationErrorBody } from '../plugins/http-bodies.js';
 import { EventsPage, EventsQuerystring } from './event-schemas.js';
 import type { EventService } from './event-service.js';
 

@@ -1,14 +1,12 @@
 /** The feed's schemas: validation, types (Static) and OpenAPI from one source. */
 import { Type, type Static } from 'typebox';
-import { EVENT_TYPES, type EventType } from './event-names.js';
+import { EventItem, EventTypeSchema } from '../ledger/event-schemas.js';
+import { walletIdExample } from '../ledger/ledger-schemas.js';
 
 export const EVENTS_LIMIT_MAX = 500;
 export const EVENTS_LIMIT_DEFAULT = 100;
 
-const walletIdExample = '3f1c6b1e-8a8e-4c55-9a58-1b2f2d3e4a5b';
 const cursorExample = 'eyJ2IjoxLCJ0IjoiYWNtZSIsIngiOiI3NDIiLCJwIjoiMTAyNCJ9';
-
-export const EventTypeSchema = Type.Unsafe<EventType>({ type: 'string', enum: [...EVENT_TYPES], examples: ['operation.succeeded'] });
 
 export const EventsQuerystring = Type.Object({
   limit: Type.Integer({ minimum: 1, maximum: EVENTS_LIMIT_MAX, default: EVENTS_LIMIT_DEFAULT,
@@ -19,18 +17,6 @@ export const EventsQuerystring = Type.Object({
   type: Type.Optional(EventTypeSchema),
 });
 export type EventsQuerystring = Static<typeof EventsQuerystring>;
-
-export const EventItem = Type.Object({
-  id: Type.String({ format: 'uuid', description: 'Stable event id: the same in the feed and on every webhook attempt (deduplicate by it)' }),
-  type: EventTypeSchema,
-  wallet_id: Type.String({ format: 'uuid' }),
-  seq: Type.Union([Type.Integer(), Type.Null()], { description: "The ledger row's position in its wallet (1, 2, 3, ...)" }),
-  created_at: Type.String({ format: 'date-time', description: 'When the event was written, in the transaction that made the change' }),
-  data: Type.Record(Type.String(), Type.Unknown(), {
-    description: 'The object as the API shows it (for operation, transfer and reversal events: GET /api/v1/wallets/{wallet_id}/operations/{id} at that time)',
-  }),
-});
-export type EventItem = Static<typeof EventItem>;
 
 const exampleItem = {
   id: '0f8b7c52-4d0e-3a1f-9b6e-2c1d5e7a8b90', type: 'operation.succeeded', wallet_id: walletIdExample, seq: 7,

@@ -3,16 +3,16 @@
  * cursor to continue from (the same cursor when nothing new is visible yet).
  */
 import type { Kysely } from 'kysely';
-import type { Database } from '../db/schema.js';
+import type { Database } from '../ledger/tables.js';
 import type { Logger } from '../lib/logger.js';
 import type { RetryPolicy } from '../lib/retry.js';
-import type { Caller } from '../wallets/caller.js';
-import { readWithRetry } from '../wallets/read-retry.js';
+import type { Caller } from '../ledger/caller.js';
+import { readWithRetry } from '../ledger/read-retry.js';
 import { decodeEventCursor, encodeEventCursor } from './event-cursor.js';
-import type { EventType } from './event-names.js';
+import type { EventType } from '../ledger/event-names.js';
 import { findEventsPage } from './event-repository.js';
 import type { EventsPage } from './event-schemas.js';
-import { eventView } from './event-view.js';
+import { eventView } from '../ledger/event-view.js';
 
 export interface FeedRequest {
   caller: Caller;

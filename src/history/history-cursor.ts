@@ -4,7 +4,7 @@
  * seq)), so operations that arrive meanwhile, which always get a larger seq, never shift a page.
  * The wallet id inside makes a cursor from another wallet a clear 422 instead of a wrong page.
  */
-import { decodeOpaqueCursor, encodeOpaqueCursor, invalidCursor } from '../wallets/opaque-cursor.js';
+import { decodeOpaqueCursor, encodeOpaqueCursor, invalidCursor } from '../ledger/opaque-cursor.js';
 
 /** seq is a positive bigint; 18 digits stay below 2^63. */
 const seqPattern = /^[1-9]\d{0,17}$/;

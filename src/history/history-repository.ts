@@ -1,7 +1,7 @@
 /** SQL only: one keyset page of a wallet's ledger, newest first. */
 import { sql, type Kysely } from 'kysely';
-import type { Database } from '../db/schema.js';
-import type { LedgerType, StoredStatus } from '../wallets/operation-names.js';
+import type { Database } from '../ledger/tables.js';
+import type { LedgerType, StoredStatus } from '../ledger/names.js';
 
 export interface HistoryQuery {
   walletId: string;

@@ -1,7 +1,8 @@
 /** GET /api/v1/wallets/{wallet_id}/operations: HTTP only, the page comes from HistoryService. */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { callerOf } from '../auth/auth-plugin.js';
-import { NotFoundWallet, Unavailable, ValidationErrorBody, WalletIdParams } from '../wallets/wallet-schemas.js';
+import { NotFoundWallet, Unavailable, ValidationErrorBody } from '../plugins/http-bodies.js';
+import { WalletIdParams } from '../ledger/ledger-schemas.js';
 import { HistoryPage, HistoryQuerystring } from './history-schemas.js';
 import type { HistoryService } from './history-service.js';
 

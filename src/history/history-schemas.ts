@@ -1,7 +1,7 @@
 /** The history endpoint's schemas: validation, types (Static) and OpenAPI from one source. */
 import { Type, type Static } from 'typebox';
-import { STORED_STATUSES, type StoredStatus } from '../wallets/operation-names.js';
-import { LedgerType, Money } from '../wallets/wallet-schemas.js';
+import { STORED_STATUSES, type StoredStatus } from '../ledger/names.js';
+import { LedgerType, Money } from '../ledger/ledger-schemas.js';
 
 const walletIdExample = '3f1c6b1e-8a8e-4c55-9a58-1b2f2d3e4a5b';
 const cursorExample = 'eyJ2IjoxLCJ3IjoiM2YxYzZiMWUtOGE4ZS00YzU1LTlhNTgtMWIyZjJkM2U0YTViIiwicyI6IjQ5In0';

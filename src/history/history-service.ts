@@ -4,16 +4,16 @@
  * wallet → answer the page and the cursor of the next one (null on the last page).
  */
 import type { Kysely } from 'kysely';
-import type { Database } from '../db/schema.js';
+import type { Database } from '../ledger/tables.js';
 import type { Logger } from '../lib/logger.js';
 import type { RetryPolicy } from '../lib/retry.js';
-import { formatMoney, MONEY_MAX } from '../wallets/money.js';
-import { CAPTURE_TYPE } from '../wallets/operation-names.js';
-import { readWithRetry } from '../wallets/read-retry.js';
-import type { Caller } from '../wallets/caller.js';
-import type { LedgerType } from '../wallets/operation-names.js';
-import { InvalidInput, refusalFor, WalletNotFound } from '../wallets/wallet-errors.js';
-import { walletExists } from '../wallets/wallet-repository.js';
+import { formatMoney, MONEY_MAX } from '../ledger/money.js';
+import { CAPTURE_TYPE } from '../ledger/names.js';
+import { readWithRetry } from '../ledger/read-retry.js';
+import type { Caller } from '../ledger/caller.js';
+import type { LedgerType } from '../ledger/names.js';
+import { InvalidInput, refusalFor, WalletNotFound } from '../ledger/errors.js';
+import { walletExists } from '../ledger/ledger-reads.js';
 import { decodeCursor, encodeCursor } from './history-cursor.js';
 import type { HistoryItem, HistoryPage } from './history-schemas.js';
 import { findOperationsPage, type HistoryRow } from './history-repository.js';

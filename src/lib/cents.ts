@@ -2,7 +2,7 @@
  * Exact money as BigInt cents, for code that must add amounts up (reconciliation, the benchmark's
  * and the fault suite's checks, tests): parsed from and formatted to the API's and NUMERIC(18,2)'s
  * decimal text. A float would drift after thousands of additions; the API itself keeps amounts as
- * text (src/wallets/money.ts) and leaves arithmetic to PostgreSQL.
+ * text (src/ledger/money.ts) and leaves arithmetic to PostgreSQL.
  */
 
 const moneyText = /^(-?)(\d+)(?:\.(\d{1,2}))?$/;

@@ -5,7 +5,7 @@
  * wallets per bucket have caps, so a flood of traffic cannot grow memory.
  */
 
-import { REQUEST_OUTCOMES as OPERATION_OUTCOMES, type RequestOutcome as OperationOutcome } from '../wallets/operation-names.js';
+import { REQUEST_OUTCOMES as OPERATION_OUTCOMES, type RequestOutcome as OperationOutcome } from '../ledger/names.js';
 
 export interface PoolSnapshot {
   total: number;

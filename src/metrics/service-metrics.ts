@@ -5,7 +5,7 @@
  * SQLSTATE/Node error codes, so the number of series stays bounded whatever clients send.
  */
 import client from 'prom-client';
-import { REQUEST_OUTCOMES, type RequestKind, type RequestOutcome as OperationOutcome } from '../wallets/operation-names.js';
+import { REQUEST_OUTCOMES, type RequestKind, type RequestOutcome as OperationOutcome } from '../ledger/names.js';
 import { LiveStats, type PoolSnapshot } from './live-stats.js';
 
 export interface PoolLike {

@@ -6,7 +6,7 @@
  */
 import type { FastifyError, FastifyInstance } from 'fastify';
 import { AuthError, type AuthErrorCode, RateLimited, Unauthenticated } from '../auth/auth-errors.js';
-import { DomainError, type DomainErrorCode, InvalidInput } from '../wallets/wallet-errors.js';
+import { DomainError, type DomainErrorCode, InvalidInput } from '../ledger/errors.js';
 import { toInputProblems } from './validation.js';
 
 /** Seconds a client should wait before retrying after a 503. */

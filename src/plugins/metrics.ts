@@ -6,7 +6,7 @@
 import type { FastifyBaseLogger, FastifyInstance, FastifyRequest } from 'fastify';
 import { shareRegistryWithPrimary } from '../metrics/cluster-metrics.js';
 import { ServiceMetrics, type OperationTypeLabel, type PoolLike } from '../metrics/service-metrics.js';
-import { OPERATION_TYPES, type RequestKind, type RequestOutcome } from '../wallets/operation-names.js';
+import { OPERATION_TYPES, type RequestKind, type RequestOutcome } from '../ledger/names.js';
 
 declare module 'fastify' {
   interface FastifyRequest {

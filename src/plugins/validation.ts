@@ -7,8 +7,8 @@
 import { Ajv, type ErrorObject } from 'ajv';
 import addFormats from 'ajv-formats';
 import type { FastifySchemaCompiler } from 'fastify';
-import { checkAmount, isAmountText } from '../wallets/money.js';
-import type { InputProblem } from '../wallets/wallet-errors.js';
+import { checkAmount, isAmountText } from '../ledger/money.js';
+import type { InputProblem } from '../ledger/errors.js';
 
 function createAjv(coerce: boolean): Ajv {
   const ajv = new Ajv({

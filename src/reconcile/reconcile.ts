@@ -21,8 +21,8 @@
  */
 import type pg from 'pg';
 import { formatCents, parseCents } from '../lib/cents.js';
-import { MONEY_MAX } from '../wallets/money.js';
-import type { LedgerType } from '../wallets/operation-names.js';
+import { MONEY_MAX } from '../ledger/money.js';
+import type { LedgerType } from '../ledger/names.js';
 import { type HoldMismatchRow, holdsSql } from './hold-checks.js';
 
 export type MismatchKind = 'balance' | 'last_seq' | 'seq_gap' | 'chain' | 'rejection' | 'transfer_leg' | 'conservation' | 'held' | 'hold';

@@ -4,8 +4,8 @@
  * `batchesInFlightMax` queries run at once; ids that arrive meanwhile gather into the next one.
  * Each batch is one snapshot read, so every answer is a committed balance.
  */
-import { Overloaded } from './wallet-errors.js';
-import type { WalletRow } from './wallet-repository.js';
+import { Overloaded } from '../ledger/errors.js';
+import type { WalletRow } from '../ledger/tables.js';
 
 export interface WalletReaderLimits {
   batchSizeMax: number;

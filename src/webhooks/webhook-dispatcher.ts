@@ -10,8 +10,8 @@
 import { performance } from 'node:perf_hooks';
 import type { Kysely } from 'kysely';
 import type { Config } from '../config.js';
-import type { Database } from '../db/schema.js';
-import { eventView } from '../events/event-view.js';
+import type { Database } from '../ledger/tables.js';
+import { eventView } from '../ledger/event-view.js';
 import type { Logger } from '../lib/logger.js';
 import { sleep } from '../lib/wait-for.js';
 import * as repo from './webhook-repository.js';

@@ -5,9 +5,9 @@
  * number of processes (claims take rows with FOR UPDATE SKIP LOCKED).
  */
 import { sql, type Kysely } from 'kysely';
-import type { Database } from '../db/schema.js';
-import type { EventType } from '../events/event-names.js';
-import { eventColumns, type EventRow } from '../events/event-view.js';
+import type { Database } from '../ledger/tables.js';
+import type { EventType } from '../ledger/event-names.js';
+import { eventColumns, type EventRow } from '../ledger/event-view.js';
 
 export interface SubscriptionRow {
   id: string;

@@ -2,7 +2,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { callerOf } from '../auth/auth-plugin.js';
-import { ErrorDetail, Unavailable, ValidationErrorBody } from '../wallets/wallet-schemas.js';
+import { ErrorDetail, Unavailable, ValidationErrorBody } from '../plugins/http-bodies.js';
 import {
   CreatedWebhook, CreateWebhookBody, DeliveriesQuerystring, DeliveryList, Webhook, WebhookIdParams, WebhookList,
 } from './webhook-schemas.js';

@@ -1,6 +1,6 @@
 /** Webhook endpoints' schemas: validation, types (Static) and OpenAPI from one source. */
 import { Type, type Static } from 'typebox';
-import { EventTypeSchema } from '../events/event-schemas.js';
+import { EventTypeSchema } from '../ledger/event-schemas.js';
 import { DELIVERY_STATES, type DeliveryState } from './webhook-repository.js';
 
 const idExample = '6c1d2e3f-4a5b-4c6d-8e7f-9a0b1c2d3e4f';

@@ -4,12 +4,12 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
-import type { Database } from '../db/schema.js';
+import type { Database } from '../ledger/tables.js';
 import type { Logger } from '../lib/logger.js';
 import type { RetryPolicy } from '../lib/retry.js';
-import type { Caller } from '../wallets/caller.js';
-import { readWithRetry } from '../wallets/read-retry.js';
-import { InvalidInput, WebhookNotFound } from '../wallets/wallet-errors.js';
+import type { Caller } from '../ledger/caller.js';
+import { readWithRetry } from '../ledger/read-retry.js';
+import { InvalidInput, WebhookNotFound } from '../ledger/errors.js';
 import * as repo from './webhook-repository.js';
 import { newWebhookSecret, type SecretBox } from './secret-box.js';
 import type { CreatedWebhook, CreateWebhookBody, Delivery, Webhook } from './webhook-schemas.js';

@@ -7,9 +7,9 @@
 import type { FastifyInstance } from 'fastify';
 import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { EVENT_TYPES, eventTypeOf } from '../../src/events/event-names.js';
-import type { EventItem } from '../../src/events/event-schemas.js';
-import { LEDGER_TYPES, STORED_STATUSES } from '../../src/wallets/operation-names.js';
+import { EVENT_TYPES, eventTypeOf } from '../../src/ledger/event-names.js';
+import type { EventItem } from '../../src/ledger/event-schemas.js';
+import { LEDGER_TYPES, STORED_STATUSES } from '../../src/ledger/names.js';
 import { adminPool, createTestApp, createWallet, operate, type TestApp, waitFor } from '../support/test-app.js';
 
 let t: TestApp;

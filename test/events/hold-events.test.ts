@@ -6,7 +6,7 @@
 import type { FastifyInstance } from 'fastify';
 import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { EventItem } from '../../src/events/event-schemas.js';
+import type { EventItem } from '../../src/ledger/event-schemas.js';
 import { adminPool, createTestApp, createWallet, operate, type TestApp, waitFor } from '../support/test-app.js';
 
 let t: TestApp;

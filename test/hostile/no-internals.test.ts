@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../src/app.js';
-import { createDatabase } from '../../src/db/database.js';
+import { createLedgerDatabase } from '../../src/ledger/tables.js';
 import { createTestApp, type TestApp, testConfig } from '../support/test-app.js';
 import { answerProblems, internalsPattern } from './hostile-input.js';
 import { freePort } from '../../src/lib/free-port.js';
@@ -48,7 +48,7 @@ describe('database unreachable', () => {
 describe('an unexpected exception', () => {
   it('is a 500 with the request id and nothing else', async () => {
     const config = testConfig();
-    const db = createDatabase({ url: config.databaseUrl!, poolSizeMax: 1, connectTimeoutMs: 1000, idleTimeoutMs: 1000, queryTimeoutMs: 1000 });
+    const db = createLedgerDatabase({ url: config.databaseUrl!, poolSizeMax: 1, connectTimeoutMs: 1000, idleTimeoutMs: 1000, queryTimeoutMs: 1000 });
     const app = await buildApp({ config, db, logger: false });
     app.get('/boom', { config: { auth: 'public' } }, async () => {
       const error = new Error('syntax error at or near "FROM" in SELECT * FROM wallets WHERE id = $1 (host 127.0.0.1:5432)');

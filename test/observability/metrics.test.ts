@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../src/app.js';
-import { createDatabase } from '../../src/db/database.js';
+import { createLedgerDatabase } from '../../src/ledger/tables.js';
 import { adminPool, createTestApp, withTestKey, createWallet, operate, testConfig, waitFor, type TestApp } from '../support/test-app.js';
 
 let t: TestApp;
@@ -124,7 +124,7 @@ describe('logs', () => {
       },
     });
     const config = testConfig({ slowTransactionMs: 1, lockTimeoutMs: 20, retryBaseDelayMs: 20, retryMaxDelayMs: 50, retryAttemptsMax: 50 });
-    const db = createDatabase({ url: config.databaseUrl!, poolSizeMax: 4, connectTimeoutMs: 2000, idleTimeoutMs: 10_000, queryTimeoutMs: 10_000 });
+    const db = createLedgerDatabase({ url: config.databaseUrl!, poolSizeMax: 4, connectTimeoutMs: 2000, idleTimeoutMs: 10_000, queryTimeoutMs: 10_000 });
     const app = await buildApp({ config, db, logger: { level: 'warn', stream } });
     await withTestKey(app);
     const admin = adminPool();

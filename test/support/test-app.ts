@@ -14,11 +14,11 @@ import { buildApp } from '../../src/app.js';
 import { SCOPES, type Scope } from '../../src/auth/scopes.js';
 import { createKey, type CreatedKey } from '../../src/auth/key-store.js';
 import { loadConfig, type Config } from '../../src/config.js';
-import { createDatabase, type Db } from '../../src/db/database.js';
+import { createLedgerDatabase, type LedgerDb } from '../../src/ledger/tables.js';
 
 export interface TestApp {
   app: FastifyInstance;
-  db: Db;
+  db: LedgerDb;
   config: Config;
   /** The tenant this app's default key belongs to (`default` in the open mode). */
   tenant: string;
@@ -91,7 +91,7 @@ export async function withTestKey(app: FastifyInstance): Promise<Record<string, 
 /** `url`: another database for the app; `ownerUrl`: where to create its key (default: the test database). */
 export async function createTestApp(overrides: Partial<Config> = {}, url?: string, ownerUrl?: string): Promise<TestApp> {
   const config = testConfig(overrides);
-  const db = createDatabase({
+  const db = createLedgerDatabase({
     url: url ?? config.databaseUrl!,
     poolSizeMax: config.poolSizeMax,
     connectTimeoutMs: config.poolConnectTimeoutMs,

@@ -10,7 +10,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { formatCents } from '../../src/lib/cents.js';
-import { formatMoney } from '../../src/wallets/money.js';
+import { formatMoney } from '../../src/ledger/money.js';
 import { pgBouncerAvailable } from '../../tools/pgbouncer/pgbouncer.js';
 import { createTestApp, createWallet, operate, type TestApp, waitFor } from '../support/test-app.js';
 import { type BouncerFixture, startBouncerFixture } from './bouncer-fixture.js';

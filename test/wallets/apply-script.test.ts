@@ -1,7 +1,7 @@
 /** The batch script's literals: every value quoted as pg.escapeLiteral quotes it, plain ones on a fast path. */
 import pg from 'pg';
 import { describe, expect, it } from 'vitest';
-import { applyOperationsScript, type OperationInput } from '../../src/wallets/wallet-repository.js';
+import { applyOperationsScript, type OperationInput } from '../../src/ledger/apply-script.js';
 
 const limits = { lockTimeoutMs: 5000, statementTimeoutMs: 3000 };
 const op = (over: Partial<OperationInput> = {}): OperationInput => ({

@@ -7,11 +7,11 @@ import { randomUUID } from 'node:crypto';
 import pino from 'pino';
 import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { createDatabase, type Db } from '../../src/db/database.js';
-import { OperationExecutor, type ExecutionResult } from '../../src/wallets/operation-executor.js';
-import type { OperationType } from '../../src/wallets/operation-names.js';
-import type { OperationInput } from '../../src/wallets/wallet-repository.js';
-import { requestHash } from '../../src/wallets/wallet-service.js';
+import { createLedgerDatabase, type LedgerDb } from '../../src/ledger/tables.js';
+import { OperationExecutor, type ExecutionResult } from '../../src/ledger/operation-executor.js';
+import type { OperationType } from '../../src/ledger/names.js';
+import type { OperationInput } from '../../src/ledger/apply-script.js';
+import { operationRequestHash as requestHash } from '../../src/ledger/request-hash.js';
 import { FaultProxy } from '../support/fault-proxy.js';
 import { adminPool, balanceOf, createTestApp, createWallet, operate, type TestApp } from '../support/test-app.js';
 
@@ -20,11 +20,11 @@ const limits = { lockTimeoutMs: 2000, statementTimeoutMs: 5000 };
 const policy = { attemptsMax: 5, baseDelayMs: 5, maxDelayMs: 50, budgetMs: 5000 };
 
 let admin: pg.Pool;
-let db: Db;
+let db: LedgerDb;
 let t: TestApp;
 beforeAll(async () => {
   admin = adminPool();
-  db = createDatabase({ url: inject('databaseUrl'), poolSizeMax: 4, connectTimeoutMs: 2000, idleTimeoutMs: 10000, queryTimeoutMs: 6000 });
+  db = createLedgerDatabase({ url: inject('databaseUrl'), poolSizeMax: 4, connectTimeoutMs: 2000, idleTimeoutMs: 10000, queryTimeoutMs: 6000 });
   t = await createTestApp();
 });
 afterAll(async () => {
@@ -119,11 +119,11 @@ describe('one batch', () => {
 
 describe('a fault in the middle of a batch', () => {
   let proxy: FaultProxy;
-  let faulty: Db;
+  let faulty: LedgerDb;
   beforeAll(async () => {
     proxy = FaultProxy.forUrl(inject('databaseUrl'));
     await proxy.start();
-    faulty = createDatabase({ url: proxy.urlFor(inject('databaseUrl')), poolSizeMax: 4, connectTimeoutMs: 2000, idleTimeoutMs: 10000, queryTimeoutMs: 6000 });
+    faulty = createLedgerDatabase({ url: proxy.urlFor(inject('databaseUrl')), poolSizeMax: 4, connectTimeoutMs: 2000, idleTimeoutMs: 10000, queryTimeoutMs: 6000 });
   });
   afterAll(async () => {
     await faulty.close();

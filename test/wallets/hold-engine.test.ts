@@ -9,11 +9,11 @@ import fc from 'fast-check';
 import pino from 'pino';
 import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { createDatabase, type Db } from '../../src/db/database.js';
+import { createLedgerDatabase, type LedgerDb } from '../../src/ledger/tables.js';
 import { formatCents } from '../../src/lib/cents.js';
 import { reconcile, formatReport } from '../../src/reconcile/reconcile.js';
-import { OperationExecutor, type ExecutionResult } from '../../src/wallets/operation-executor.js';
-import type { OperationInput } from '../../src/wallets/wallet-repository.js';
+import { OperationExecutor, type ExecutionResult } from '../../src/ledger/operation-executor.js';
+import type { OperationInput } from '../../src/ledger/apply-script.js';
 import { adminPool, createTestApp, createWallet, operate, type TestApp } from '../support/test-app.js';
 
 const log = pino({ level: 'silent' });
@@ -21,12 +21,12 @@ const limits = { lockTimeoutMs: 2000, statementTimeoutMs: 5000 };
 const policy = { attemptsMax: 5, baseDelayMs: 5, maxDelayMs: 50, budgetMs: 5000 };
 
 let admin: pg.Pool;
-let db: Db;
+let db: LedgerDb;
 let t: TestApp;
 let executor: OperationExecutor;
 beforeAll(async () => {
   admin = adminPool();
-  db = createDatabase({ url: inject('databaseUrl'), poolSizeMax: 4, connectTimeoutMs: 2000, idleTimeoutMs: 10000, queryTimeoutMs: 6000 });
+  db = createLedgerDatabase({ url: inject('databaseUrl'), poolSizeMax: 4, connectTimeoutMs: 2000, idleTimeoutMs: 10000, queryTimeoutMs: 6000 });
   t = await createTestApp();
   executor = new OperationExecutor(db.pool, limits, policy, log);
 });
@@ -131,7 +131,7 @@ describe('a capture retried after an unheard COMMIT', () => {
       holdId: holdInput.id, amount: '4.00', idempotencyKey: null, requestHash: null };
     expect(summary((await executor.execute([captureInput])).results[0]!)).toBe('APPLIED:CAPTURED:10.00:4.00:avail 46.00');
     // The retry an ambiguous COMMIT leads to: the same request id, looking for what it committed.
-    const { applyOperationsScript, readAppliedRows } = await import('../../src/wallets/wallet-repository.js');
+    const { applyOperationsScript, readAppliedRows } = await import('../../src/ledger/apply-script.js');
     const client = await db.pool.connect();
     try {
       const results = await client.query(applyOperationsScript([captureInput], true, limits)) as unknown as pg.QueryResult[];

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { checkAmount, formatMoney } from '../../src/wallets/money.js';
+import { checkAmount, formatMoney } from '../../src/ledger/money.js';
 
 describe('checkAmount', () => {
   it.each([

@@ -3,10 +3,10 @@
  * an operation that waited past its budget is answered, and what close() waits for. No database.
  */
 import { describe, expect, it } from 'vitest';
-import type { BatchExecution } from '../../src/wallets/operation-executor.js';
-import { OperationBatcher, type BatcherLimits } from '../../src/wallets/operation-batcher.js';
-import { Overloaded } from '../../src/wallets/wallet-errors.js';
-import type { OperationInput } from '../../src/wallets/wallet-repository.js';
+import type { BatchExecution } from '../../src/ledger/operation-executor.js';
+import { OperationBatcher, type BatcherLimits } from '../../src/ledger/operation-batcher.js';
+import { Overloaded } from '../../src/ledger/errors.js';
+import type { OperationInput } from '../../src/ledger/apply-script.js';
 
 const limits: BatcherLimits = {
   batchSizeMax: 100, batchesInFlightMax: 4, walletBatchesInFlightMax: 1, maxWaitUs: 0,

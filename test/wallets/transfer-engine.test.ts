@@ -8,14 +8,14 @@ import fc from 'fast-check';
 import pino from 'pino';
 import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { createDatabase, type Db } from '../../src/db/database.js';
+import { createLedgerDatabase, type LedgerDb } from '../../src/ledger/tables.js';
 import { formatCents, parseCents } from '../../src/lib/cents.js';
 import { reconcile } from '../../src/reconcile/reconcile.js';
-import { OperationExecutor, type ExecutionResult } from '../../src/wallets/operation-executor.js';
-import type { EngineOperationType } from '../../src/wallets/operation-names.js';
-import type { OperationInput } from '../../src/wallets/wallet-repository.js';
-import { requestHash } from '../../src/wallets/wallet-service.js';
-import { transferRequestHash } from '../../src/wallets/transfer-service.js';
+import { OperationExecutor, type ExecutionResult } from '../../src/ledger/operation-executor.js';
+import type { EngineOperationType } from '../../src/ledger/names.js';
+import type { OperationInput } from '../../src/ledger/apply-script.js';
+import { operationRequestHash as requestHash } from '../../src/ledger/request-hash.js';
+import { transferRequestHash } from '../../src/transfers/transfer-service.js';
 import { FaultProxy } from '../support/fault-proxy.js';
 import { adminPool, balanceOf, createTestApp, createWallet, type TestApp } from '../support/test-app.js';
 
@@ -25,11 +25,11 @@ const policy = { attemptsMax: 5, baseDelayMs: 5, maxDelayMs: 50, budgetMs: 5000 
 const MAX_CENTS = parseCents('9999999999999999.99');
 
 let admin: pg.Pool;
-let db: Db;
+let db: LedgerDb;
 let t: TestApp;
 beforeAll(async () => {
   admin = adminPool();
-  db = createDatabase({ url: inject('databaseUrl'), poolSizeMax: 4, connectTimeoutMs: 2000, idleTimeoutMs: 10000, queryTimeoutMs: 6000 });
+  db = createLedgerDatabase({ url: inject('databaseUrl'), poolSizeMax: 4, connectTimeoutMs: 2000, idleTimeoutMs: 10000, queryTimeoutMs: 6000 });
   t = await createTestApp();
 });
 afterAll(async () => {
@@ -222,11 +222,11 @@ describe('reversals in a batch', () => {
 
 describe('a fault in the middle of a batch of transfers', () => {
   let proxy: FaultProxy;
-  let faulty: Db;
+  let faulty: LedgerDb;
   beforeAll(async () => {
     proxy = FaultProxy.forUrl(inject('databaseUrl'));
     await proxy.start();
-    faulty = createDatabase({ url: proxy.urlFor(inject('databaseUrl')), poolSizeMax: 4, connectTimeoutMs: 2000, idleTimeoutMs: 10000, queryTimeoutMs: 6000 });
+    faulty = createLedgerDatabase({ url: proxy.urlFor(inject('databaseUrl')), poolSizeMax: 4, connectTimeoutMs: 2000, idleTimeoutMs: 10000, queryTimeoutMs: 6000 });
   });
   afterAll(async () => {
     await faulty.close();

@@ -1,6 +1,6 @@
 /** Coalesced balance reads: many concurrent GETs, few queries, each answer its own wallet's. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Overloaded } from '../../src/wallets/wallet-errors.js';
+import { Overloaded } from '../../src/ledger/errors.js';
 import { WalletReader } from '../../src/wallets/wallet-reader.js';
 import { findWallets } from '../../src/wallets/wallet-repository.js';
 import { createTestApp, createWallet, operate, type TestApp } from '../support/test-app.js';

@@ -4,9 +4,9 @@
  * Gauges aggregate with max across cluster workers (each measures the same database).
  */
 import client from 'prom-client';
-import type { DispatcherHooks } from '../webhooks/webhook-dispatcher.js';
-import type { OutboxLag } from '../webhooks/webhook-repository.js';
-import { ATTEMPT_RESULTS, type AttemptResult } from '../webhooks/webhook-sender.js';
+import type { DispatcherHooks } from './webhook-dispatcher.js';
+import type { OutboxLag } from './webhook-repository.js';
+import { ATTEMPT_RESULTS, type AttemptResult } from './webhook-sender.js';
 
 export class WebhookMetrics implements DispatcherHooks {
   private readonly attempts: client.Counter<'result'>;

@@ -5,7 +5,7 @@
 import { classifyDbError } from '../db/pg-errors.js';
 import type { Logger } from '../lib/logger.js';
 import { RetriesExhausted, retry, type RetryPolicy } from '../lib/retry.js';
-import { DatabaseUnavailable } from './wallet-errors.js';
+import { DatabaseUnavailable } from './errors.js';
 
 export async function readWithRetry<T>(policy: RetryPolicy, log: Logger, work: () => Promise<T>): Promise<T> {
   try {

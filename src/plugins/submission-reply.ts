@@ -1,6 +1,6 @@
 /** HTTP only: how every money-movement route answers a Submission (one place for the header and the outcome). */
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { Submission } from './submission.js';
+import type { Submission } from '../ledger/submission.js';
 
 export function answer<View>(request: FastifyRequest, reply: FastifyReply, submission: Submission<View>): View {
   request.operationOutcome = submission.outcome;

@@ -3,11 +3,10 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyRequest } from 'fastify';
 import { callerOf } from '../auth/auth-plugin.js';
 import type { HoldLimits, HoldService } from './hold-service.js';
-import { answer } from './submission-reply.js';
-import {
-  CaptureBody, ErrorDetail, Hold, HoldBody, HoldHeaders, HoldIdParams, HoldPage, HoldsQuerystring, NotFoundWallet, Overloaded503,
-  Unavailable, ValidationErrorBody, WalletIdParams,
-} from './wallet-schemas.js';
+import { answer } from '../plugins/submission-reply.js';
+import { CaptureBody, Hold, HoldBody, HoldHeaders, HoldIdParams, HoldPage, HoldsQuerystring } from './hold-schemas.js';
+import { ErrorDetail, NotFoundWallet, Overloaded503, Unavailable, ValidationErrorBody } from '../plugins/http-bodies.js';
+import { WalletIdParams } from '../ledger/ledger-schemas.js';
 
 const HoldNotFoundBody = ErrorDetail('Hold not found (or its wallet belongs to another tenant)', 'Hold not found');
 const HoldClosedBody = ErrorDetail('The hold is no longer HELD (captured, voided, expired or refused); the detail names its state',

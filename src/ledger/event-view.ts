@@ -5,10 +5,10 @@
  * without `reversed_by`, which a later reversal adds), with the refusal's `detail` the API gives.
  * A stored event (a hold's; a ledger event written before 017) carries its payload.
  */
-import { MONEY_MAX } from '../wallets/money.js';
-import type { LedgerType, StoredStatus } from '../wallets/operation-names.js';
-import { InsufficientAvailable, refusalFor } from '../wallets/wallet-errors.js';
-import { operationView, refusal } from '../wallets/wallet-service.js';
+import { MONEY_MAX } from './money.js';
+import type { LedgerType, StoredStatus } from './names.js';
+import { InsufficientAvailable, refusalFor } from './errors.js';
+import { operationView, refusal } from './operation-view.js';
 import type { EventType } from './event-names.js';
 import type { EventItem } from './event-schemas.js';
 
@@ -54,7 +54,7 @@ function ledgerData(row: EventRow): Record<string, unknown> {
 function storedData(row: EventRow): Record<string, unknown> {
   const data = { ...row.payload };
   if (row.type === 'hold.rejected') {
-    // as GET /holds/{id} says it (src/wallets/hold-service.ts)
+    // as GET /holds/{id} says it (src/holds/hold-service.ts)
     data.detail = new InsufficientAvailable(String(data.available_balance), String(data.amount)).message;
   } else if (data.status === 'REJECTED' && typeof data.operation_type === 'string') {
     data.detail = refusalFor(data.operation_type as LedgerType, String(data.balance), String(data.amount), MONEY_MAX,

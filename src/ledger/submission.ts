@@ -4,9 +4,9 @@
  */
 import { type Logger, logs } from '../lib/logger.js';
 import type { OperationBatcher, SubmittedResult } from './operation-batcher.js';
-import type { RequestOutcome } from './operation-names.js';
-import { type DomainError, Overloaded } from './wallet-errors.js';
-import type { OperationInput } from './wallet-repository.js';
+import type { RequestOutcome } from './names.js';
+import { type DomainError, Overloaded } from './errors.js';
+import type { OperationInput } from './apply-script.js';
 
 export type Submission<View> =
   | { kind: 'answered'; view: View; replayed: boolean; outcome: RequestOutcome }

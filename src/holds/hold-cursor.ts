@@ -3,7 +3,7 @@
  * microseconds,"i":hold id}, the keyset position of the last hold served (newest first). The
  * wallet id inside makes a cursor from another wallet a clear 422 instead of a wrong page.
  */
-import { decodeOpaqueCursor, encodeOpaqueCursor, invalidCursor } from './opaque-cursor.js';
+import { decodeOpaqueCursor, encodeOpaqueCursor, invalidCursor } from '../ledger/opaque-cursor.js';
 
 const microsPattern = /^-?\d{1,19}$/;
 const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;

@@ -7,24 +7,26 @@
  */
 import { createHash } from 'node:crypto';
 import type { Kysely } from 'kysely';
-import type { Database } from '../db/schema.js';
+import type { Database } from '../ledger/tables.js';
 import { assert } from '../lib/assert.js';
 import { uuidv7 } from '../lib/uuid7.js';
 import type { Logger } from '../lib/logger.js';
 import type { RetryPolicy } from '../lib/retry.js';
-import type { Caller } from './caller.js';
-import { MONEY_MAX, formatMoney, normalizeAmount } from './money.js';
-import type { OperationBatcher } from './operation-batcher.js';
-import type { ExecutionResult } from './operation-executor.js';
-import { readWithRetry } from './read-retry.js';
+import type { Caller } from '../ledger/caller.js';
+import { MONEY_MAX, formatMoney, normalizeAmount } from '../ledger/money.js';
+import type { OperationBatcher } from '../ledger/operation-batcher.js';
+import type { ExecutionResult } from '../ledger/operation-executor.js';
+import { readWithRetry } from '../ledger/read-retry.js';
 import {
   AlreadyReversed, type DomainError, IdempotencyConflict, InvalidInput, NotReversible, Overloaded, refusalFor, TransferNotFound,
   WalletNotFound,
-} from './wallet-errors.js';
-import { reversalRequestHash } from './wallet-service.js';
-import { enqueue, logSubmission, refused, type Submission } from './submission.js';
-import * as repo from './wallet-repository.js';
-import type { Transfer as TransferView } from './wallet-schemas.js';
+} from '../ledger/errors.js';
+import { reversalRequestHash } from '../ledger/request-hash.js';
+import { enqueue, logSubmission, refused, type Submission } from '../ledger/submission.js';
+import type { OperationInput } from '../ledger/apply-script.js';
+import type { OperationRow } from '../ledger/tables.js';
+import * as repo from './transfer-repository.js';
+import type { Transfer as TransferView } from './transfer-schemas.js';
 
 export interface TransferRequest {
   caller: Caller;
@@ -42,7 +44,7 @@ export function transferRequestHash(toWalletId: string, amount: string): string 
   return createHash('sha256').update(`TRANSFER_OUT\n${toWalletId.toLowerCase()}\n${amount}`).digest('hex');
 }
 
-function refusal(row: repo.OperationRow): DomainError {
+function refusal(row: OperationRow): DomainError {
   return refusalFor(row.operation_type, formatMoney(row.balance_after), formatMoney(row.amount), MONEY_MAX, true,
     row.held ? formatMoney(row.held) : null);
 }
@@ -70,7 +72,7 @@ export class TransferService {
       return refused(error);
     }
     const amount = normalizeAmount(request.amount);
-    const input: repo.OperationInput = {
+    const input: OperationInput = {
       id: uuidv7(), // the transfer id, fixed before the first attempt: retries look for it
       walletId: fromWalletId,
       counterpartyWalletId: toWalletId,
@@ -103,7 +105,7 @@ export class TransferService {
     const out = legs.find((l) => l.operation_type === 'TRANSFER_OUT');
     if (!out) return refused(new TransferNotFound());
     if (out.status !== 'SUCCESS') return refused(new NotReversible('The transfer was refused: there is nothing to reverse'));
-    const input: repo.OperationInput = {
+    const input: OperationInput = {
       id: uuidv7(),
       walletId: out.wallet_id,
       counterpartyWalletId: out.counterparty_wallet_id,
@@ -158,7 +160,7 @@ export class TransferService {
     return view;
   }
 
-  private view(out: repo.OperationRow, toBalance: string | null): TransferView {
+  private view(out: OperationRow, toBalance: string | null): TransferView {
     assert(out.operation_type === 'TRANSFER_OUT' && out.counterparty_wallet_id, `not a transfer's outgoing leg: ${out.operation_type}`);
     return {
       id: out.id,
@@ -172,7 +174,7 @@ export class TransferService {
     };
   }
 
-  private outcome(input: repo.OperationInput, result: ExecutionResult): TransferOutcome {
+  private outcome(input: OperationInput, result: ExecutionResult): TransferOutcome {
     if (result.kind !== 'done') {
       const status = result.kind === 'failed' ? 'FAILED' : 'PENDING';
       return {

@@ -1,11 +1,11 @@
 /** HTTP only: parse, call the transfer service, answer. No SQL and no business rules here. */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { answer } from './submission-reply.js';
+import { answer } from '../plugins/submission-reply.js';
 import { callerOf } from '../auth/auth-plugin.js';
 import type { TransferService } from './transfer-service.js';
-import {
-  ErrorDetail, Overloaded503, ReversalHeaders, Transfer, TransferBody, TransferHeaders, TransferIdParams, Unavailable, ValidationErrorBody,
-} from './wallet-schemas.js';
+import { ErrorDetail, Overloaded503, Unavailable, ValidationErrorBody } from '../plugins/http-bodies.js';
+import { ReversalHeaders } from '../ledger/ledger-schemas.js';
+import { Transfer, TransferBody, TransferHeaders, TransferIdParams } from './transfer-schemas.js';
 
 export const AlreadyReversedBody = ErrorDetail('Already reversed (at most one reversal per original), or not reversible',
   'The transfer was already reversed by 0b5f…; send the same Idempotency-Key to replay a reversal');

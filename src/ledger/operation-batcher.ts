@@ -41,8 +41,8 @@
 import type { Config } from '../config.js';
 import type { Logger } from '../lib/logger.js';
 import type { ExecutionResult, OperationExecutor } from './operation-executor.js';
-import { FAILED_DETAIL_UNAVAILABLE, Overloaded, PENDING_DETAIL } from './wallet-errors.js';
-import type { OperationInput } from './wallet-repository.js';
+import { FAILED_DETAIL_UNAVAILABLE, Overloaded, PENDING_DETAIL } from './errors.js';
+import type { OperationInput } from './apply-script.js';
 
 /** A batch answered this recently means more operations are probably on their way (see maxWaitUs). */
 const LINGER_WINDOW_MS = 5;

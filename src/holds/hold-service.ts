@@ -11,23 +11,25 @@
  */
 import { createHash } from 'node:crypto';
 import type { Kysely } from 'kysely';
-import type { Database } from '../db/schema.js';
 import { parseCents } from '../lib/cents.js';
 import { assert } from '../lib/assert.js';
 import { uuidv7 } from '../lib/uuid7.js';
 import type { Logger } from '../lib/logger.js';
 import type { RetryPolicy } from '../lib/retry.js';
-import type { Caller } from './caller.js';
-import { formatMoney, normalizeAmount } from './money.js';
-import type { OperationBatcher } from './operation-batcher.js';
-import type { HoldRequestType, HoldStatus } from './operation-names.js';
-import { readWithRetry } from './read-retry.js';
-import { enqueue, logSubmission, refused, type Submission } from './submission.js';
+import type { Caller } from '../ledger/caller.js';
+import { formatMoney, normalizeAmount } from '../ledger/money.js';
+import type { OperationBatcher } from '../ledger/operation-batcher.js';
+import type { HoldRequestType, HoldStatus } from '../ledger/names.js';
+import { readWithRetry } from '../ledger/read-retry.js';
+import { enqueue, logSubmission, refused, type Submission } from '../ledger/submission.js';
 import {
   CaptureExceedsHold, HoldClosed, HoldNotFound, IdempotencyConflict, InsufficientAvailable, Overloaded, WalletNotFound,
-} from './wallet-errors.js';
-import * as repo from './wallet-repository.js';
-import type { HoldPage, Hold as HoldView } from './wallet-schemas.js';
+} from '../ledger/errors.js';
+import type { AppliedOperation, OperationInput } from '../ledger/apply-script.js';
+import { walletExists } from '../ledger/ledger-reads.js';
+import type { Database, HoldRow, HoldState } from '../ledger/tables.js';
+import * as repo from './hold-repository.js';
+import type { HoldPage, Hold as HoldView } from './hold-schemas.js';
 import { decodeHoldsCursor, encodeHoldsCursor } from './hold-cursor.js';
 
 export interface HoldLimits {
@@ -78,7 +80,7 @@ export function closeRequestHash(type: 'CAPTURE' | 'VOID', holdId: string, amoun
  * shown as EXPIRED, closed at its expiry: it no longer reserves anything (the wallet's
  * available_balance does not count it), and the next batch on the wallet writes that state.
  */
-export function holdView(hold: repo.HoldState, available: string | null, now = new Date()): HoldView {
+export function holdView(hold: HoldState, available: string | null, now = new Date()): HoldView {
   const lapsed = hold.status === 'HELD' && hold.expires_at.getTime() <= now.getTime();
   const status: HoldStatus = lapsed ? 'EXPIRED' : hold.status;
   const closedAt = lapsed ? hold.expires_at : hold.closed_at;
@@ -96,7 +98,7 @@ export function holdView(hold: repo.HoldState, available: string | null, now = n
 }
 
 /** The answer to placing a hold, as it was when placed (status HELD, the available balance right after it). */
-function placedView(hold: repo.HoldState, available: string | null): HoldView {
+function placedView(hold: HoldState, available: string | null): HoldView {
   return {
     id: hold.id,
     wallet_id: hold.wallet_id,
@@ -109,7 +111,7 @@ function placedView(hold: repo.HoldState, available: string | null): HoldView {
 }
 
 /** What a stored hold's answer shows as available: after its creation while open, after its closing once closed. */
-function storedAvailable(hold: repo.HoldRow): string | null {
+function storedAvailable(hold: HoldRow): string | null {
   return hold.status === 'HELD' || hold.status === 'REJECTED' ? hold.available_after : hold.closed_available_after;
 }
 
@@ -126,7 +128,7 @@ export class HoldService {
     const amount = normalizeAmount(request.amount);
     const seconds = request.expiresInSeconds ?? this.limits.expiresInSecondsDefault;
     assert(Number.isInteger(seconds) && seconds >= 1 && seconds <= this.limits.expiresInSecondsMax, `expiry ${seconds} s out of bounds`);
-    const input: repo.OperationInput = {
+    const input: OperationInput = {
       id: uuidv7(), // the hold id, fixed before the first attempt: a retry finds it
       walletId: request.walletId.toLowerCase(),
       tenant: request.caller.tenant,
@@ -154,7 +156,7 @@ export class HoldService {
     const read = <T>(work: () => Promise<T>) => readWithRetry(this.readPolicy, this.log, work);
     const rows = await read(() => repo.findHoldsPage(this.db, { walletId: request.walletId, tenant: request.caller.tenant,
       status: request.status, before, rows: request.limit + 1 }));
-    if (rows.length === 0 && !(await read(() => repo.walletExists(this.db, request.walletId, request.caller.tenant)))) throw new WalletNotFound();
+    if (rows.length === 0 && !(await read(() => walletExists(this.db, request.walletId, request.caller.tenant)))) throw new WalletNotFound();
     const page = rows.slice(0, request.limit);
     const now = new Date();
     const last = page.at(-1);
@@ -171,7 +173,7 @@ export class HoldService {
   }
 
   /** A stored hold as GET /holds/{id} shows it; a refusal says why. */
-  private storedView(hold: repo.HoldRow, now = new Date()): HoldView {
+  private storedView(hold: HoldRow, now = new Date()): HoldView {
     const view = holdView(hold, storedAvailable(hold), now);
     if (hold.status === 'REJECTED') view.detail = new InsufficientAvailable(formatMoney(hold.available_after), view.amount).message;
     return view;
@@ -191,7 +193,7 @@ export class HoldService {
     if (request.idempotencyKey === undefined && hold.status !== 'HELD') {
       return refused(new HoldClosed(hold.status, hold.closed_at?.toISOString() ?? null));
     }
-    const input: repo.OperationInput = {
+    const input: OperationInput = {
       id: uuidv7(), // this request's id, stored as the hold's close_id: a retry finds its own capture
       walletId: hold.wallet_id,
       tenant: request.caller.tenant,
@@ -206,7 +208,7 @@ export class HoldService {
     return this.submit(input, hold);
   }
 
-  private async submit(input: repo.OperationInput, known: repo.HoldRow | null): Promise<HoldOutcome> {
+  private async submit(input: OperationInput, known: HoldRow | null): Promise<HoldOutcome> {
     const submitted = await enqueue(this.batcher, input);
     if (submitted instanceof Overloaded) return refused(submitted);
     const { result } = submitted;
@@ -228,7 +230,7 @@ export class HoldService {
     return outcome;
   }
 
-  private outcome(input: repo.OperationInput, applied: repo.AppliedOperation): HoldOutcome {
+  private outcome(input: OperationInput, applied: AppliedOperation): HoldOutcome {
     const type = input.type as HoldRequestType;
     const { outcome, hold } = applied;
     const replayed = outcome === 'REPLAY';

@@ -3,10 +3,10 @@
  * ./.data (started, or joined when another live process runs it). Either way the Liquibase
  * changelog is applied first (MIGRATE_ON_START).
  */
-import type { Config } from '../config.js';
-import { ensureFirstRunKey } from '../auth/first-run-key.js';
-import { startEmbeddedPostgres } from './embedded-postgres.js';
-import { migrate } from './migrations.js';
+import type { Config } from './config.js';
+import { ensureFirstRunKey } from './auth/first-run-key.js';
+import { startEmbeddedPostgres } from './db/embedded-postgres.js';
+import { migrate } from './db/migrations.js';
 
 export interface PreparedDatabase {
   /** URL the app's pool uses (may be PgBouncer). */

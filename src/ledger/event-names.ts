@@ -3,7 +3,7 @@
  * (db/changelog/changes/015-events-outbox.sql; test/events/feed.test.ts checks that every ledger
  * row type maps as eventTypeOf says) and on holds (016-hold-events.sql, HOLD_EVENT_TYPES).
  */
-import type { HoldStatus, LedgerType, StoredStatus } from '../wallets/operation-names.js';
+import type { HoldStatus, LedgerType, StoredStatus } from './names.js';
 
 export const EVENT_TYPES = [
   'operation.succeeded', 'operation.rejected',

@@ -4,7 +4,7 @@
  * The detail texts clients see live here, with the errors they describe.
  */
 import { formatCents, parseCents } from '../lib/cents.js';
-import type { LedgerType, RequestOutcome } from './operation-names.js';
+import type { LedgerType, RequestOutcome } from './names.js';
 
 export const DOMAIN_ERROR_CODES = [
   'wallet_not_found', 'operation_not_found', 'transfer_not_found', 'insufficient_funds', 'balance_limit_exceeded',

@@ -13,10 +13,10 @@ import { CommitOutcomeUnknown, ReplicationUnconfirmed, runTransactionScript } fr
 import { classifyDbError } from '../db/pg-errors.js';
 import type { Logger } from '../lib/logger.js';
 import { RetriesExhausted, retry, type RetryPolicy } from '../lib/retry.js';
-import { FAILED_DETAIL_INTERNAL, FAILED_DETAIL_UNAVAILABLE, PENDING_DETAIL } from './wallet-errors.js';
+import { FAILED_DETAIL_INTERNAL, FAILED_DETAIL_UNAVAILABLE, PENDING_DETAIL } from './errors.js';
 import {
   type AppliedOperation, applyOperationsScript, type BatchLimits, type BatchRows, type OperationInput, readAppliedRows,
-} from './wallet-repository.js';
+} from './apply-script.js';
 
 /** Something failed after the COMMIT took effect: a bug, but the batch is applied. */
 class FailedAfterCommit extends Error {

@@ -3,7 +3,7 @@
  * object with a version `v`. Each cursor module names its own fields and checks them; anything
  * that is not such an object is a FastAPI-shaped 422 on `query.cursor`.
  */
-import { InvalidInput } from './wallet-errors.js';
+import { InvalidInput } from './errors.js';
 
 const CURSOR_VERSION = 1;
 const base64UrlPattern = /^[A-Za-z0-9_-]+$/;
