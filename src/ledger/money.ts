@@ -2,6 +2,7 @@
  * Decimal-string money rules. Amounts never pass through a JS number: they are checked as text
  * and computed in PostgreSQL NUMERIC(18,2).
  */
+import { assert } from '../lib/assert.js';
 
 export const MONEY_MAX = '9999999999999999.99';
 const INTEGER_DIGITS_MAX = 16;
@@ -13,27 +14,16 @@ export type AmountCheck =
 
 const DECIMAL = /^-?\d+(\.\d+)?$/;
 
-/**
- * Validates an amount given as text (a JSON string, or a JSON number's exact source text) and
- * returns it normalised to exactly two decimals. Messages follow pydantic's wording.
- */
-// The last check, remembered: a request's amount is checked by the schema's format and again when
-// normalised; checkAmount is pure, so one remembered (input, result) pair is always right.
-let lastInput: unknown;
-let lastCheck: AmountCheck | undefined;
-
-export function checkAmount(input: unknown): AmountCheck {
-  if (input === lastInput && lastCheck) return lastCheck;
-  const check = checkAmountText(input);
-  lastInput = input;
-  lastCheck = check;
-  return check;
-}
-
 /** The usual amount: no leading zero, at most 16 integer digits and 2 decimals (accepted as is, padded). */
 const PLAIN_AMOUNT = /^[1-9]\d{0,15}(\.\d{1,2})?$/;
 
-function checkAmountText(input: unknown): AmountCheck {
+/**
+ * Validates an amount given as text (a JSON string, or a JSON number's exact source text) and
+ * returns it normalised to exactly two decimals. Messages follow pydantic's wording. Run once per
+ * request, by the schema's `money` format (isAmountText); on a refusal, the validation plugin runs it
+ * again for the message.
+ */
+export function checkAmount(input: unknown): AmountCheck {
   if (typeof input === 'string' && PLAIN_AMOUNT.test(input)) {
     const dot = input.indexOf('.');
     return { ok: true, value: dot < 0 ? `${input}.00` : dot === input.length - 2 ? `${input}0` : input };
@@ -78,12 +68,22 @@ export function formatMoney(value: string): string {
 
 /** The Ajv format `money` (registered in src/plugins/validation.ts): an amount checkAmount accepts. */
 export function isAmountText(value: string): boolean {
-  return checkAmount(value).ok;
+  return PLAIN_AMOUNT.test(value) || checkAmount(value).ok;
 }
 
-/** An amount that passed the `money` format, normalised to exactly two decimals ("1.5" → "1.50"). */
-export function normalizeAmount(value: string): string {
-  const checked = checkAmount(value);
-  if (!checked.ok) throw new Error(`amount not validated before use: ${checked.type}`);
-  return checked.value;
+/**
+ * An amount that already passed the `money` format, written with exactly two decimals and no
+ * leading zeros ("1.5" → "1.50", "007" → "7.00"). It formats, it does not check again: the
+ * assertion only catches a caller that skipped validation (a bug).
+ */
+export function normalizeAmount(valid: string): string {
+  const dot = valid.indexOf('.');
+  const integer = dot < 0 ? valid : valid.slice(0, dot);
+  const fraction = dot < 0 ? '' : valid.slice(dot + 1);
+  assert(integer.length > 0 && fraction.length <= FRACTION_DIGITS_MAX && (dot < 0 || fraction.length > 0),
+    'amount not validated before use');
+  let start = 0;
+  while (start < integer.length - 1 && integer.charCodeAt(start) === 0x30) start++;
+  if (start === 0 && fraction.length === FRACTION_DIGITS_MAX) return valid;
+  return `${integer.slice(start)}.${fraction.padEnd(FRACTION_DIGITS_MAX, '0')}`;
 }

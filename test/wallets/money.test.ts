@@ -1,5 +1,6 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { checkAmount, formatMoney } from '../../src/ledger/money.js';
+import { checkAmount, formatMoney, isAmountText, normalizeAmount } from '../../src/ledger/money.js';
 
 describe('checkAmount', () => {
   it.each([
@@ -36,5 +37,21 @@ describe('formatMoney', () => {
 
   it('refuses to drop significant digits', () => {
     expect(() => formatMoney('1.005')).toThrow();
+  });
+});
+
+describe('normalizeAmount (after the money format, without checking again)', () => {
+  it('writes every amount the format accepts exactly as checkAmount does', () => {
+    const amount = fc.tuple(fc.stringMatching(/^\d{1,18}$/), fc.option(fc.stringMatching(/^\d{1,3}$/)))
+      .map(([integer, fraction]) => (fraction === null ? integer : `${integer}.${fraction}`));
+    fc.assert(fc.property(amount, (text) => {
+      const checked = checkAmount(text);
+      expect(isAmountText(text)).toBe(checked.ok);
+      if (checked.ok) expect(normalizeAmount(text)).toBe(checked.value);
+    }), { numRuns: 2000 });
+  });
+
+  it.each(['1.234', '', '1.', '.5'])('asserts on text the format refuses: %j', (text) => {
+    expect(() => normalizeAmount(text)).toThrow(/assertion failed/);
   });
 });
