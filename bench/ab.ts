@@ -23,6 +23,8 @@ export interface Arm {
   args?: string[];
   /** Extra environment for the harness (and the service it starts). */
   env?: Record<string, string>;
+  /** The checkout whose harness and service run (default: this one). */
+  cwd?: string;
 }
 
 export interface ArmRun {
@@ -34,7 +36,10 @@ export interface ArmRun {
 }
 
 export interface AbOptions {
+  /** One scenario id, or several separated by commas. */
   scenario: string;
+  /** Measure the HTTP ceiling in every run too (default: no). */
+  ceiling?: boolean;
   connections: string;
   outRoot: string;
 }
@@ -51,12 +56,13 @@ export function abOptions(tag: string): AbOptions & { rounds: number; duration: 
   };
 }
 
-function runHarness(arm: Arm, o: AbOptions & { duration: string }, out: string): Promise<void> {
+/** One harness run of `arm`, without pgbench (and without the HTTP ceiling unless `o.ceiling`); its report goes to `out`. */
+export function runHarness(arm: Arm, o: AbOptions & { duration: string }, out: string): Promise<void> {
   const args = ['--import', 'tsx', 'bench/run.ts', '--scenarios', o.scenario, '--connections', o.connections,
-    '--duration', o.duration, '--no-pgbench', '--no-ceiling', '--out', out, ...(arm.args ?? [])];
+    '--duration', o.duration, '--no-pgbench', ...(o.ceiling ? [] : ['--no-ceiling']), '--out', out, ...(arm.args ?? [])];
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, args, {
-      cwd: projectRoot, stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, ...arm.env },
+      cwd: arm.cwd ?? projectRoot, stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, ...arm.env },
     });
     child.on('exit', (code) => (code === 0 || code === 1 ? resolve() : reject(new Error(`bench/run.ts (${arm.label}) exited with ${code}`))));
   });
