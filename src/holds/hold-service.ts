@@ -9,7 +9,6 @@
  * The outcome rules are the operations' rules (docs/architecture.md): FAILED only when certainly
  * not applied, PENDING when unknown (GET the hold to learn it).
  */
-import { createHash } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import { parseCents } from '../lib/cents.js';
 import { assert } from '../lib/assert.js';
@@ -21,6 +20,7 @@ import { formatMoney, normalizeAmount } from '../ledger/money.js';
 import type { OperationBatcher } from '../ledger/operation-batcher.js';
 import type { HoldRequestType, HoldStatus } from '../ledger/names.js';
 import { readWithRetry } from '../ledger/read-retry.js';
+import { closeRequestHash, holdRequestHash } from '../ledger/request-hash.js';
 import { enqueue, logSubmission, refused, type Submission } from '../ledger/submission.js';
 import {
   CaptureExceedsHold, HoldClosed, HoldNotFound, IdempotencyConflict, InsufficientAvailable, Overloaded, WalletNotFound,
@@ -63,16 +63,6 @@ export interface ListHoldsRequest {
   status: HoldStatus | undefined;
   limit: number;
   cursor: string | undefined;
-}
-
-/** Keys of new holds are scoped to the wallet's holds; the hash covers the body as sent. */
-export function holdRequestHash(amount: string, expiresInSeconds: number | undefined): string {
-  return createHash('sha256').update(`HOLD\n${amount}\n${expiresInSeconds ?? ''}`).digest('hex');
-}
-
-/** Capture/void keys are scoped to the hold; the type is hashed, so a capture's key reused for a void is a conflict. */
-export function closeRequestHash(type: 'CAPTURE' | 'VOID', holdId: string, amount: string | null): string {
-  return createHash('sha256').update(`${type}\n${holdId.toLowerCase()}\n${amount ?? ''}`).digest('hex');
 }
 
 /**

@@ -1,6 +1,5 @@
 /** The API's view of a ledger row, and the refusal a refused row stands for: one rendering for every feature. */
-import type { DomainError } from './errors.js';
-import { refusalFor } from './errors.js';
+import { type DomainError, refusalFor } from './errors.js';
 import type { Operation as OperationView } from './ledger-schemas.js';
 import { MONEY_MAX, formatMoney } from './money.js';
 import type { OperationRow } from './tables.js';

@@ -5,7 +5,6 @@
  * counterparty); apply_operations_v2 writes the incoming leg with it or refuses both.
  * The outcome rules are the operations' rules (docs/architecture.md): SUCCESS, FAILED, PENDING.
  */
-import { createHash } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import type { Database } from '../ledger/tables.js';
 import { assert } from '../lib/assert.js';
@@ -21,7 +20,7 @@ import {
   AlreadyReversed, type DomainError, IdempotencyConflict, InvalidInput, NotReversible, Overloaded, refusalFor, TransferNotFound,
   WalletNotFound,
 } from '../ledger/errors.js';
-import { reversalRequestHash } from '../ledger/request-hash.js';
+import { reversalRequestHash, transferRequestHash } from '../ledger/request-hash.js';
 import { enqueue, logSubmission, refused, type Submission } from '../ledger/submission.js';
 import type { OperationInput } from '../ledger/apply-script.js';
 import type { OperationRow } from '../ledger/tables.js';
@@ -38,11 +37,6 @@ export interface TransferRequest {
 }
 
 export type TransferOutcome = Submission<TransferView>;
-
-/** Keys are scoped to the source wallet and shared with its deposits and withdrawals: the type is part of the hash. */
-export function transferRequestHash(toWalletId: string, amount: string): string {
-  return createHash('sha256').update(`TRANSFER_OUT\n${toWalletId.toLowerCase()}\n${amount}`).digest('hex');
-}
 
 function refusal(row: OperationRow): DomainError {
   return refusalFor(row.operation_type, formatMoney(row.balance_after), formatMoney(row.amount), MONEY_MAX, true,

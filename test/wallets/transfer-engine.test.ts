@@ -15,7 +15,7 @@ import { OperationExecutor, type ExecutionResult } from '../../src/ledger/operat
 import type { EngineOperationType } from '../../src/ledger/names.js';
 import type { OperationInput } from '../../src/ledger/apply-script.js';
 import { operationRequestHash as requestHash } from '../../src/ledger/request-hash.js';
-import { transferRequestHash } from '../../src/transfers/transfer-service.js';
+import { transferRequestHash } from '../../src/ledger/request-hash.js';
 import { FaultProxy } from '../support/fault-proxy.js';
 import { adminPool, balanceOf, createTestApp, createWallet, type TestApp } from '../support/test-app.js';
 
