@@ -3,7 +3,7 @@
  * or, with neither set, to the embedded PostgreSQL: the one a running `npm start` uses (left
  * running), or started for the purpose and stopped after.
  */
-import { loadConfig } from '../src/config.js';
+import { loadConfig } from '../src/config/config.js';
 import { startEmbeddedPostgres } from '../src/db/embedded-postgres.js';
 import { migrate } from '../src/db/migrations.js';
 

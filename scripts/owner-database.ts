@@ -5,7 +5,7 @@
  * is not running).
  */
 import pg from 'pg';
-import { type Config, ConfigError, loadConfig } from '../src/config.js';
+import { type Config, ConfigError, loadConfig } from '../src/config/config.js';
 import { startEmbeddedPostgres } from '../src/db/embedded-postgres.js';
 
 /** The configuration, or undefined after printing what is wrong with it. */

@@ -6,7 +6,7 @@
  * Options: --json (machine-readable report), --wallet <uuid> (repeatable: only these wallets).
  */
 import pg from 'pg';
-import { loadConfig } from '../src/config.js';
+import { loadConfig } from '../src/config/config.js';
 import { startEmbeddedPostgres } from '../src/db/embedded-postgres.js';
 import { formatReport, reconcile } from '../src/reconcile/reconcile.js';
 

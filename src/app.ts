@@ -6,7 +6,7 @@ import { registerAuth } from './auth/auth-plugin.js';
 import { Authenticator } from './auth/authenticator.js';
 import { lookupKey, touchKeys } from './auth/key-store.js';
 import { TokenBuckets } from './auth/token-bucket.js';
-import type { Config } from './config.js';
+import type { Config } from './config/config.js';
 import type { LedgerDb } from './ledger/tables.js';
 import { registerDashboard } from './dashboard/dashboard-routes.js';
 import { expectedChangesets, ReadinessCheck, registerReadiness } from './health/readiness.js';

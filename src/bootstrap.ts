@@ -3,7 +3,7 @@
  * ./.data (started, or joined when another live process runs it). Either way the Liquibase
  * changelog is applied first (MIGRATE_ON_START).
  */
-import type { Config } from './config.js';
+import type { Config } from './config/config.js';
 import { ensureFirstRunKey } from './auth/first-run-key.js';
 import { startEmbeddedPostgres } from './db/embedded-postgres.js';
 import { migrate } from './db/migrations.js';

@@ -5,7 +5,7 @@
 import cluster from 'node:cluster';
 import closeWithGrace from 'close-with-grace';
 import { buildApp } from './app.js';
-import type { Config } from './config.js';
+import type { Config } from './config/config.js';
 import { type PreparedDatabase, prepareDatabase } from './bootstrap.js';
 import { createLedgerDatabase } from './ledger/tables.js';
 import { assertPortFree } from './lib/free-port.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from '../src/config.js';
+import { ConfigError, loadConfig } from '../src/config/config.js';
 import { backoffDelayMs, retry, RetriesExhausted } from '../src/lib/retry.js';
 import { classifyDbError } from '../src/db/pg-errors.js';
 

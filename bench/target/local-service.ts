@@ -14,7 +14,7 @@ import { launchDatabase, pgbouncerRunDir } from '../../tools/stack/launcher.js';
 import pg from 'pg';
 import { createKey } from '../../src/auth/key-store.js';
 import { SCOPES } from '../../src/auth/scopes.js';
-import { loadConfig } from '../../src/config.js';
+import { loadConfig } from '../../src/config/config.js';
 import { useBenchKey } from './bench-auth.js';
 
 const startBoundMs = 180_000;

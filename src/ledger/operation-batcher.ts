@@ -38,7 +38,7 @@
  * Overloaded (503 + Retry-After) instead of growing memory. An operation that waited longer than
  * its budget without being sent is answered FAILED (it was never sent, so certainly not applied).
  */
-import type { Config } from '../config.js';
+import type { Config } from '../config/config.js';
 import type { Logger } from '../lib/logger.js';
 import type { ExecutionResult, OperationExecutor } from './operation-executor.js';
 import { FAILED_DETAIL_UNAVAILABLE, Overloaded, PENDING_DETAIL } from './errors.js';

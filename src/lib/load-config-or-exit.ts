@@ -1,4 +1,4 @@
-import { type Config, ConfigError, loadConfig } from '../config.js';
+import { type Config, ConfigError, loadConfig } from '../config/config.js';
 
 /**
  * The configuration, or exit 2 with every problem listed: how each entry point (npm start, the

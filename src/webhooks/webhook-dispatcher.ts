@@ -9,7 +9,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import type { Kysely } from 'kysely';
-import type { Config } from '../config.js';
+import type { Config } from '../config/config.js';
 import type { Database } from '../ledger/tables.js';
 import { eventView } from '../ledger/event-view.js';
 import type { Logger } from '../lib/logger.js';
@@ -22,7 +22,7 @@ import { addressProblem } from './webhook-url.js';
 /** After a failed step, the dispatcher waits up to this long before the next. */
 const errorBackoffMaxMs = 5000;
 
-/** The dispatcher's settings: config.webhooks' delivery ones and config.events' retention (src/config.ts documents each). */
+/** The dispatcher's settings: config.webhooks' delivery ones and config.events' retention (src/config/ documents each). */
 export type DispatcherOptions = Pick<Config['webhooks'], 'pollIntervalMs' | 'concurrencyMax' | 'attemptTimeoutMs' | 'retryBaseDelayMs'
   | 'retryMaxDelayMs' | 'retryWindowMs' | 'pauseAfterFailures' | 'fanOutBatchMax' | 'runMax' | 'allowPrivateNetworks' | 'lagIntervalMs'
   | 'yieldBusyPercent' | 'busyRateMax'>

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateKey } from '../../src/auth/api-key.js';
 import type { Scope } from '../../src/auth/scopes.js';
 import { revokeKey } from '../../src/auth/key-store.js';
-import { loadConfig } from '../../src/config.js';
+import { loadConfig } from '../../src/config/config.js';
 import {
   adminPool, authRequired, balanceOf, bearer, createTestApp, createWallet, makeKey, newTenant, operate, type TestApp,
 } from '../support/test-app.js';

@@ -8,7 +8,7 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { revokeKey, rotateKey } from '../../src/auth/key-store.js';
-import { loadConfig } from '../../src/config.js';
+import { loadConfig } from '../../src/config/config.js';
 import { projectRoot } from '../../src/db/migrations.js';
 import {
   adminPool, authRequired, bearer, createTestApp, createWallet, makeKey, newTenant, type TestApp, waitFor,

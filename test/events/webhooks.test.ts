@@ -7,7 +7,7 @@
 import type pg from 'pg';
 import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig, type Config } from '../../src/config.js';
+import { loadConfig, type Config } from '../../src/config/config.js';
 import { adminPool, createTestApp, createWallet, makeKey, bearer, newTenant, operate, type TestApp, waitFor } from '../support/test-app.js';
 import { startReceiver, type Received } from '../support/webhook-receiver.js';
 import { chaosRun } from './webhook-chaos.js';

@@ -13,7 +13,7 @@ import { waitFor as waitUntil } from '../../src/lib/wait-for.js';
 import { buildApp } from '../../src/app.js';
 import { SCOPES, type Scope } from '../../src/auth/scopes.js';
 import { createKey, type CreatedKey } from '../../src/auth/key-store.js';
-import { loadConfig, type Config } from '../../src/config.js';
+import { loadConfig, type Config } from '../../src/config/config.js';
 import { createLedgerDatabase, type LedgerDb } from '../../src/ledger/tables.js';
 
 export interface TestApp {

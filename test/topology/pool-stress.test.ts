@@ -9,7 +9,7 @@
  */
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../src/config.js';
+import { loadConfig } from '../../src/config/config.js';
 import { formatCents } from '../../src/lib/cents.js';
 import { openConsole, pgBouncerAvailable } from '../../tools/pgbouncer/pgbouncer.js';
 import { createTestApp, createWallet, operate, type TestApp } from '../support/test-app.js';

@@ -15,7 +15,7 @@
 import { appendFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { ensureFirstRunKey } from '../../src/auth/first-run-key.js';
-import { HOST_DEFAULT } from '../../src/config.js';
+import { HOST_DEFAULT } from '../../src/config/config.js';
 import { migrate, projectRoot } from '../../src/db/migrations.js';
 import { type AppProcess, startAppProcess } from '../stack/app-process.js';
 import { type FrontBouncer, type FrontBouncerSecrets, generateSecrets, startFrontBouncer } from '../pgbouncer/front-bouncer.js';

@@ -3,7 +3,7 @@
  * that `npm run pools` (also shipped in the image) reads them without loading the launcher.
  */
 import { join, resolve } from 'node:path';
-import { HOST_DEFAULT } from '../../src/config.js';
+import { HOST_DEFAULT } from '../../src/config/config.js';
 import { projectRoot } from '../../src/db/migrations.js';
 
 export interface StackSettings {

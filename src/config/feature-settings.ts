@@ -1,0 +1,133 @@
+/** Settings of the features: access control, holds, events and webhooks. */
+import { dirname, join } from 'node:path';
+import { section } from './section.js';
+import { boolean, derivedText, hexKey, integer } from './setting.js';
+
+export const authSection = section({
+  title: 'Access control',
+  intro: 'API keys, scopes, tenants and rate limits: [access control](access-control.md).',
+  group: 'auth',
+  settings: {
+    required: boolean('AUTH_REQUIRED', {
+      default: true, meaning: '`false`: no keys; every request acts as tenant `default` with `wallets:read` and `wallets:write` (only behind a gateway that authenticates)',
+    }),
+    firstRunKeyFile: derivedText('API_KEY_FILE', {
+      meaning: 'where the first `npm start` on a fresh embedded database saves the key it creates (mode 0600)',
+      // Beside the embedded cluster (.data/api-key by default), so each data directory has its own.
+      derived: {
+        text: '`api-key` beside `EMBEDDED_PG_DIR` (`.data/api-key`)',
+        from: (settings) => join(dirname(String(settings.get('EMBEDDED_PG_DIR'))), 'api-key'),
+      },
+    }),
+    keyCacheTtlMs: integer('KEY_CACHE_TTL_MS', {
+      default: 5000, min: 100, max: 60000, unit: 'ms', meaning: 'a key is re-read from the database at least this often: the bound on revocation and expiry changes',
+    }),
+    keyCacheEntriesMax: integer('KEY_CACHE_ENTRIES_MAX', {
+      default: 10000, min: 10, max: 1000000, unit: 'keys', meaning: 'key ids (known or unknown) remembered per process; the oldest is forgotten beyond it',
+    }),
+    keyLookupsInFlightMax: integer('KEY_LOOKUPS_IN_FLIGHT_MAX', {
+      default: 16, min: 1, max: 1000, unit: 'lookups', meaning: 'key lookups running at once per process; beyond it a request with an uncached key gets 503 + `Retry-After`',
+    }),
+    lastUsedFlushMs: integer('KEY_LAST_USED_FLUSH_MS', {
+      default: 60000, min: 1000, max: 3600000, unit: 'ms', meaning: '`last_used_at` is written at most this often per key and process',
+    }),
+    rateLimitPerSecond: integer('RATE_LIMIT_PER_SECOND', {
+      default: 50000, min: 0, max: 10000000, unit: 'requests/s', meaning: 'token bucket per key and process: sustained rate (0: no limit); beyond it 429',
+    }),
+    rateLimitBurst: integer('RATE_LIMIT_BURST', {
+      default: 100000, min: 1, max: 100000000, unit: 'requests', meaning: 'token bucket size: the burst a key may send at once',
+    }),
+  },
+});
+
+export const holdsSection = section({
+  title: 'Holds',
+  intro: 'How long a hold lasts: [holds](money-movement.md#holds).',
+  group: 'holds',
+  settings: {
+    // 7 days, as card authorisations usually last; at most 30.
+    expiresInSecondsDefault: integer('HOLD_EXPIRES_IN_SECONDS_DEFAULT', {
+      default: 604800, min: 1, max: 31536000, unit: 's', meaning: 'how long a hold lasts when `POST /wallets/{id}/holds` gives no `expires_in_seconds`',
+    }),
+    expiresInSecondsMax: integer('HOLD_EXPIRES_IN_SECONDS_MAX', {
+      default: 2592000, min: 1, max: 31536000, unit: 's', meaning: 'the longest `expires_in_seconds` a hold may ask for (more is 422)',
+    }),
+  },
+});
+
+export const eventsSection = section({
+  title: 'Events',
+  intro: 'The transactional outbox and its retention: [events](events.md).',
+  group: 'events',
+  settings: {
+    retentionHours: integer('EVENTS_RETENTION_HOURS', {
+      default: 168, min: 1, max: 87600, unit: 'h', meaning: 'events (and finished webhook deliveries) older than this are deleted, unless a subscription still needs them',
+    }),
+    pruneIntervalMs: integer('EVENTS_PRUNE_INTERVAL_MS', {
+      default: 60000, min: 100, max: 86400000, unit: 'ms', meaning: 'how often each process prunes',
+    }),
+    pruneRowsMax: integer('EVENTS_PRUNE_ROWS_MAX', {
+      default: 10000, min: 1, max: 1000000, unit: 'rows', meaning: 'rows deleted per prune pass, at most, of events and of deliveries each',
+    }),
+  },
+});
+
+export const webhooksSection = section({
+  title: 'Webhooks',
+  intro: 'Delivery, retries, order and secrets: [events](events.md). A key may also come from a file: ' +
+    '`WEBHOOK_SECRET_KEY_FILE`, `WEBHOOK_SECRET_KEY_PREVIOUS_FILE` (not both).',
+  group: 'webhooks',
+  settings: {
+    dispatcherEnabled: boolean('WEBHOOK_DISPATCHER_ENABLED', {
+      default: true, meaning: 'run the delivery dispatcher in this process (any number of processes may)',
+    }),
+    pollIntervalMs: integer('WEBHOOK_POLL_INTERVAL_MS', {
+      default: 250, min: 10, max: 60000, unit: 'ms', meaning: 'how often an idle dispatcher looks for new events and due deliveries',
+    }),
+    concurrencyMax: integer('WEBHOOK_CONCURRENCY_MAX', {
+      default: 16, min: 1, max: 1000, unit: 'runs', meaning: 'delivery runs in flight per process (one run: one (subscription, wallet) queue, sent in order)',
+    }),
+    attemptTimeoutMs: integer('WEBHOOK_ATTEMPT_TIMEOUT_MS', {
+      default: 10000, min: 100, max: 120000, unit: 'ms', meaning: 'one attempt (connect, send, answer) may take this long',
+    }),
+    retryBaseDelayMs: integer('WEBHOOK_RETRY_BASE_DELAY_MS', {
+      default: 1000, min: 10, max: 3600000, unit: 'ms', meaning: 'backoff base: a random 50-100% of min(max, base × 2^(attempt-1))',
+    }),
+    retryMaxDelayMs: integer('WEBHOOK_RETRY_MAX_DELAY_MS', {
+      default: 3600000, min: 10, max: 86400000, unit: 'ms', meaning: 'backoff cap',
+    }),
+    retryWindowMs: integer('WEBHOOK_RETRY_WINDOW_MS', {
+      default: 86400000, min: 1000, max: 604800000, unit: 'ms', meaning: 'an event not acknowledged this long after its first attempt is marked `failed` and its wallet\'s queue moves on',
+    }),
+    pauseAfterFailures: integer('WEBHOOK_PAUSE_AFTER_FAILURES', {
+      default: 100, min: 1, max: 1000000, unit: 'attempts', meaning: 'failed attempts in a row after which a subscription is paused (`POST /api/v1/webhooks/{id}/resume`)',
+    }),
+    fanOutBatchMax: integer('WEBHOOK_FANOUT_BATCH_MAX', {
+      default: 1000, min: 1, max: 100000, unit: 'rows', meaning: 'outbox rows (one per wallet per batch) read per subscription per dispatcher step',
+    }),
+    runMax: integer('WEBHOOK_RUN_MAX', {
+      default: 100, min: 1, max: 10000, unit: 'events', meaning: 'events of one (subscription, wallet) queue read per run and sent in order, one at a time',
+    }),
+    yieldBusyPercent: integer('WEBHOOK_YIELD_BUSY_PERCENT', {
+      default: 70, min: 1, max: 100, unit: '%', meaning: 'the money path first: while the event loop was busier than this (last ~200 ms), send at most `WEBHOOK_BUSY_RATE_MAX` events per second (100: never yield)',
+    }),
+    busyRateMax: integer('WEBHOOK_BUSY_RATE_MAX', {
+      default: 100, min: 1, max: 1000000, unit: 'events/s', meaning: 'events sent per second while the process is busy ([delivery and the money path](events.md#delivery-and-the-money-path))',
+    }),
+    lagIntervalMs: integer('WEBHOOK_LAG_INTERVAL_MS', {
+      default: 5000, min: 100, max: 600000, unit: 'ms', meaning: 'how often `events_outbox_lag_seconds` is measured',
+    }),
+    subscriptionsPerTenantMax: integer('WEBHOOK_SUBSCRIPTIONS_PER_TENANT_MAX', {
+      default: 20, min: 1, max: 1000, unit: 'subscriptions', meaning: 'subscriptions a tenant may have',
+    }),
+    allowPrivateNetworks: boolean('WEBHOOK_ALLOW_PRIVATE_NETWORKS', {
+      default: false, meaning: 'allow webhook URLs on loopback, private, link-local or CGNAT addresses (SSRF guard off: tests, a trusted network)',
+    }),
+    secretKeyHex: hexKey('WEBHOOK_SECRET_KEY', {
+      meaning: '64 hex digits (`openssl rand -hex 32`): AES-256-GCM key for signing secrets at rest; unset: stored as is, and the service warns',
+    }),
+    previousSecretKeyHex: hexKey('WEBHOOK_SECRET_KEY_PREVIOUS', {
+      meaning: 'the key before a rotation: also opens stored secrets until `npm run webhook-secrets -- reseal` has sealed them with the new one ([secrets at rest](events.md#secrets-at-rest))',
+    }),
+  },
+});
