@@ -1,5 +1,6 @@
 /**
- * npm run docs:config: writes docs/configuration.md from the configuration schema (src/config/).
+ * npm run docs:config: writes docs/configuration.md from the configuration schema (src/config/)
+ * and the knob list (tools/config-docs/dev-knobs.ts).
  * Options: --check (write nothing; exit 1 when the committed file differs).
  */
 import { readFileSync, writeFileSync } from 'node:fs';

@@ -1,7 +1,7 @@
 /**
- * docs/configuration.md, rendered from the configuration schema (src/config/) and its rules.
- * `npm run docs:config` writes it; a test fails when the committed file differs, so the docs
- * cannot drift from the code.
+ * docs/configuration.md, rendered from the configuration schema (src/config/), its rules and the
+ * list of test, bench and tool knobs. `npm run docs:config` writes it; a test fails when the
+ * committed file differs, so the docs cannot drift from the code.
  */
 import type { TSchema } from 'typebox';
 import { ORDER_RULES } from '../../src/config/config-rules.js';
@@ -9,6 +9,7 @@ import { SECTIONS } from '../../src/config/config-schema.js';
 import { assert } from '../../src/lib/assert.js';
 import type { Section } from '../../src/config/section.js';
 import { type SettingMeta, settingOf } from '../../src/config/setting.js';
+import { DEV_KNOBS } from './dev-knobs.js';
 
 export const CONFIG_DOCS_PATH = 'docs/configuration.md';
 
@@ -27,7 +28,7 @@ transaction duration (ms), batch size and queueing time.
 `;
 
 export function renderConfigDocs(): string {
-  const parts = [HEADER, ...SECTIONS.map(renderSection), renderRules(), FOOTER];
+  const parts = [HEADER, ...SECTIONS.map(renderSection), renderRules(), renderKnobs(), FOOTER];
   return parts.join('\n');
 }
 
@@ -102,6 +103,16 @@ function renderRules(): string {
   const lines = ORDER_RULES.map((rule) => `- \`${rule.lower}\` must not exceed \`${rule.upper}\`: ${rule.why}.`);
   return ['## Rules across settings', '', 'Checked after each setting on its own; a broken rule stops the service like a bad value.', '',
     ...lines, ''].join('\n');
+}
+
+function renderKnobs(): string {
+  const rows = DEV_KNOBS.map((knob) => row([`\`${knob.env}\``, knob.readIn.map((area) => `\`${area}\``).join(', '), knob.meaning]));
+  return ['## Test, bench, tool and fault knobs', '',
+    'Read outside the schema above: by the tests, the benchmark, the fault suite, the tools and scripts ' +
+    '(and one by the embedded-PostgreSQL launcher they share with the service); ' +
+    'listed in `tools/config-docs/dev-knobs.ts`, and `test/config/dev-knobs.test.ts` fails when one read there is missing. ' +
+    'Service settings read there (`HOST`, `PORT`, `LOG_LEVEL`, ...) mean what the tables above say.', '',
+    row(['variable', 'read in', 'meaning']), '|---|---|---|', ...rows, ''].join('\n');
 }
 
 function row(cells: string[]): string {
