@@ -55,7 +55,7 @@ export interface CloseHoldRequest {
   idempotencyKey: string | undefined;
 }
 
-export type HoldOutcome = Submission<HoldView>;
+export type HoldSubmission = Submission<HoldView>;
 
 export interface ListHoldsRequest {
   caller: Caller;
@@ -114,7 +114,7 @@ export class HoldService {
     private readonly limits: HoldLimits,
   ) {}
 
-  async placeHold(request: PlaceHoldRequest): Promise<HoldOutcome> {
+  async placeHold(request: PlaceHoldRequest): Promise<HoldSubmission> {
     const amount = normalizeAmount(request.amount);
     const seconds = request.expiresInSeconds ?? this.limits.expiresInSecondsDefault;
     assert(Number.isInteger(seconds) && seconds >= 1 && seconds <= this.limits.expiresInSecondsMax, `expiry ${seconds} s out of bounds`);
@@ -132,11 +132,11 @@ export class HoldService {
     return this.submit(input, null);
   }
 
-  async captureHold(request: CloseHoldRequest): Promise<HoldOutcome> {
+  async captureHold(request: CloseHoldRequest): Promise<HoldSubmission> {
     return this.close('CAPTURE', request);
   }
 
-  async voidHold(request: CloseHoldRequest): Promise<HoldOutcome> {
+  async voidHold(request: CloseHoldRequest): Promise<HoldSubmission> {
     return this.close('VOID', request);
   }
 
@@ -174,7 +174,7 @@ export class HoldService {
    * wallet) and its amount (which never changes); its state is judged by the engine under the
    * wallet's lock, after the wallet's lapsed holds are released.
    */
-  private async close(type: 'CAPTURE' | 'VOID', request: CloseHoldRequest): Promise<HoldOutcome> {
+  private async close(type: 'CAPTURE' | 'VOID', request: CloseHoldRequest): Promise<HoldSubmission> {
     const hold = await readWithRetry(this.readPolicy, this.log, () => repo.findHold(this.db, request.holdId, request.caller.tenant));
     if (!hold) return refused(new HoldNotFound());
     const amount = type === 'CAPTURE' && request.amount !== undefined ? normalizeAmount(request.amount) : formatMoney(hold.amount);
@@ -198,29 +198,29 @@ export class HoldService {
     return this.submit(input, hold);
   }
 
-  private async submit(input: OperationInput, known: HoldRow | null): Promise<HoldOutcome> {
+  private async submit(input: OperationInput, known: HoldRow | null): Promise<HoldSubmission> {
     const submitted = await enqueue(this.batcher, input);
     if (submitted instanceof Overloaded) return refused(submitted);
     const { result } = submitted;
-    let outcome: HoldOutcome;
+    let submission: HoldSubmission;
     if (result.kind !== 'done') {
       const status = result.kind === 'failed' ? 'FAILED' : 'PENDING';
-      outcome = { kind: 'answered', replayed: false, outcome: status, view: {
+      submission = { kind: 'answered', replayed: false, outcome: status, view: {
         id: known?.id ?? input.id, wallet_id: input.walletId, amount: known ? formatMoney(known.amount) : input.amount, status,
         expires_at: known?.expires_at.toISOString() ?? null, created_at: (known?.created_at ?? new Date()).toISOString(),
         available_balance: null, detail: result.detail,
       } };
     } else {
-      outcome = this.outcome(input, result.applied);
+      submission = this.submissionOf(input, result.applied);
     }
-    logSubmission(this.log, 'hold', outcome, submitted, {
+    logSubmission(this.log, 'hold', submission, submitted, {
       holdId: known?.id ?? input.id, walletId: input.walletId, actor: input.actor, type: input.type, amount: input.amount,
-      outcome: outcome.kind === 'answered' ? outcome.view.status : outcome.error.name,
+      outcome: submission.kind === 'answered' ? submission.view.status : submission.error.name,
     });
-    return outcome;
+    return submission;
   }
 
-  private outcome(input: OperationInput, applied: AppliedOperation): HoldOutcome {
+  private submissionOf(input: OperationInput, applied: AppliedOperation): HoldSubmission {
     const type = input.type as HoldRequestType;
     const { outcome, hold } = applied;
     const replayed = outcome === 'REPLAY';

@@ -5,7 +5,7 @@
  * wallets per bucket have caps, so a flood of traffic cannot grow memory.
  */
 
-import { REQUEST_OUTCOMES as OPERATION_OUTCOMES, type RequestOutcome as OperationOutcome } from '../ledger/names.js';
+import { REQUEST_OUTCOMES, type RequestOutcome } from '../ledger/names.js';
 
 export interface PoolSnapshot {
   total: number;
@@ -33,7 +33,7 @@ interface BucketCounts {
   requests: number;
   errors4xx: number;
   errors5xx: number;
-  outcomes: Map<OperationOutcome, number>;
+  outcomes: Map<RequestOutcome, number>;
   retries: number;
   transactions: number;
   batches: number;
@@ -68,7 +68,7 @@ export interface LiveSnapshot {
   error_4xx_percent: (number | null)[];
   latency_p50_ms: (number | null)[];
   latency_p99_ms: (number | null)[];
-  operations_per_second: Record<OperationOutcome, number[]>;
+  operations_per_second: Record<RequestOutcome, number[]>;
   retries_per_second: number[];
   transactions_per_second: number[];
   pool_total: number[];
@@ -128,7 +128,7 @@ export class LiveStats {
     }
   }
 
-  recordOperation(outcome: OperationOutcome, walletId: string | undefined): void {
+  recordOperation(outcome: RequestOutcome, walletId: string | undefined): void {
     const b = this.current;
     b.outcomes.set(outcome, (b.outcomes.get(outcome) ?? 0) + 1);
     if (walletId === undefined) return;
@@ -184,8 +184,8 @@ export class LiveStats {
     const perSecond = (pick: (b: ClosedBucket) => number) => h.map((b) => round2(pick(b) / b.seconds));
     const percent = (pick: (b: ClosedBucket) => number) =>
       h.map((b) => (b.requests === 0 ? null : round2((100 * pick(b)) / b.requests)));
-    const operations = {} as Record<OperationOutcome, number[]>;
-    for (const outcome of OPERATION_OUTCOMES) operations[outcome] = perSecond((b) => b.outcomes.get(outcome) ?? 0);
+    const operations = {} as Record<RequestOutcome, number[]>;
+    for (const outcome of REQUEST_OUTCOMES) operations[outcome] = perSecond((b) => b.outcomes.get(outcome) ?? 0);
     return {
       pid: process.pid,
       worker: this.options.worker,

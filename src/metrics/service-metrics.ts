@@ -5,7 +5,7 @@
  * SQLSTATE/Node error codes, so the number of series stays bounded whatever clients send.
  */
 import client from 'prom-client';
-import { REQUEST_OUTCOMES, type RequestKind, type RequestOutcome as OperationOutcome } from '../ledger/names.js';
+import { REQUEST_OUTCOMES, type RequestKind, type RequestOutcome } from '../ledger/names.js';
 import { LiveStats, type PoolSnapshot } from './live-stats.js';
 
 export interface PoolLike {
@@ -127,7 +127,7 @@ export class ServiceMetrics {
     if (isApi) this.live.recordRequest(durationMs, statusCode, refusal);
   }
 
-  observeOperation(type: OperationTypeLabel, outcome: OperationOutcome, replayed: boolean, walletId: string | undefined): void {
+  observeOperation(type: OperationTypeLabel, outcome: RequestOutcome, replayed: boolean, walletId: string | undefined): void {
     this.operations.inc({ type, outcome, replayed: replayed ? 'true' : 'false' });
     this.live.recordOperation(outcome, walletId);
   }

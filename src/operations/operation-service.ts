@@ -33,8 +33,8 @@ export interface OperationRequest {
   idempotencyKey: string | undefined;
 }
 
-/** What became of one submitted operation, decided here once: the answer and how it is counted. */
-export type OperationOutcome = Submission<OperationView>;
+/** What became of one deposit, withdrawal or reversal request, decided here once: the answer and how it is counted. */
+export type OperationSubmission = Submission<OperationView>;
 
 export interface ReversalRequest {
   caller: Caller;
@@ -63,7 +63,7 @@ export class OperationService {
     throw new OperationNotFound();
   }
 
-  async submitOperation(request: OperationRequest): Promise<OperationOutcome> {
+  async submitOperation(request: OperationRequest): Promise<OperationSubmission> {
     const amount = normalizeAmount(request.amount);
     return this.submit({
       id: uuidv7(), // fixed before the first attempt: retries look for it
@@ -81,7 +81,7 @@ export class OperationService {
    * Reverses an applied deposit, withdrawal or capture with a compensating row linked to it (at most once:
    * the database's unique index and apply_operations_v3 both say so), through the engine.
    */
-  async reverseOperation(request: ReversalRequest): Promise<OperationOutcome> {
+  async reverseOperation(request: ReversalRequest): Promise<OperationSubmission> {
     const { caller, walletId, operationId } = request;
     const original = await this.read(() => findOperation(this.db, walletId, operationId, caller.tenant));
     if (!original) {
@@ -112,19 +112,19 @@ export class OperationService {
     }, original.operation_type === 'DEPOSIT' ? 'REVERSAL_OUT' : 'REVERSAL_IN'); // a capture is given back like a withdrawal
   }
 
-  private async submit(input: OperationInput, viewType: LedgerType): Promise<OperationOutcome> {
+  private async submit(input: OperationInput, viewType: LedgerType): Promise<OperationSubmission> {
     const submitted = await enqueue(this.batcher, input);
     if (submitted instanceof Overloaded) return refused(submitted);
-    const outcome = this.outcome(input, submitted.result, viewType);
-    logSubmission(this.log, 'operation', outcome, submitted, {
-      walletId: input.walletId, operationId: outcome.kind === 'answered' ? outcome.view.id : input.id, actor: input.actor,
+    const submission = this.submissionOf(input, submitted.result, viewType);
+    logSubmission(this.log, 'operation', submission, submitted, {
+      walletId: input.walletId, operationId: submission.kind === 'answered' ? submission.view.id : input.id, actor: input.actor,
       type: input.type, amount: input.amount, reverses: input.reversesId,
-      outcome: outcome.kind === 'answered' ? outcome.view.status : outcome.error.name,
+      outcome: submission.kind === 'answered' ? submission.view.status : submission.error.name,
     });
-    return outcome;
+    return submission;
   }
 
-  private outcome(input: OperationInput, result: ExecutionResult, viewType: LedgerType): OperationOutcome {
+  private submissionOf(input: OperationInput, result: ExecutionResult, viewType: LedgerType): OperationSubmission {
     if (result.kind !== 'done') {
       const status = result.kind === 'failed' ? 'FAILED' : 'PENDING';
       return {

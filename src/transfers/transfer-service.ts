@@ -36,7 +36,7 @@ export interface TransferRequest {
   idempotencyKey: string | undefined;
 }
 
-export type TransferOutcome = Submission<TransferView>;
+export type TransferSubmission = Submission<TransferView>;
 
 function refusal(row: OperationRow): DomainError {
   return refusalFor(row.operation_type, formatMoney(row.balance_after), formatMoney(row.amount), MONEY_MAX, true,
@@ -57,7 +57,7 @@ export class TransferService {
     private readonly log: Logger,
   ) {}
 
-  async submitTransfer(request: TransferRequest): Promise<TransferOutcome> {
+  async submitTransfer(request: TransferRequest): Promise<TransferSubmission> {
     const fromWalletId = request.fromWalletId.toLowerCase();
     const toWalletId = request.toWalletId.toLowerCase();
     if (fromWalletId === toWalletId) {
@@ -79,12 +79,12 @@ export class TransferService {
     };
     const submitted = await enqueue(this.batcher, input);
     if (submitted instanceof Overloaded) return refused(submitted);
-    const outcome = this.outcome(input, submitted.result);
-    logSubmission(this.log, 'transfer', outcome, submitted, {
-      transferId: outcome.kind === 'answered' ? outcome.view.id : input.id, fromWalletId, toWalletId, actor: input.actor,
-      amount, outcome: outcome.kind === 'answered' ? outcome.view.status : outcome.error.name,
+    const submission = this.submissionOf(input, submitted.result);
+    logSubmission(this.log, 'transfer', submission, submitted, {
+      transferId: submission.kind === 'answered' ? submission.view.id : input.id, fromWalletId, toWalletId, actor: input.actor,
+      amount, outcome: submission.kind === 'answered' ? submission.view.status : submission.error.name,
     });
-    return outcome;
+    return submission;
   }
 
   /**
@@ -93,7 +93,7 @@ export class TransferService {
    * linked to the transfer's legs), at most once. The answer is that transfer back: from = the
    * original target, to = the original source.
    */
-  async reverseTransfer(request: TransferReversalRequest): Promise<TransferOutcome> {
+  async reverseTransfer(request: TransferReversalRequest): Promise<TransferSubmission> {
     const legs = await readWithRetry(this.readPolicy, this.log,
       () => repo.findTransferLegs(this.db, request.transferId, request.caller.tenant));
     const out = legs.find((l) => l.operation_type === 'TRANSFER_OUT');
@@ -168,7 +168,7 @@ export class TransferService {
     };
   }
 
-  private outcome(input: OperationInput, result: ExecutionResult): TransferOutcome {
+  private submissionOf(input: OperationInput, result: ExecutionResult): TransferSubmission {
     if (result.kind !== 'done') {
       const status = result.kind === 'failed' ? 'FAILED' : 'PENDING';
       return {
