@@ -28,8 +28,8 @@ import { registerSwagger } from './plugins/swagger.js';
 import { validatorCompiler } from './plugins/validation.js';
 import { holdRoutes } from './holds/hold-routes.js';
 import { HoldService } from './holds/hold-service.js';
-import { OperationBatcher } from './ledger/operation-batcher.js';
-import { OperationExecutor } from './ledger/operation-executor.js';
+import { CommandBatcher } from './ledger/command-batcher.js';
+import { CommandExecutor } from './ledger/command-executor.js';
 import { transferRoutes } from './transfers/transfer-routes.js';
 import { TransferService } from './transfers/transfer-service.js';
 import { walletRoutes } from './wallets/wallet-routes.js';
@@ -122,19 +122,19 @@ export async function buildApp({ config, db, logger }: AppOptions): Promise<Fast
   });
   await registerSwagger(app);
 
-  const executor = new OperationExecutor(db.pool,
+  const executor = new CommandExecutor(db.pool,
     { lockTimeoutMs: config.lockTimeoutMs, statementTimeoutMs: config.statementTimeoutMs },
     { ...readPolicy, budgetMs: config.operationBudgetMs },
     app.log,
     // Metrics: onRetry, onTransaction (+ slow-transaction log), onBatch, onLockWait.
     executorHooks(app.log, config.slowTransactionMs));
-  const batcher = new OperationBatcher(executor, {
+  const batcher = new CommandBatcher(executor, {
     ...config.groupCommit,
     // Each batch holds one pool connection: never more batches at once than the pool has.
     batchesInFlightMax: Math.min(config.groupCommit.batchesInFlightMax || config.poolSizeMax, config.poolSizeMax),
-    operationBudgetMs: config.operationBudgetMs,
+    commandBudgetMs: config.operationBudgetMs,
   }, app.log);
-  // Resolves once every operation taken has been answered: the pool closes only after it.
+  // Resolves once every command taken has been answered: the pool closes only after it.
   app.addHook('onClose', async () => batcher.close());
 
   app.get('/health', { config: { auth: 'public' }, schema: { tags: ['service'], summary: 'Liveness: the process is up' } },
@@ -143,9 +143,9 @@ export async function buildApp({ config, db, logger }: AppOptions): Promise<Fast
   await app.register(walletRoutes(new WalletService(db.kysely, readPolicy, app.log, config.readCoalescing)));
   await app.register(operationRoutes(new OperationService(db.kysely, batcher, readPolicy, app.log)));
   // Transfers share the batcher: a transfer and the deposits/withdrawals of either wallet are
-  // ordered and committed together (src/ledger/operation-batcher.ts).
+  // ordered and committed together (src/ledger/command-batcher.ts).
   await app.register(transferRoutes(new TransferService(db.kysely, batcher, readPolicy, app.log)));
-  // Holds too: a hold, its capture or void and the wallet's other operations share one queue and lock.
+  // Holds too: a hold, its capture or void and the wallet's other commands share one queue and lock.
   await app.register(holdRoutes(new HoldService(db.kysely, batcher, readPolicy, app.log, config.holds), config.holds));
   await app.register(historyRoutes(new HistoryService(db.kysely, readPolicy, app.log)));
   await app.register(eventRoutes(new EventService(db.kysely, readPolicy, app.log)));

@@ -48,7 +48,7 @@ export const retrySection = section({
     retryMaxDelayMs: integer('RETRY_MAX_DELAY_MS', { default: 1000, min: 1, max: 60000, unit: 'ms', meaning: 'backoff cap' }),
     operationBudgetMs: integer('OPERATION_BUDGET_MS', {
       default: 10000, min: 100, max: 600000, unit: 'ms',
-      meaning: 'total time an operation may take (queueing and retries) before it answers FAILED or PENDING',
+      meaning: 'total time a money-movement request may take (queueing and retries) before it answers FAILED or PENDING',
     }),
     readBudgetMs: integer('READ_BUDGET_MS', {
       default: 5000, min: 100, max: 600000, unit: 'ms', meaning: 'total time a read or wallet creation may take (with retries) before 503',
@@ -58,12 +58,12 @@ export const retrySection = section({
 
 export const groupCommitSection = section({
   title: 'Group commit',
-  intro: 'Bounds of the engine that applies operations in batches; what each does and why its default ' +
-    'is what it is: [architecture](architecture.md) and `src/ledger/operation-batcher.ts`.',
+  intro: 'Bounds of the engine that applies commands in batches; what each does and why its default ' +
+    'is what it is: [architecture](architecture.md) and `src/ledger/command-batcher.ts`.',
   group: 'groupCommit',
   settings: {
     batchSizeMax: integer('GROUP_COMMIT_BATCH_SIZE_MAX', {
-      default: 500, min: 1, max: 10000, unit: 'operations', meaning: 'operations in one batch (one transaction)',
+      default: 500, min: 1, max: 10000, unit: 'commands', meaning: 'commands in one batch (one transaction)',
     }),
     batchesInFlightMax: integer('GROUP_COMMIT_BATCHES_IN_FLIGHT_MAX', {
       default: 3, min: 0, max: 1000, unit: 'batches', meaning: 'batches running at once, each on one pool connection; never more than `DB_POOL_SIZE_MAX` (0: the pool size)',
@@ -72,13 +72,13 @@ export const groupCommitSection = section({
       default: 1, min: 1, max: 100, unit: 'batches', meaning: 'batches of one wallet running at once; what arrives meanwhile gathers into its next batch',
     }),
     maxWaitUs: integer('GROUP_COMMIT_MAX_WAIT_US', {
-      default: 1000, min: 0, max: 100000, unit: 'µs', meaning: 'how long a batch lingers for more operations while the engine is busy (0: never)',
+      default: 1000, min: 0, max: 100000, unit: 'µs', meaning: 'how long a batch lingers for more commands while the engine is busy (0: never)',
     }),
     walletQueueMax: integer('GROUP_COMMIT_WALLET_QUEUE_MAX', {
-      default: 10000, min: 1, max: 1000000, unit: 'operations', meaning: 'operations queued for one wallet; beyond it 503 + `Retry-After`',
+      default: 10000, min: 1, max: 1000000, unit: 'commands', meaning: 'commands queued for one wallet; beyond it 503 + `Retry-After`',
     }),
     queueTotalMax: integer('GROUP_COMMIT_QUEUE_TOTAL_MAX', {
-      default: 50000, min: 1, max: 10000000, unit: 'operations', meaning: 'operations queued over all wallets; beyond it 503 + `Retry-After`',
+      default: 50000, min: 1, max: 10000000, unit: 'commands', meaning: 'commands queued over all wallets; beyond it 503 + `Retry-After`',
     }),
   },
 });

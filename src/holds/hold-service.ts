@@ -17,7 +17,7 @@ import type { Logger } from '../lib/logger.js';
 import type { RetryPolicy } from '../lib/retry.js';
 import type { Caller } from '../ledger/caller.js';
 import { formatMoney, normalizeAmount } from '../ledger/money.js';
-import type { OperationBatcher } from '../ledger/operation-batcher.js';
+import type { CommandBatcher } from '../ledger/command-batcher.js';
 import type { HoldRequestType, HoldStatus } from '../ledger/names.js';
 import { readWithRetry } from '../ledger/read-retry.js';
 import { closeRequestHash, holdRequestHash } from '../ledger/request-hash.js';
@@ -25,7 +25,7 @@ import { enqueue, logSubmission, refused, type Submission } from '../ledger/subm
 import {
   CaptureExceedsHold, HoldClosed, HoldNotFound, IdempotencyConflict, InsufficientAvailable, Overloaded, WalletNotFound,
 } from '../ledger/errors.js';
-import type { AppliedOperation, OperationInput } from '../ledger/apply-script.js';
+import type { AppliedCommand, Command } from '../ledger/apply-script.js';
 import { walletExists } from '../ledger/ledger-reads.js';
 import type { Database, HoldRow, HoldState } from '../ledger/tables.js';
 import * as repo from './hold-repository.js';
@@ -108,7 +108,7 @@ function storedAvailable(hold: HoldRow): string | null {
 export class HoldService {
   constructor(
     private readonly db: Kysely<Database>,
-    private readonly batcher: Pick<OperationBatcher, 'submit'>,
+    private readonly batcher: Pick<CommandBatcher, 'submit'>,
     private readonly readPolicy: RetryPolicy,
     private readonly log: Logger,
     private readonly limits: HoldLimits,
@@ -118,7 +118,7 @@ export class HoldService {
     const amount = normalizeAmount(request.amount);
     const seconds = request.expiresInSeconds ?? this.limits.expiresInSecondsDefault;
     assert(Number.isInteger(seconds) && seconds >= 1 && seconds <= this.limits.expiresInSecondsMax, `expiry ${seconds} s out of bounds`);
-    const input: OperationInput = {
+    const input: Command = {
       id: uuidv7(), // the hold id, fixed before the first attempt: a retry finds it
       walletId: request.walletId.toLowerCase(),
       tenant: request.caller.tenant,
@@ -183,7 +183,7 @@ export class HoldService {
     if (request.idempotencyKey === undefined && hold.status !== 'HELD') {
       return refused(new HoldClosed(hold.status, hold.closed_at?.toISOString() ?? null));
     }
-    const input: OperationInput = {
+    const input: Command = {
       id: uuidv7(), // this request's id, stored as the hold's close_id: a retry finds its own capture
       walletId: hold.wallet_id,
       tenant: request.caller.tenant,
@@ -198,7 +198,7 @@ export class HoldService {
     return this.submit(input, hold);
   }
 
-  private async submit(input: OperationInput, known: HoldRow | null): Promise<HoldSubmission> {
+  private async submit(input: Command, known: HoldRow | null): Promise<HoldSubmission> {
     const submitted = await enqueue(this.batcher, input);
     if (submitted instanceof Overloaded) return refused(submitted);
     const { result } = submitted;
@@ -220,7 +220,7 @@ export class HoldService {
     return submission;
   }
 
-  private submissionOf(input: OperationInput, applied: AppliedOperation): HoldSubmission {
+  private submissionOf(input: Command, applied: AppliedCommand): HoldSubmission {
     const type = input.type as HoldRequestType;
     const { outcome, hold } = applied;
     const replayed = outcome === 'REPLAY';

@@ -4,10 +4,14 @@
  */
 import pg from 'pg';
 import { assert } from '../lib/assert.js';
-import type { ApplyOutcome, EngineOperationType, HoldStatus, LedgerType, StoredStatus } from './names.js';
+import type { ApplyOutcome, CommandType, HoldStatus, LedgerType, StoredStatus } from './names.js';
 import type { HoldState, OperationRow } from './tables.js';
 
-export interface OperationInput {
+/**
+ * What a service asks the engine to judge and apply: one money movement (a deposit, withdrawal,
+ * transfer, reversal, hold, capture or void). It writes zero, one or two operations (ledger rows).
+ */
+export interface Command {
   id: string;
   walletId: string;
   /** The caller's tenant: a wallet of another tenant is NOT_FOUND (checked by apply_operations). */
@@ -15,7 +19,7 @@ export interface OperationInput {
   /** The caller's key id, stored as the row's actor (null under AUTH_REQUIRED=false). */
   actor: string | null;
   /** TRANSFER_OUT: a transfer from walletId to counterpartyWalletId (both legs are written). */
-  type: EngineOperationType;
+  type: CommandType;
   /** The target of a transfer (or of the transfer a REVERSAL reverses); absent or null otherwise. */
   counterpartyWalletId?: string | null;
   /** REVERSAL only: the original's id on walletId (the transfer id for a transfer). */
@@ -30,7 +34,8 @@ export interface OperationInput {
   requestHash: string | null;
 }
 
-export interface AppliedOperation {
+/** What apply_operations_v4 did with one command, and the row or hold it found or wrote. */
+export interface AppliedCommand {
   outcome: ApplyOutcome;
   /** Absent for NOT_FOUND, ORIGINAL_NOT_FOUND and NOT_REVERSIBLE. For rejections balance_after is the unchanged balance. */
   row: OperationRow | undefined;
@@ -78,8 +83,8 @@ const literal = (value: string | null | undefined) => (value === null || value =
 const NEEDS_ESCAPE = /['\\]/;
 const int = (value: number | null | undefined) => (value === null || value === undefined ? 'NULL' : String(Math.trunc(value)));
 
-/** apply_operations_v4's array arguments, in its order: each one's element type and how an operation writes its element. */
-const APPLY_ARGUMENTS: readonly { type: string; text: (o: OperationInput) => string }[] = [
+/** apply_operations_v4's array arguments, in its order: each one's element type and how a command writes its element. */
+const APPLY_ARGUMENTS: readonly { type: string; text: (o: Command) => string }[] = [
   { type: 'uuid', text: (o) => literal(o.walletId) },
   { type: 'uuid', text: (o) => literal(o.counterpartyWalletId) },
   { type: 'uuid', text: (o) => literal(o.reversesId) },
@@ -106,11 +111,11 @@ const APPLY_ARGUMENTS: readonly { type: string; text: (o: OperationInput) => str
  * commit that is durable here but not yet replicated (see ReplicationUnconfirmed). The client's
  * query timeout still bounds the wait.
  */
-export function applyOperationsScript(ops: readonly OperationInput[], checkExisting: boolean, limits: BatchLimits): string {
+export function applyCommandsScript(commands: readonly Command[], checkExisting: boolean, limits: BatchLimits): string {
   // One pass over the batch, one list per argument of apply_operations_v4, in its order.
-  const columns = APPLY_ARGUMENTS.map(() => new Array<string>(ops.length));
-  for (let i = 0; i < ops.length; i++) {
-    const o = ops[i]!;
+  const columns = APPLY_ARGUMENTS.map(() => new Array<string>(commands.length));
+  for (let i = 0; i < commands.length; i++) {
+    const o = commands[i]!;
     for (let c = 0; c < APPLY_ARGUMENTS.length; c++) columns[c]![i] = APPLY_ARGUMENTS[c]!.text(o);
   }
   const args = columns.map((values, c) => `ARRAY[${values.join(',')}]::${APPLY_ARGUMENTS[c]!.type}[]`).join(', ');
@@ -124,7 +129,7 @@ const NO_ROW_OUTCOMES: ReadonlySet<ApplyOutcome> = new Set<ApplyOutcome>(['NOT_F
   'HOLD_NOT_FOUND']);
 
 export interface BatchRows {
-  applied: AppliedOperation[];
+  applied: AppliedCommand[];
   lockWaitMs: number;
 }
 
@@ -137,8 +142,8 @@ export function readAppliedRows(results: readonly pg.QueryResult[], count: numbe
   const result = results.find((r) => r.fields?.some((f) => f.name === 'o_idx'));
   assert(result, 'the script returned no apply_operations result');
   const rows = result.rows as ApplyResultRow[];
-  assert(rows.length === count, `apply_operations returned ${rows.length} rows for ${count} operations`);
-  const applied: AppliedOperation[] = new Array(count);
+  assert(rows.length === count, `apply_operations returned ${rows.length} rows for ${count} commands`);
+  const applied: AppliedCommand[] = new Array(count);
   for (const r of rows) {
     assert(Number.isInteger(r.o_idx) && r.o_idx >= 1 && r.o_idx <= count && !applied[r.o_idx - 1], `bad o_idx ${r.o_idx}`);
     const hold = r.o_hold_status === null ? undefined : {

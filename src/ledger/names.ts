@@ -3,7 +3,7 @@
  * so a new name is added here and the compiler finds every place that must handle it.
  */
 
-/** What an operation does to its wallet (POST .../operation takes these). */
+/** What POST .../operation asks for, and the type of the operation (ledger row) it writes. */
 export const OPERATION_TYPES = ['DEPOSIT', 'WITHDRAW'] as const;
 export type OperationType = (typeof OPERATION_TYPES)[number];
 
@@ -28,10 +28,10 @@ export const HOLD_REQUEST_TYPES = ['HOLD', 'CAPTURE', 'VOID'] as const;
 export type HoldRequestType = (typeof HOLD_REQUEST_TYPES)[number];
 
 /**
- * What the engine applies: deposits, withdrawals, transfers (submitted as their outgoing leg),
+ * A command's type (what the engine applies): deposits, withdrawals, transfers (submitted as their outgoing leg),
  * reversals (the database picks the reversal's direction from the original) and hold requests.
  */
-export type EngineOperationType = OperationType | 'TRANSFER_OUT' | 'REVERSAL' | HoldRequestType;
+export type CommandType = OperationType | 'TRANSFER_OUT' | 'REVERSAL' | HoldRequestType;
 
 /**
  * The kinds of money-movement request, as metrics label them (wallet_operations_total's `type`):
@@ -73,7 +73,7 @@ export type StoredStatus = (typeof STORED_STATUSES)[number];
 export const OPERATION_STATUSES = [...STORED_STATUSES, 'FAILED', 'PENDING'] as const;
 export type OperationStatus = (typeof OPERATION_STATUSES)[number];
 
-/** What apply_operations (db/changelog/changes/003, 011, 012; functions/apply-operations-v4.sql) says it did with each operation. */
+/** What apply_operations (db/changelog/changes/003, 011, 012; functions/apply-operations-v4.sql) says it did with each command. */
 export const APPLY_OUTCOMES = [
   'APPLIED', 'REJECTED_FUNDS', 'REJECTED_LIMIT', 'EXISTING', 'REPLAY', 'KEY_CONFLICT', 'NOT_FOUND',
   // reversals only (changeset 012)

@@ -1,12 +1,12 @@
 /**
- * What became of one submitted money movement (operation, transfer, reversal), decided once by its
- * service: the answer, whether it replays a stored one, and how the request is counted.
+ * What became of one money-movement request (deposit or withdrawal, transfer, reversal, hold,
+ * capture, void), decided once by its service: the answer, whether it replays a stored one, and how the request is counted.
  */
 import { type Logger, logs } from '../lib/logger.js';
-import type { OperationBatcher, SubmittedResult } from './operation-batcher.js';
+import type { CommandBatcher, SubmittedResult } from './command-batcher.js';
 import type { RequestOutcome } from './names.js';
 import { type DomainError, Overloaded } from './errors.js';
-import type { OperationInput } from './apply-script.js';
+import type { Command } from './apply-script.js';
 
 export type Submission<View> =
   | { kind: 'answered'; view: View; replayed: boolean; outcome: RequestOutcome }
@@ -18,12 +18,12 @@ export function refused<View>(error: DomainError, replayed = false): Submission<
 }
 
 /**
- * Queues one operation for group commit. A full queue (Overloaded) comes back as a value: the
- * operation was not queued, so it was certainly not applied.
+ * Queues one command for group commit. A full queue (Overloaded) comes back as a value: the
+ * command was not queued, so it was certainly not applied.
  */
-export async function enqueue(batcher: Pick<OperationBatcher, 'submit'>, input: OperationInput): Promise<SubmittedResult | Overloaded> {
+export async function enqueue(batcher: Pick<CommandBatcher, 'submit'>, command: Command): Promise<SubmittedResult | Overloaded> {
   try {
-    return await batcher.submit(input);
+    return await batcher.submit(command);
   } catch (error) {
     if (error instanceof Overloaded) return error;
     throw error;

@@ -37,7 +37,7 @@ interface BucketCounts {
   retries: number;
   transactions: number;
   batches: number;
-  batchOperations: number;
+  batchCommands: number;
   batchSizeMax: number;
   wallets: Map<string, number>;
 }
@@ -84,7 +84,7 @@ export interface LiveSnapshot {
 function emptyBucket(): Bucket {
   return {
     requests: 0, errors4xx: 0, errors5xx: 0, latenciesMs: [], latencySeen: 0, outcomes: new Map(), retries: 0,
-    transactions: 0, batches: 0, batchOperations: 0, batchSizeMax: 0, wallets: new Map(),
+    transactions: 0, batches: 0, batchCommands: 0, batchSizeMax: 0, wallets: new Map(),
   };
 }
 
@@ -128,7 +128,7 @@ export class LiveStats {
     }
   }
 
-  recordOperation(outcome: RequestOutcome, walletId: string | undefined): void {
+  recordRequestOutcome(outcome: RequestOutcome, walletId: string | undefined): void {
     const b = this.current;
     b.outcomes.set(outcome, (b.outcomes.get(outcome) ?? 0) + 1);
     if (walletId === undefined) return;
@@ -148,7 +148,7 @@ export class LiveStats {
   recordBatch(size: number): void {
     const b = this.current;
     b.batches++;
-    b.batchOperations += size;
+    b.batchCommands += size;
     b.batchSizeMax = Math.max(b.batchSizeMax, size);
     this.batchesReported++;
   }
@@ -170,7 +170,7 @@ export class LiveStats {
       retries: b.retries,
       transactions: b.transactions,
       batches: b.batches,
-      batchOperations: b.batchOperations,
+      batchCommands: b.batchCommands,
       batchSizeMax: b.batchSizeMax,
       pool: this.options.readPool(),
       wallets: b.wallets,
@@ -202,7 +202,7 @@ export class LiveStats {
       pool_total: h.map((b) => b.pool.total),
       pool_idle: h.map((b) => b.pool.idle),
       pool_waiting: h.map((b) => b.pool.waiting),
-      batch_size_avg: h.map((b) => (b.batches === 0 ? null : round2(b.batchOperations / b.batches))),
+      batch_size_avg: h.map((b) => (b.batches === 0 ? null : round2(b.batchCommands / b.batches))),
       batch_size_max: h.map((b) => (b.batches === 0 ? null : b.batchSizeMax)),
       batches_reported: this.batchesReported,
       busiest_wallets: this.busiest(),

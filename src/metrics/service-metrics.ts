@@ -26,7 +26,7 @@ export interface ServiceMetricsOptions {
 const KNOWN_METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']);
 const SQLSTATE_OR_CODE = /^([0-9A-Z]{5}|E[A-Z_]{2,20}|connection|unknown)$/;
 
-export type OperationTypeLabel = RequestKind | 'UNKNOWN';
+export type RequestKindLabel = RequestKind | 'UNKNOWN';
 
 export class ServiceMetrics {
   readonly registry = new client.Registry();
@@ -58,7 +58,7 @@ export class ServiceMetrics {
     });
     this.transactionDuration = new client.Histogram({
       name: 'db_transaction_duration_seconds',
-      help: 'Duration of operation transactions (BEGIN to COMMIT/ROLLBACK), per attempt',
+      help: 'Duration of the engine batch transactions (BEGIN to COMMIT/ROLLBACK), per attempt',
       labelNames: ['outcome'],
       buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
       registers,
@@ -71,13 +71,13 @@ export class ServiceMetrics {
     });
     this.lockWait = new client.Histogram({
       name: 'db_lock_wait_seconds',
-      help: 'Time spent waiting for wallet row locks, as reported by the operation executor',
+      help: 'Time spent waiting for wallet row locks, as reported by the command executor',
       buckets: [0.0001, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
       registers,
     });
     this.batchSize = new client.Histogram({
       name: 'wallet_group_commit_batch_size',
-      help: 'Operations per group-commit transaction, as reported by the operation executor',
+      help: 'Commands per group-commit transaction, as reported by the command executor',
       buckets: [1, 2, 4, 8, 16, 32, 64, 128, 256, 512],
       registers,
     });
@@ -127,9 +127,9 @@ export class ServiceMetrics {
     if (isApi) this.live.recordRequest(durationMs, statusCode, refusal);
   }
 
-  observeOperation(type: OperationTypeLabel, outcome: RequestOutcome, replayed: boolean, walletId: string | undefined): void {
+  observeRequestOutcome(type: RequestKindLabel, outcome: RequestOutcome, replayed: boolean, walletId: string | undefined): void {
     this.operations.inc({ type, outcome, replayed: replayed ? 'true' : 'false' });
-    this.live.recordOperation(outcome, walletId);
+    this.live.recordRequestOutcome(outcome, walletId);
   }
 
   observeTransaction(durationMs: number, ok: boolean): void {

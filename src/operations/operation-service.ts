@@ -3,7 +3,7 @@
  * validate → (lock → check → write → commit, in one batch call) → answer.
  */
 import type { Kysely } from 'kysely';
-import type { OperationInput } from '../ledger/apply-script.js';
+import type { Command } from '../ledger/apply-script.js';
 import type { Caller } from '../ledger/caller.js';
 import {
   AlreadyReversed, IdempotencyConflict, NotReversible, OperationNotFound, Overloaded, WalletNotFound,
@@ -12,8 +12,8 @@ import { findOperation, walletExists } from '../ledger/ledger-reads.js';
 import type { Operation as OperationView } from '../ledger/ledger-schemas.js';
 import { formatMoney, normalizeAmount } from '../ledger/money.js';
 import type { LedgerType, OperationType } from '../ledger/names.js';
-import type { ExecutionResult } from '../ledger/operation-executor.js';
-import type { OperationBatcher } from '../ledger/operation-batcher.js';
+import type { ExecutionResult } from '../ledger/command-executor.js';
+import type { CommandBatcher } from '../ledger/command-batcher.js';
 import { operationView, refusal } from '../ledger/operation-view.js';
 import { readWithRetry } from '../ledger/read-retry.js';
 import { operationRequestHash, reversalRequestHash } from '../ledger/request-hash.js';
@@ -46,7 +46,7 @@ export interface ReversalRequest {
 export class OperationService {
   constructor(
     private readonly db: Kysely<Database>,
-    private readonly batcher: Pick<OperationBatcher, 'submit'>,
+    private readonly batcher: Pick<CommandBatcher, 'submit'>,
     private readonly readPolicy: RetryPolicy,
     private readonly log: Logger,
   ) {}
@@ -112,7 +112,7 @@ export class OperationService {
     }, original.operation_type === 'DEPOSIT' ? 'REVERSAL_OUT' : 'REVERSAL_IN'); // a capture is given back like a withdrawal
   }
 
-  private async submit(input: OperationInput, viewType: LedgerType): Promise<OperationSubmission> {
+  private async submit(input: Command, viewType: LedgerType): Promise<OperationSubmission> {
     const submitted = await enqueue(this.batcher, input);
     if (submitted instanceof Overloaded) return refused(submitted);
     const submission = this.submissionOf(input, submitted.result, viewType);
@@ -124,7 +124,7 @@ export class OperationService {
     return submission;
   }
 
-  private submissionOf(input: OperationInput, result: ExecutionResult, viewType: LedgerType): OperationSubmission {
+  private submissionOf(input: Command, result: ExecutionResult, viewType: LedgerType): OperationSubmission {
     if (result.kind !== 'done') {
       const status = result.kind === 'failed' ? 'FAILED' : 'PENDING';
       return {

@@ -1,17 +1,17 @@
 /**
  * GET /metrics (Prometheus text format) and the hooks that feed it: request durations by route
- * template, operation outcomes as the service decided them (request.operationOutcome), and the
+ * template, money-movement requests by the outcome the service decided (request.requestOutcome), and the
  * executor's retry/transaction/batch/lock-wait reports. Slow transactions are logged here too.
  */
 import type { FastifyBaseLogger, FastifyInstance, FastifyRequest } from 'fastify';
 import { shareRegistryWithPrimary } from '../metrics/cluster-metrics.js';
-import { ServiceMetrics, type OperationTypeLabel, type PoolLike } from '../metrics/service-metrics.js';
+import { ServiceMetrics, type RequestKindLabel, type PoolLike } from '../metrics/service-metrics.js';
 import { OPERATION_TYPES, type RequestKind, type RequestOutcome } from '../ledger/names.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
-    /** Set by the operation route from the service's outcome; null when the request never reached it. */
-    operationOutcome: RequestOutcome | null;
+    /** Set by a money-movement route from the service's outcome; null when the request never reached it. */
+    requestOutcome: RequestOutcome | null;
   }
 }
 
@@ -49,7 +49,7 @@ export interface TransactionContext {
 }
 
 /**
- * Hooks handed to the OperationExecutor. onRetry and onTransaction exist in the executor today;
+ * Hooks handed to the CommandExecutor. onRetry and onTransaction exist in the executor today;
  * onBatch (group-commit batch size) and onLockWait (row-lock wait) are ready for the group-commit
  * engine to call.
  */
@@ -71,10 +71,10 @@ function outcomeWithoutService(statusCode: number): RequestOutcome {
 
 const operationTypes = new Set<string>(OPERATION_TYPES);
 
-function operationType(request: FastifyRequest, kind: RequestKind | 'BODY'): OperationTypeLabel {
+function requestKind(request: FastifyRequest, kind: RequestKind | 'BODY'): RequestKindLabel {
   if (kind !== 'BODY') return kind;
   const type = (request.body as { operation_type?: unknown } | undefined)?.operation_type;
-  return typeof type === 'string' && operationTypes.has(type) ? type as OperationTypeLabel : 'UNKNOWN';
+  return typeof type === 'string' && operationTypes.has(type) ? type as RequestKindLabel : 'UNKNOWN';
 }
 
 /** The wallet a request acts on, when its path or body names it (a transfer: its source). */
@@ -94,7 +94,7 @@ export function registerMetrics(app: FastifyInstance, options: MetricsPluginOpti
   const metrics = new ServiceMetrics(options);
   shareRegistryWithPrimary(metrics.registry); // no-op unless this is a cluster worker
 
-  app.decorateRequest('operationOutcome', null);
+  app.decorateRequest('requestOutcome', null);
 
   // Callback style: an async hook would cost every request a promise (issue 12's profile).
   app.addHook('onResponse', (request, reply, done) => {
@@ -102,9 +102,9 @@ export function registerMetrics(app: FastifyInstance, options: MetricsPluginOpti
     let outcome: RequestOutcome | undefined;
     const kind = request.method === 'POST' ? MOVEMENT_ROUTES.get(route) : undefined;
     if (kind !== undefined) {
-      outcome = request.operationOutcome ?? outcomeWithoutService(reply.statusCode);
+      outcome = request.requestOutcome ?? outcomeWithoutService(reply.statusCode);
       const walletId = outcome === 'NOT_FOUND' || outcome === 'INVALID' ? undefined : walletOf(request);
-      metrics.observeOperation(operationType(request, kind), outcome, reply.getHeader('idempotency-replayed') === 'true', walletId);
+      metrics.observeRequestOutcome(requestKind(request, kind), outcome, reply.getHeader('idempotency-replayed') === 'true', walletId);
     }
     // A business refusal (insufficient funds) is an answer, not an API error.
     metrics.observeRequest(request.method, route, reply.statusCode, reply.elapsedTime, route.startsWith('/api/'), outcome === 'REJECTED');

@@ -3,7 +3,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Submission } from '../ledger/submission.js';
 
 export function answer<View>(request: FastifyRequest, reply: FastifyReply, submission: Submission<View>): View {
-  request.operationOutcome = submission.outcome;
+  request.requestOutcome = submission.outcome;
   if (submission.replayed) void reply.header('idempotency-replayed', 'true');
   if (submission.kind === 'refused') throw submission.error;
   return submission.view;

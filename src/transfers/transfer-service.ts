@@ -1,6 +1,6 @@
 /**
  * The story of a transfer: validate → (lock both wallets in id order → judge → write both legs →
- * commit, in one group-commit batch with the other operations on either wallet) → answer.
+ * commit, in one group-commit batch with the other commands on either wallet) → answer.
  * A transfer is submitted to the engine as its outgoing leg (TRANSFER_OUT, with the target as
  * counterparty); apply_operations_v2 writes the incoming leg with it or refuses both.
  * The outcome rules are the operations' rules (docs/architecture.md): SUCCESS, FAILED, PENDING.
@@ -13,8 +13,8 @@ import type { Logger } from '../lib/logger.js';
 import type { RetryPolicy } from '../lib/retry.js';
 import type { Caller } from '../ledger/caller.js';
 import { MONEY_MAX, formatMoney, normalizeAmount } from '../ledger/money.js';
-import type { OperationBatcher } from '../ledger/operation-batcher.js';
-import type { ExecutionResult } from '../ledger/operation-executor.js';
+import type { CommandBatcher } from '../ledger/command-batcher.js';
+import type { ExecutionResult } from '../ledger/command-executor.js';
 import { readWithRetry } from '../ledger/read-retry.js';
 import {
   AlreadyReversed, type DomainError, IdempotencyConflict, InvalidInput, NotReversible, Overloaded, refusalFor, TransferNotFound,
@@ -22,7 +22,7 @@ import {
 } from '../ledger/errors.js';
 import { reversalRequestHash, transferRequestHash } from '../ledger/request-hash.js';
 import { enqueue, logSubmission, refused, type Submission } from '../ledger/submission.js';
-import type { OperationInput } from '../ledger/apply-script.js';
+import type { Command } from '../ledger/apply-script.js';
 import type { OperationRow } from '../ledger/tables.js';
 import * as repo from './transfer-repository.js';
 import type { Transfer as TransferView } from './transfer-schemas.js';
@@ -52,7 +52,7 @@ export interface TransferReversalRequest {
 export class TransferService {
   constructor(
     private readonly db: Kysely<Database>,
-    private readonly batcher: Pick<OperationBatcher, 'submit'>,
+    private readonly batcher: Pick<CommandBatcher, 'submit'>,
     private readonly readPolicy: RetryPolicy,
     private readonly log: Logger,
   ) {}
@@ -66,7 +66,7 @@ export class TransferService {
       return refused(error);
     }
     const amount = normalizeAmount(request.amount);
-    const input: OperationInput = {
+    const input: Command = {
       id: uuidv7(), // the transfer id, fixed before the first attempt: retries look for it
       walletId: fromWalletId,
       counterpartyWalletId: toWalletId,
@@ -99,7 +99,7 @@ export class TransferService {
     const out = legs.find((l) => l.operation_type === 'TRANSFER_OUT');
     if (!out) return refused(new TransferNotFound());
     if (out.status !== 'SUCCESS') return refused(new NotReversible('The transfer was refused: there is nothing to reverse'));
-    const input: OperationInput = {
+    const input: Command = {
       id: uuidv7(),
       walletId: out.wallet_id,
       counterpartyWalletId: out.counterparty_wallet_id,
@@ -168,7 +168,7 @@ export class TransferService {
     };
   }
 
-  private submissionOf(input: OperationInput, result: ExecutionResult): TransferSubmission {
+  private submissionOf(input: Command, result: ExecutionResult): TransferSubmission {
     if (result.kind !== 'done') {
       const status = result.kind === 'failed' ? 'FAILED' : 'PENDING';
       return {

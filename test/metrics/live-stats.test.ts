@@ -17,7 +17,7 @@ describe('LiveStats', () => {
     live.recordRequest(1, 400, true); // refused by a business rule
     live.recordRequest(1, 400, true);
     live.recordRequest(1, 422); // malformed request: a client error
-    live.recordOperation('REJECTED', 'w');
+    live.recordRequestOutcome('REJECTED', 'w');
     vi.advanceTimersByTime(1000);
     const snapshot = live.snapshot();
     live.stop();

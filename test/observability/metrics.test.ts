@@ -115,7 +115,7 @@ describe('/metrics', () => {
 });
 
 describe('logs', () => {
-  it('warns about slow transactions (wallet, operation, duration, attempt) and logs each retry with its SQLSTATE', async () => {
+  it('warns about slow transactions (wallet, command, duration, attempt) and logs each retry with its SQLSTATE', async () => {
     const lines: Record<string, unknown>[] = [];
     const stream = new Writable({
       write(chunk, _encoding, done) {
@@ -137,9 +137,9 @@ describe('logs', () => {
       await waitFor(async () => lines.find((l) => l.sqlstate === '55P03') , 10_000, 'a retry log line');
       await holder.query('COMMIT');
       const body = (await pending).json() as { id: string };
-      const slow = await waitFor(async () => lines.find((l) => l.msg === 'slow transaction' && l.operationId === body.id && l.committed === true),
+      const slow = await waitFor(async () => lines.find((l) => l.msg === 'slow transaction' && l.commandId === body.id && l.committed === true),
         5000, 'the slow-transaction line');
-      expect(slow).toMatchObject({ level: 40, walletId: id, operationId: body.id, committed: true, slowTransactionMs: 1 });
+      expect(slow).toMatchObject({ level: 40, walletId: id, commandId: body.id, committed: true, slowTransactionMs: 1 });
       expect(slow.durationMs).toEqual(expect.any(Number));
       expect(slow.attempt).toBeGreaterThanOrEqual(2);
       expect(lines.find((l) => l.sqlstate === '55P03')).toMatchObject({ level: 40, walletId: id });

@@ -8,9 +8,9 @@ import pino from 'pino';
 import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createLedgerDatabase, type LedgerDb } from '../../src/ledger/tables.js';
-import { OperationExecutor, type ExecutionResult } from '../../src/ledger/operation-executor.js';
+import { CommandExecutor, type ExecutionResult } from '../../src/ledger/command-executor.js';
 import type { OperationType } from '../../src/ledger/names.js';
-import type { OperationInput } from '../../src/ledger/apply-script.js';
+import type { Command } from '../../src/ledger/apply-script.js';
 import { operationRequestHash as requestHash } from '../../src/ledger/request-hash.js';
 import { FaultProxy } from '../support/fault-proxy.js';
 import { adminPool, balanceOf, createTestApp, createWallet, operate, type TestApp } from '../support/test-app.js';
@@ -33,7 +33,7 @@ afterAll(async () => {
   await admin.end();
 });
 
-function op(walletId: string, type: OperationType, amount: string, key?: string): OperationInput {
+function op(walletId: string, type: OperationType, amount: string, key?: string): Command {
   return {
     id: randomUUID(), walletId, tenant: t.tenant, actor: t.key?.key_id ?? null, type, amount,
     idempotencyKey: key ?? null, requestHash: key === undefined ? null : requestHash(type, amount),
@@ -53,7 +53,7 @@ async function ledgerRows(walletId: string): Promise<number> {
 describe('one batch', () => {
   it('accepts and refuses each operation against the running balance, in arrival order', async () => {
     const id = await createWallet(t.app);
-    const executor = new OperationExecutor(db.pool, limits, policy, log);
+    const executor = new CommandExecutor(db.pool, limits, policy, log);
     const batch = [
       op(id, 'DEPOSIT', '5.00'), op(id, 'WITHDRAW', '3.00'), op(id, 'WITHDRAW', '3.00'),
       op(id, 'DEPOSIT', '2.00'), op(id, 'WITHDRAW', '4.00'), op(id, 'WITHDRAW', '0.01'),
@@ -67,7 +67,7 @@ describe('one batch', () => {
   });
 
   it('gives the same results as one-by-one processing (random sequences)', async () => {
-    const executor = new OperationExecutor(db.pool, limits, policy, log);
+    const executor = new CommandExecutor(db.pool, limits, policy, log);
     for (let round = 0; round < 5; round++) {
       const batched = await createWallet(t.app);
       const single = await createWallet(t.app);
@@ -85,7 +85,7 @@ describe('one batch', () => {
 
   it('handles replays and key conflicts inside one batch, and keys stored earlier', async () => {
     const id = await createWallet(t.app);
-    const executor = new OperationExecutor(db.pool, limits, policy, log);
+    const executor = new CommandExecutor(db.pool, limits, policy, log);
     await executor.execute([op(id, 'DEPOSIT', '1.00', 'earlier')]);
     const batch = [
       op(id, 'DEPOSIT', '10.00', 'k1'),
@@ -109,7 +109,7 @@ describe('one batch', () => {
   it('spans wallets, including one that does not exist', async () => {
     const a = await createWallet(t.app);
     const b = await createWallet(t.app);
-    const executor = new OperationExecutor(db.pool, limits, policy, log);
+    const executor = new CommandExecutor(db.pool, limits, policy, log);
     const { results } = await executor.execute([
       op(b, 'DEPOSIT', '2.00'), op(a, 'DEPOSIT', '1.00'), op(randomUUID(), 'DEPOSIT', '1.00'), op(b, 'WITHDRAW', '2.00'),
     ]);
@@ -132,7 +132,7 @@ describe('a fault in the middle of a batch', () => {
 
   it.each(['after-commit', 'before-commit'] as const)('connection cut %s: retried, every operation applied exactly once', async (fault) => {
     const id = await createWallet(t.app);
-    const executor = new OperationExecutor(faulty.pool, limits, policy, log);
+    const executor = new CommandExecutor(faulty.pool, limits, policy, log);
     const batch = Array.from({ length: 50 }, (_, i) => op(id, 'DEPOSIT', '1.00', i % 2 === 0 ? `key-${i}` : undefined));
     proxy.injectOnCommit(fault, 1);
     const execution = await executor.execute(batch);
@@ -173,7 +173,7 @@ describe('a failure after COMMIT', () => {
   // cannot be read back (a parsing bug injected here), yet nothing may be answered FAILED.
   it('is answered PENDING (never FAILED, never retried), and GET finds every operation', async () => {
     const id = await createWallet(t.app);
-    const executor = new OperationExecutor(db.pool, limits, policy, log, {}, () => {
+    const executor = new CommandExecutor(db.pool, limits, policy, log, {}, () => {
       throw new Error('injected: cannot parse apply_operations rows');
     });
     const batch = [op(id, 'DEPOSIT', '7.00'), op(id, 'DEPOSIT', '3.00', 'after-commit-key')];

@@ -12,8 +12,8 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createLedgerDatabase, type LedgerDb } from '../../src/ledger/tables.js';
 import { formatCents } from '../../src/lib/cents.js';
 import { reconcile, formatReport } from '../../src/reconcile/reconcile.js';
-import { OperationExecutor, type ExecutionResult } from '../../src/ledger/operation-executor.js';
-import type { OperationInput } from '../../src/ledger/apply-script.js';
+import { CommandExecutor, type ExecutionResult } from '../../src/ledger/command-executor.js';
+import type { Command } from '../../src/ledger/apply-script.js';
 import { adminPool, createTestApp, createWallet, operate, type TestApp } from '../support/test-app.js';
 
 const log = pino({ level: 'silent' });
@@ -23,12 +23,12 @@ const policy = { attemptsMax: 5, baseDelayMs: 5, maxDelayMs: 50, budgetMs: 5000 
 let admin: pg.Pool;
 let db: LedgerDb;
 let t: TestApp;
-let executor: OperationExecutor;
+let executor: CommandExecutor;
 beforeAll(async () => {
   admin = adminPool();
   db = createLedgerDatabase({ url: inject('databaseUrl'), poolSizeMax: 4, connectTimeoutMs: 2000, idleTimeoutMs: 10000, queryTimeoutMs: 6000 });
   t = await createTestApp();
-  executor = new OperationExecutor(db.pool, limits, policy, log);
+  executor = new CommandExecutor(db.pool, limits, policy, log);
 });
 afterAll(async () => {
   await t.close();
@@ -46,7 +46,7 @@ type Step =
 const WALLETS = 3;
 
 /** The requests for `steps` on `wallets`; the hold ids are fixed here so captures can name them. */
-function inputs(steps: Step[], wallets: string[]): OperationInput[] {
+function inputs(steps: Step[], wallets: string[]): Command[] {
   const holdIds = steps.map(() => randomUUID());
   const base = { tenant: t.tenant, actor: null, idempotencyKey: null, requestHash: null };
   return steps.map((s, i) => {
@@ -127,19 +127,19 @@ describe('a capture retried after an unheard COMMIT', () => {
     const [w] = await fundedWallets();
     const holdInput = inputs([{ kind: 'HOLD', w: 0, cents: 1000 }], [w!])[0]!;
     expect(summary((await executor.execute([holdInput])).results[0]!)).toBe('APPLIED:HELD:10.00:-:avail 40.00');
-    const captureInput: OperationInput = { id: randomUUID(), walletId: w!, tenant: t.tenant, actor: null, type: 'CAPTURE',
+    const captureInput: Command = { id: randomUUID(), walletId: w!, tenant: t.tenant, actor: null, type: 'CAPTURE',
       holdId: holdInput.id, amount: '4.00', idempotencyKey: null, requestHash: null };
     expect(summary((await executor.execute([captureInput])).results[0]!)).toBe('APPLIED:CAPTURED:10.00:4.00:avail 46.00');
     // The retry an ambiguous COMMIT leads to: the same request id, looking for what it committed.
-    const { applyOperationsScript, readAppliedRows } = await import('../../src/ledger/apply-script.js');
+    const { applyCommandsScript, readAppliedRows } = await import('../../src/ledger/apply-script.js');
     const client = await db.pool.connect();
     try {
-      const results = await client.query(applyOperationsScript([captureInput], true, limits)) as unknown as pg.QueryResult[];
+      const results = await client.query(applyCommandsScript([captureInput], true, limits)) as unknown as pg.QueryResult[];
       const again = readAppliedRows(results, 1).applied[0]!;
       expect(again.outcome).toBe('EXISTING');
       expect(again.hold).toMatchObject({ status: 'CAPTURED', captured_amount: '4.00' });
       // Another request (a new id, no key) is told the hold is closed.
-      const other = await client.query(applyOperationsScript([{ ...captureInput, id: randomUUID() }], true, limits)) as unknown as pg.QueryResult[];
+      const other = await client.query(applyCommandsScript([{ ...captureInput, id: randomUUID() }], true, limits)) as unknown as pg.QueryResult[];
       expect(readAppliedRows(other, 1).applied[0]!.outcome).toBe('HOLD_CLOSED');
     } finally {
       client.release();

@@ -11,9 +11,9 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createLedgerDatabase, type LedgerDb } from '../../src/ledger/tables.js';
 import { formatCents, parseCents } from '../../src/lib/cents.js';
 import { reconcile } from '../../src/reconcile/reconcile.js';
-import { OperationExecutor, type ExecutionResult } from '../../src/ledger/operation-executor.js';
-import type { EngineOperationType } from '../../src/ledger/names.js';
-import type { OperationInput } from '../../src/ledger/apply-script.js';
+import { CommandExecutor, type ExecutionResult } from '../../src/ledger/command-executor.js';
+import type { CommandType } from '../../src/ledger/names.js';
+import type { Command } from '../../src/ledger/apply-script.js';
 import { operationRequestHash as requestHash } from '../../src/ledger/request-hash.js';
 import { transferRequestHash } from '../../src/ledger/request-hash.js';
 import { FaultProxy } from '../support/fault-proxy.js';
@@ -38,7 +38,7 @@ afterAll(async () => {
   await admin.end();
 });
 
-function op(walletId: string, type: Exclude<EngineOperationType, 'REVERSAL' | 'HOLD' | 'CAPTURE' | 'VOID'>, amount: string, to?: string, key?: string): OperationInput {
+function op(walletId: string, type: Exclude<CommandType, 'REVERSAL' | 'HOLD' | 'CAPTURE' | 'VOID'>, amount: string, to?: string, key?: string): Command {
   return {
     id: randomUUID(), walletId, counterpartyWalletId: to ?? null, tenant: t.tenant, actor: t.key?.key_id ?? null, type, amount,
     idempotencyKey: key ?? null,
@@ -128,8 +128,8 @@ const step: fc.Arbitrary<Step> = fc.oneof(
 );
 
 /** The batch a plan stands for: a reversal names its original's id, wallet(s) and amount. */
-function toBatch(steps: Step[], ids: string[]): OperationInput[] {
-  const batch: OperationInput[] = [];
+function toBatch(steps: Step[], ids: string[]): Command[] {
+  const batch: Command[] = [];
   const resolve = (i: number): Exclude<Step, { kind: 'REVERSE' }> | undefined => {
     const s = steps[i]!;
     if (s.kind !== 'REVERSE') return s;
@@ -156,7 +156,7 @@ function toBatch(steps: Step[], ids: string[]): OperationInput[] {
 
 describe('one batch with transfers', () => {
   it('judges every operation (deposits, withdrawals, transfers, reversals) against the running balances in arrival order, as one-by-one processing would (property)', async () => {
-    const executor = new OperationExecutor(db.pool, limits, policy, log);
+    const executor = new CommandExecutor(db.pool, limits, policy, log);
     await fc.assert(fc.asyncProperty(fc.array(step, { minLength: 1, maxLength: 40 }), async (steps) => {
       const ids = await Promise.all(Array.from({ length: WALLETS }, () => createWallet(t.app)));
       const batch = toBatch(steps, ids);
@@ -172,7 +172,7 @@ describe('one batch with transfers', () => {
 
   it('replays a keyed transfer inside the batch and from an earlier one, with both balances', async () => {
     const [a, b] = [await createWallet(t.app), await createWallet(t.app)];
-    const executor = new OperationExecutor(db.pool, limits, policy, log);
+    const executor = new CommandExecutor(db.pool, limits, policy, log);
     await executor.execute([op(a, 'DEPOSIT', '10.00'), op(a, 'TRANSFER_OUT', '1.00', b, 'earlier')]);
     const { results } = await executor.execute([
       op(a, 'TRANSFER_OUT', '2.00', b, 'k'),
@@ -195,11 +195,11 @@ describe('one batch with transfers', () => {
 describe('reversals in a batch', () => {
   it('are judged in arrival order with everything else; a second reversal of one original in the same batch is refused', async () => {
     const [a, b] = [await createWallet(t.app), await createWallet(t.app)];
-    const executor = new OperationExecutor(db.pool, limits, policy, log);
+    const executor = new CommandExecutor(db.pool, limits, policy, log);
     const deposit = op(a, 'DEPOSIT', '10.00');
     const move = op(a, 'TRANSFER_OUT', '4.00', b);
     await executor.execute([deposit, move]);
-    const reverse = (of: OperationInput, amount: string, to?: string): OperationInput =>
+    const reverse = (of: Command, amount: string, to?: string): Command =>
       ({ ...op(a, 'DEPOSIT', amount), type: 'REVERSAL', reversesId: of.id, counterpartyWalletId: to ?? null });
     const { results } = await executor.execute([
       reverse(deposit, '10.00'), // a has 6.00: refused
@@ -235,7 +235,7 @@ describe('a fault in the middle of a batch of transfers', () => {
 
   it.each(['after-commit', 'before-commit'] as const)('connection cut %s: retried, each transfer has its two legs exactly once', async (fault) => {
     const ids = await Promise.all(Array.from({ length: 5 }, () => createWallet(t.app)));
-    const executor = new OperationExecutor(faulty.pool, limits, policy, log);
+    const executor = new CommandExecutor(faulty.pool, limits, policy, log);
     await executor.execute(ids.map((id) => op(id, 'DEPOSIT', '100.00')));
     const batch = Array.from({ length: 40 }, (_, i) =>
       op(ids[i % 5]!, 'TRANSFER_OUT', '1.00', ids[(i + 1 + (i % 3)) % 5]!, i % 2 === 0 ? `tkey-${i}` : undefined));

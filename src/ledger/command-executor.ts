@@ -1,6 +1,6 @@
 /**
- * Runs a batch of operations as one transaction (one round trip), retrying transient faults.
- * Safe to retry because every operation's id is fixed before the first attempt: an attempt after
+ * Runs a batch of commands as one transaction (one round trip), retrying transient faults.
+ * Safe to retry because every command's id is fixed before the first attempt: an attempt after
  * a failure first looks for those ids, so a COMMIT that succeeded without us hearing of it is
  * found, not repeated. If the truth cannot be established within the budget the result is PENDING.
  *
@@ -15,7 +15,7 @@ import type { Logger } from '../lib/logger.js';
 import { RetriesExhausted, retry, type RetryPolicy } from '../lib/retry.js';
 import { FAILED_DETAIL_INTERNAL, FAILED_DETAIL_UNAVAILABLE, PENDING_DETAIL } from './errors.js';
 import {
-  type AppliedOperation, applyOperationsScript, type BatchLimits, type BatchRows, type OperationInput, readAppliedRows,
+  type AppliedCommand, applyCommandsScript, type BatchLimits, type BatchRows, type Command, readAppliedRows,
 } from './apply-script.js';
 
 /** Something failed after the COMMIT took effect: a bug, but the batch is applied. */
@@ -27,7 +27,7 @@ class FailedAfterCommit extends Error {
 }
 
 export type ExecutionResult =
-  | { kind: 'done'; applied: AppliedOperation }
+  | { kind: 'done'; applied: AppliedCommand }
   /** Known not applied: every attempt failed before its COMMIT could take effect. */
   | { kind: 'failed'; detail: string }
   /** A COMMIT may have taken effect unheard, and no later attempt could check in time. */
@@ -44,14 +44,14 @@ export interface BatchExecution {
 
 export interface ExecutorHooks {
   onRetry?(code: string): void;
-  /** context: the batch's first wallet and operation, its size and the attempt (for the slow-transaction log). */
+  /** context: the batch's first wallet and command, its size and the attempt (for the slow-transaction log). */
   onTransaction?(durationMs: number, ok: boolean,
-    context: { walletId?: string; operationId?: string; operations: number; attempt: number }): void;
+    context: { walletId?: string; commandId?: string; commands: number; attempt: number }): void;
   onLockWait?(waitMs: number): void;
   onBatch?(size: number): void;
 }
 
-export class OperationExecutor {
+export class CommandExecutor {
   constructor(
     private readonly pool: pg.Pool,
     private readonly limits: BatchLimits,
@@ -62,32 +62,32 @@ export class OperationExecutor {
     private readonly readRows: (results: readonly pg.QueryResult[], count: number) => BatchRows = readAppliedRows,
   ) {}
 
-  async execute(ops: readonly OperationInput[], budgetMs = this.policy.budgetMs): Promise<BatchExecution> {
+  async execute(commands: readonly Command[], budgetMs = this.policy.budgetMs): Promise<BatchExecution> {
     let ambiguous = false;
     let attempts = 0;
     let transactionMs = 0;
     let lockWaitMs = 0;
     const isRetryable = (error: unknown) => !(error instanceof ReplicationUnconfirmed || error instanceof FailedAfterCommit) &&
       (error instanceof CommitOutcomeUnknown || classifyDbError(error).transient);
-    this.hooks.onBatch?.(ops.length);
+    this.hooks.onBatch?.(commands.length);
     try {
       const applied = await retry({ ...this.policy, budgetMs }, {
         isRetryable,
         onRetry: (error, attempt, delayMs) => {
           const code = classifyDbError(error instanceof CommitOutcomeUnknown ? error.cause : error).code;
           this.hooks.onRetry?.(code);
-          this.log.warn({ sqlstate: code, attempt, delayMs, operations: ops.length, walletId: ops[0]?.walletId,
-            operationId: ops[0]?.id, err: (error as Error).message }, 'transient database fault, retrying');
+          this.log.warn({ sqlstate: code, attempt, delayMs, commands: commands.length, walletId: commands[0]?.walletId,
+            commandId: commands[0]?.id, err: (error as Error).message }, 'transient database fault, retrying');
         },
       }, async (attempt) => {
         attempts = attempt;
         const startedAt = performance.now();
         let ok = false;
         try {
-          const results = await runTransactionScript(this.pool, applyOperationsScript(ops, attempt > 1, this.limits));
+          const results = await runTransactionScript(this.pool, applyCommandsScript(commands, attempt > 1, this.limits));
           ok = true; // committed: from here on, nothing may turn this batch into FAILED
           try {
-            const rows = this.readRows(results, ops.length);
+            const rows = this.readRows(results, commands.length);
             lockWaitMs = rows.lockWaitMs;
             this.hooks.onLockWait?.(lockWaitMs);
             return rows.applied;
@@ -100,20 +100,20 @@ export class OperationExecutor {
         } finally {
           transactionMs = performance.now() - startedAt;
           this.hooks.onTransaction?.(transactionMs, ok,
-            { walletId: ops[0]?.walletId, operationId: ops[0]?.id, operations: ops.length, attempt });
+            { walletId: commands[0]?.walletId, commandId: commands[0]?.id, commands: commands.length, attempt });
         }
       });
       return { results: applied.map((a) => ({ kind: 'done', applied: a })), attempts, transactionMs, lockWaitMs };
     } catch (error) {
       const cause = error instanceof RetriesExhausted ? error.lastError : error;
       const transient = isRetryable(cause);
-      this.log.error({ err: cause, attempts, ambiguous, operations: ops.length, walletId: ops[0]?.walletId,
-        operationId: ops[0]?.id }, cause instanceof FailedAfterCommit ? 'BUG: batch committed but its answer could not be read'
-        : ambiguous ? 'operation outcome unknown' : 'operation failed, nothing applied');
+      this.log.error({ err: cause, attempts, ambiguous, commands: commands.length, walletId: commands[0]?.walletId,
+        commandId: commands[0]?.id }, cause instanceof FailedAfterCommit ? 'BUG: batch committed but its answer could not be read'
+        : ambiguous ? 'batch outcome unknown' : 'batch failed, nothing applied');
       const result: ExecutionResult = ambiguous
         ? { kind: 'pending', detail: PENDING_DETAIL }
         : { kind: 'failed', detail: transient ? FAILED_DETAIL_UNAVAILABLE : FAILED_DETAIL_INTERNAL };
-      return { results: ops.map(() => result), attempts, transactionMs, lockWaitMs };
+      return { results: commands.map(() => result), attempts, transactionMs, lockWaitMs };
     }
   }
 }

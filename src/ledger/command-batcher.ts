@@ -1,9 +1,9 @@
 /**
- * Group commit. Concurrent operations are queued per wallet and applied in batches: one
- * transaction locks each wallet row once, judges every operation against the running balance in
+ * Group commit. Concurrent commands are queued per wallet and applied in batches: one
+ * transaction locks each wallet row once, judges every command against the running balance in
  * arrival order, writes one ledger insert and one balance update, and commits once; then each
  * request gets its own result. A hot wallet thus pays one lock hand-off and one commit per batch
- * instead of per operation.
+ * instead of per command.
  *
  * Scheduling:
  * - at most `walletBatchesInFlightMax` batches per wallet are in flight (default 1: everything
@@ -12,44 +12,44 @@
  *   row lock while the current one commits; measured here, that made batches smaller and was ~5%
  *   slower at 10, 100 and 500 connections. Several app processes pipeline on the lock anyway;
  * - at most `batchesInFlightMax` batches at once (each holds one pool connection);
- * - a batch takes whole wallet queues, oldest wallet first, up to `batchSizeMax` operations, so
+ * - a batch takes whole wallet queues, oldest wallet first, up to `batchSizeMax` commands, so
  *   cold wallets share batches too (apply_operations locks them in id order: no deadlocks); a
  *   wallet that already has a batch in flight goes alone (see drain);
- * - `maxWaitUs` lets a batch linger for more operations before it is sent, but only while the
+ * - `maxWaitUs` lets a batch linger for more commands before it is sent, but only while the
  *   engine is busy: when a batch was answered within the last `LINGER_WINDOW_MS`, its clients are
- *   likely to send their next operations within a millisecond or two, and a batch sent with the
+ *   likely to send their next commands within a millisecond or two, and a batch sent with the
  *   first of them alone costs a whole transaction (about 1 ms of PostgreSQL CPU in
- *   apply_operations) for one operation. An operation arriving at an idle engine is sent at the
+ *   apply_operations) for one command. A command arriving at an idle engine is sent at the
  *   next turn of the event loop (which already gathers everything that arrived together), as with
  *   0, which turns lingering off. Node's timers have millisecond resolution: any value up to 1000
  *   waits about 1 ms.
  * Transfers belong to two wallets. A transfer is queued in its source's and its target's queue
- * (one item, in both), so each wallet's queue keeps every operation that touches it in arrival
+ * (one item, in both), so each wallet's queue keeps every command that touches it in arrival
  * order. A batch takes a *group*: a wallet with every wallet linked to it through queued
- * transfers (transitively), and sends the group's operations in arrival order, taking a prefix of
+ * transfers (transitively), and sends the group's commands in arrival order, taking a prefix of
  * every member's queue (the earliest `batchSizeMax` of the group). Each wallet thus still sees its
- * operations judged in arrival order against its running balance, and a hot wallet, whether
+ * commands judged in arrival order against its running balance, and a hot wallet, whether
  * source or target, still pays one lock hand-off and one commit per batch. A group with a member
  * that has as many batches in flight as allowed waits (the wallet is parked and retried when any
- * batch finishes): a transfer is never sent before an earlier operation on either wallet commits.
+ * batch finishes): a transfer is never sent before an earlier command on either wallet commits.
  * apply_operations_v2 locks all of a batch's wallets in id order, so no mix of transfers can
  * deadlock. docs/architecture.md, "Transfers in the group-commit engine".
  * Bounds: `walletQueueMax` per wallet and `queueTotalMax` overall; beyond them submit() throws
- * Overloaded (503 + Retry-After) instead of growing memory. An operation that waited longer than
+ * Overloaded (503 + Retry-After) instead of growing memory. A command that waited longer than
  * its budget without being sent is answered FAILED (it was never sent, so certainly not applied).
  */
 import type { Config } from '../config/config.js';
 import type { Logger } from '../lib/logger.js';
-import type { ExecutionResult, OperationExecutor } from './operation-executor.js';
+import type { ExecutionResult, CommandExecutor } from './command-executor.js';
 import { FAILED_DETAIL_UNAVAILABLE, Overloaded, PENDING_DETAIL } from './errors.js';
-import type { OperationInput } from './apply-script.js';
+import type { Command } from './apply-script.js';
 
-/** A batch answered this recently means more operations are probably on their way (see maxWaitUs). */
+/** A batch answered this recently means more commands are probably on their way (see maxWaitUs). */
 const LINGER_WINDOW_MS = 5;
 
 export type BatcherLimits = Config['groupCommit'] & {
-  /** Total time an operation may take, queueing included. */
-  operationBudgetMs: number;
+  /** Total time a command may take, queueing included. */
+  commandBudgetMs: number;
 };
 
 export interface SubmittedResult {
@@ -61,8 +61,8 @@ export interface SubmittedResult {
 }
 
 interface Queued {
-  op: OperationInput;
-  /** Arrival order over all wallets: a group's operations are sent in this order. */
+  command: Command;
+  /** Arrival order over all wallets: a group's commands are sent in this order. */
   arrival: number;
   enqueuedAt: number;
   resolve(result: SubmittedResult): void;
@@ -76,20 +76,20 @@ interface WalletQueue {
 }
 
 /** The wallets of a transfer (source, target) or of a deposit/withdrawal. */
-function walletsOf(op: OperationInput): string[] {
-  return op.counterpartyWalletId ? [op.walletId, op.counterpartyWalletId] : [op.walletId];
+function walletsOf(command: Command): string[] {
+  return command.counterpartyWalletId ? [command.walletId, command.counterpartyWalletId] : [command.walletId];
 }
 
-export class OperationBatcher {
+export class CommandBatcher {
   private readonly wallets = new Map<string, WalletQueue>();
-  /** Wallets with queued operations, oldest first (Map keeps insertion order). */
+  /** Wallets with queued commands, oldest first (Map keeps insertion order). */
   private readonly ready = new Map<string, WalletQueue>();
   /** Wallets whose group has a member with no batch slot free; back in `ready` when a batch finishes. */
   private readonly parked = new Map<string, WalletQueue>();
   private arrivals = 0;
   private queuedTotal = 0;
   private batchesInFlight = 0;
-  /** Operations of finished batches whose answers wait for the next check phase (see send). */
+  /** Commands of finished batches whose answers wait for the next check phase (see send). */
   private answersPending = 0;
   private drainScheduled = false;
   /** When the last batch was answered (performance.now()); -Infinity before the first. */
@@ -99,25 +99,25 @@ export class OperationBatcher {
   private onIdle: (() => void) | undefined;
 
   constructor(
-    private readonly executor: Pick<OperationExecutor, 'execute'>,
+    private readonly executor: Pick<CommandExecutor, 'execute'>,
     private readonly limits: BatcherLimits,
     private readonly log?: Logger,
   ) {}
 
-  /** Queued operations right now (for metrics). */
+  /** Queued commands right now (for metrics). */
   get queued(): number { return this.queuedTotal; }
   get inFlight(): number { return this.batchesInFlight; }
 
-  submit(op: OperationInput): Promise<SubmittedResult> {
+  submit(command: Command): Promise<SubmittedResult> {
     if (this.closed) throw new Overloaded('shutting down');
     if (this.queuedTotal >= this.limits.queueTotalMax) throw new Overloaded('queue full');
-    const walletIds = walletsOf(op);
+    const walletIds = walletsOf(command);
     for (const walletId of walletIds) {
       if ((this.wallets.get(walletId)?.items.length ?? 0) >= this.limits.walletQueueMax) throw new Overloaded('wallet queue full');
     }
     const transfer = walletIds.length > 1;
     return new Promise((resolve) => {
-      const item: Queued = { op, arrival: this.arrivals++, enqueuedAt: performance.now(), resolve };
+      const item: Queued = { command, arrival: this.arrivals++, enqueuedAt: performance.now(), resolve };
       for (const walletId of walletIds) {
         let wallet = this.wallets.get(walletId);
         if (!wallet) {
@@ -134,7 +134,7 @@ export class OperationBatcher {
   }
 
   /**
-   * Stops taking new operations; queued ones are still sent. Resolves when every operation taken
+   * Stops taking new commands; queued ones are still sent. Resolves when every command taken
    * has been answered, so the pool may be closed after it without cutting a batch in flight.
    */
   close(): Promise<void> {
@@ -173,7 +173,7 @@ export class OperationBatcher {
       const group = this.group(firstId, first);
       if ([...group.values()].some((w) => w.inFlight >= slots)) {
         // A transfer links it to a wallet with no slot free: sending it now could judge the
-        // transfer before an earlier operation on that wallet. Retried when a batch finishes.
+        // transfer before an earlier command on that wallet. Retried when a batch finishes.
         this.ready.delete(firstId);
         this.parked.set(firstId, first);
         continue;
@@ -208,7 +208,7 @@ export class OperationBatcher {
       const member = group.get(id)!;
       if (member.transfers === 0) continue;
       for (const q of member.items) {
-        for (const linked of walletsOf(q.op)) {
+        for (const linked of walletsOf(q.command)) {
           if (!group.has(linked)) {
             group.set(linked, this.wallets.get(linked)!);
             frontier.push(linked);
@@ -220,7 +220,7 @@ export class OperationBatcher {
   }
 
   /**
-   * Moves the group's earliest operations (arrival order, up to the batch's room) into the batch.
+   * Moves the group's earliest commands (arrival order, up to the batch's room) into the batch.
    * Every wallet's queue is in arrival order, so what is taken is a prefix of each member's queue.
    */
   private take(group: Map<string, WalletQueue>, batch: Queued[], walletIds: string[]): void {
@@ -238,7 +238,7 @@ export class OperationBatcher {
       let n = 0;
       let transfers = 0;
       while (n < wallet.items.length && takenSet.has(wallet.items[n]!)) {
-        if (wallet.items[n]!.op.counterpartyWalletId) transfers++;
+        if (wallet.items[n]!.command.counterpartyWalletId) transfers++;
         n++;
       }
       if (n === 0) continue;
@@ -276,17 +276,17 @@ export class OperationBatcher {
   private async send(batch: Queued[], walletIds: string[]): Promise<void> {
     const now = performance.now();
     // Never sent, so certainly not applied: answer FAILED rather than exceed the request's bound.
-    const expired = batch.filter((q) => now - q.enqueuedAt >= this.limits.operationBudgetMs);
-    const live = expired.length === 0 ? batch : batch.filter((q) => now - q.enqueuedAt < this.limits.operationBudgetMs);
+    const expired = batch.filter((q) => now - q.enqueuedAt >= this.limits.commandBudgetMs);
+    const live = expired.length === 0 ? batch : batch.filter((q) => now - q.enqueuedAt < this.limits.commandBudgetMs);
     for (const q of expired) {
       q.resolve({ result: { kind: 'failed', detail: FAILED_DETAIL_UNAVAILABLE }, attempts: 0, transactionMs: 0, batchSize: 0, queuedMs: now - q.enqueuedAt });
     }
     let answers: SubmittedResult[] = [];
     if (live.length > 0) {
       const oldest = Math.min(...live.map((q) => q.enqueuedAt));
-      const budgetMs = Math.max(1, this.limits.operationBudgetMs - (now - oldest));
+      const budgetMs = Math.max(1, this.limits.commandBudgetMs - (now - oldest));
       try {
-        const execution = await this.executor.execute(live.map((q) => q.op), budgetMs);
+        const execution = await this.executor.execute(live.map((q) => q.command), budgetMs);
         answers = live.map((q, i) => ({
           result: execution.results[i]!, attempts: execution.attempts, transactionMs: execution.transactionMs,
           batchSize: live.length, queuedMs: now - q.enqueuedAt,
@@ -294,7 +294,7 @@ export class OperationBatcher {
       } catch (error) {
         // execute() reports failures as results, so an exception here is a bug; the batch may or
         // may not have been sent, so the honest answer is PENDING. The cause goes to the log only.
-        this.log?.error({ err: error, operations: live.length }, 'group-commit batch failed unexpectedly');
+        this.log?.error({ err: error, commands: live.length }, 'group-commit batch failed unexpectedly');
         answers = live.map((q) => ({
           result: { kind: 'pending', detail: PENDING_DETAIL },
           attempts: 0, transactionMs: 0, batchSize: live.length, queuedMs: now - q.enqueuedAt,

@@ -3,27 +3,27 @@
  * an operation that waited past its budget is answered, and what close() waits for. No database.
  */
 import { describe, expect, it } from 'vitest';
-import type { BatchExecution } from '../../src/ledger/operation-executor.js';
-import { OperationBatcher, type BatcherLimits } from '../../src/ledger/operation-batcher.js';
+import type { BatchExecution } from '../../src/ledger/command-executor.js';
+import { CommandBatcher, type BatcherLimits } from '../../src/ledger/command-batcher.js';
 import { Overloaded } from '../../src/ledger/errors.js';
-import type { OperationInput } from '../../src/ledger/apply-script.js';
+import type { Command } from '../../src/ledger/apply-script.js';
 
 const limits: BatcherLimits = {
   batchSizeMax: 100, batchesInFlightMax: 4, walletBatchesInFlightMax: 1, maxWaitUs: 0,
-  walletQueueMax: 1000, queueTotalMax: 10000, operationBudgetMs: 10_000,
+  walletQueueMax: 1000, queueTotalMax: 10000, commandBudgetMs: 10_000,
 };
 
 let nextId = 0;
-const op = (walletId: string): OperationInput => ({
+const op = (walletId: string): Command => ({
   id: `op-${++nextId}`, walletId, tenant: 'default', actor: null, type: 'DEPOSIT', amount: '1.00', idempotencyKey: null, requestHash: null,
 });
 
-const transfer = (from: string, to: string): OperationInput => ({ ...op(from), type: 'TRANSFER_OUT', counterpartyWalletId: to });
+const transfer = (from: string, to: string): Command => ({ ...op(from), type: 'TRANSFER_OUT', counterpartyWalletId: to });
 
 /** An executor whose batches finish only when the test says so. */
 class FakeExecutor {
-  readonly batches: { ops: readonly OperationInput[]; finish(): void }[] = [];
-  execute(ops: readonly OperationInput[]): Promise<BatchExecution> {
+  readonly batches: { ops: readonly Command[]; finish(): void }[] = [];
+  execute(ops: readonly Command[]): Promise<BatchExecution> {
     return new Promise((resolve) => {
       this.batches.push({
         ops,
@@ -45,10 +45,10 @@ class FakeExecutor {
 /** Lets setImmediate-scheduled drains run. */
 const turn = () => new Promise((resolve) => setImmediate(resolve));
 
-describe('OperationBatcher', () => {
+describe('CommandBatcher', () => {
   it('gathers what arrives together into one batch, across wallets', async () => {
     const executor = new FakeExecutor();
-    const batcher = new OperationBatcher(executor, limits);
+    const batcher = new CommandBatcher(executor, limits);
     const answers = [op('a'), op('a'), op('b'), op('c')].map((o) => batcher.submit(o));
     await turn();
     expect(executor.batches).toHaveLength(1);
@@ -60,7 +60,7 @@ describe('OperationBatcher', () => {
 
   it('a wallet with a batch in flight goes alone in its next batch; cold wallets are not held behind it', async () => {
     const executor = new FakeExecutor();
-    const batcher = new OperationBatcher(executor, { ...limits, walletBatchesInFlightMax: 2 });
+    const batcher = new CommandBatcher(executor, { ...limits, walletBatchesInFlightMax: 2 });
     const first = batcher.submit(op('hot'));
     await turn();
     expect(executor.walletsOf(0)).toEqual(['hot']);
@@ -78,7 +78,7 @@ describe('OperationBatcher', () => {
 
   it('with one batch per wallet in flight, what arrives meanwhile waits and is sent the moment the batch ends', async () => {
     const executor = new FakeExecutor();
-    const batcher = new OperationBatcher(executor, limits);
+    const batcher = new CommandBatcher(executor, limits);
     const first = batcher.submit(op('w'));
     await turn();
     const later = [batcher.submit(op('w')), batcher.submit(op('w'))];
@@ -103,7 +103,7 @@ describe('OperationBatcher', () => {
       process.nextTick(() => queueMicrotask(() => events.push(`sent ${ops.length}`)));
       return execute(ops);
     };
-    const batcher = new OperationBatcher(executor, limits);
+    const batcher = new CommandBatcher(executor, limits);
     const first = batcher.submit(op('w')).then(() => events.push('answered 1'));
     await turn();
     const later = [batcher.submit(op('w')), batcher.submit(op('w'))];
@@ -117,7 +117,7 @@ describe('OperationBatcher', () => {
 
   it('lingers (maxWaitUs) only right after a batch was answered; an idle engine sends at the next turn', async () => {
     const executor = new FakeExecutor();
-    const batcher = new OperationBatcher(executor, { ...limits, maxWaitUs: 50_000 });
+    const batcher = new CommandBatcher(executor, { ...limits, maxWaitUs: 50_000 });
     const first = batcher.submit(op('w'));
     await turn();
     expect(executor.batches).toHaveLength(1); // nothing answered yet: no linger
@@ -138,7 +138,7 @@ describe('OperationBatcher', () => {
 
   it('answers FAILED, without sending it, an operation that waited longer than its budget', async () => {
     const executor = new FakeExecutor();
-    const batcher = new OperationBatcher(executor, { ...limits, operationBudgetMs: 30 });
+    const batcher = new CommandBatcher(executor, { ...limits, commandBudgetMs: 30 });
     const first = batcher.submit(op('w'));
     await turn();
     const late = batcher.submit(op('w'));
@@ -152,7 +152,7 @@ describe('OperationBatcher', () => {
 
   it('refuses beyond the per-wallet and total queue bounds (Overloaded)', async () => {
     const executor = new FakeExecutor();
-    const batcher = new OperationBatcher(executor, { ...limits, walletQueueMax: 2, queueTotalMax: 3 });
+    const batcher = new CommandBatcher(executor, { ...limits, walletQueueMax: 2, queueTotalMax: 3 });
     void batcher.submit(op('w'));
     void batcher.submit(op('w'));
     expect(() => batcher.submit(op('w'))).toThrow(Overloaded);
@@ -162,7 +162,7 @@ describe('OperationBatcher', () => {
 
   it('close() refuses new operations and resolves only after every taken operation is answered', async () => {
     const executor = new FakeExecutor();
-    const batcher = new OperationBatcher(executor, limits);
+    const batcher = new CommandBatcher(executor, limits);
     const first = batcher.submit(op('w'));
     await turn();
     const queued = batcher.submit(op('w'));
@@ -180,15 +180,15 @@ describe('OperationBatcher', () => {
   });
 
   it('close() with nothing in flight resolves at once', async () => {
-    await new OperationBatcher(new FakeExecutor(), limits).close();
+    await new CommandBatcher(new FakeExecutor(), limits).close();
   });
 
   describe('transfers (queued in both wallets)', () => {
-    const ids = (batch: { ops: readonly OperationInput[] }) => batch.ops.map((o) => o.id);
+    const ids = (batch: { ops: readonly Command[] }) => batch.ops.map((o) => o.id);
 
     it('travel with the operations of both wallets, in arrival order', async () => {
       const executor = new FakeExecutor();
-      const batcher = new OperationBatcher(executor, limits);
+      const batcher = new CommandBatcher(executor, limits);
       const ops = [op('a'), op('b'), transfer('a', 'b'), op('c'), op('b'), op('a')];
       const answers = ops.map((o) => batcher.submit(o));
       await turn();
@@ -201,7 +201,7 @@ describe('OperationBatcher', () => {
 
     it('wait for a batch in flight on either wallet, and nothing on that wallet overtakes them', async () => {
       const executor = new FakeExecutor();
-      const batcher = new OperationBatcher(executor, limits);
+      const batcher = new CommandBatcher(executor, limits);
       const first = batcher.submit(op('target'));
       await turn();
       expect(executor.walletsOf(0)).toEqual(['target']);
@@ -223,7 +223,7 @@ describe('OperationBatcher', () => {
 
     it('link wallets transitively, and a full batch takes the earliest of the group (a prefix of each queue)', async () => {
       const executor = new FakeExecutor();
-      const batcher = new OperationBatcher(executor, { ...limits, batchSizeMax: 3 });
+      const batcher = new CommandBatcher(executor, { ...limits, batchSizeMax: 3 });
       const ops = [op('x'), transfer('x', 'y'), transfer('y', 'z'), op('z'), op('x')];
       const answers = ops.map((o) => batcher.submit(o));
       await turn();
@@ -239,7 +239,7 @@ describe('OperationBatcher', () => {
 
     it('count against both wallets\' queue bounds, and once against the total', async () => {
       const executor = new FakeExecutor();
-      const batcher = new OperationBatcher(executor, { ...limits, walletQueueMax: 1, queueTotalMax: 2 });
+      const batcher = new CommandBatcher(executor, { ...limits, walletQueueMax: 1, queueTotalMax: 2 });
       void batcher.submit(op('p'));
       expect(() => batcher.submit(transfer('q', 'p'))).toThrow(Overloaded);
       void batcher.submit(transfer('q', 'r'));
