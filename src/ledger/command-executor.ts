@@ -42,12 +42,25 @@ export interface BatchExecution {
   lockWaitMs: number;
 }
 
+/** One transaction attempt, for the slow-transaction log: the batch's first wallet and command, its size, the attempt. */
+export interface TransactionContext {
+  walletId: string | undefined;
+  commandId: string | undefined;
+  commands: number;
+  attempt: number;
+}
+
+/**
+ * What the executor reports, for metrics (src/plugins/metrics.ts implements it): the one contract
+ * between the engine and its observers.
+ */
 export interface ExecutorHooks {
+  /** A transient fault is retried: its SQLSTATE (or Node error code). */
   onRetry?(code: string): void;
-  /** context: the batch's first wallet and command, its size and the attempt (for the slow-transaction log). */
-  onTransaction?(durationMs: number, ok: boolean,
-    context: { walletId?: string; commandId?: string; commands: number; attempt: number }): void;
+  onTransaction?(durationMs: number, ok: boolean, context: TransactionContext): void;
+  /** The time the attempt waited for its wallet row locks, as apply_operations_v4 measured it. */
   onLockWait?(waitMs: number): void;
+  /** A batch of `size` commands is about to run. */
   onBatch?(size: number): void;
 }
 

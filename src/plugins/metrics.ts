@@ -6,6 +6,7 @@
 import type { FastifyBaseLogger, FastifyInstance, FastifyRequest } from 'fastify';
 import { shareRegistryWithPrimary } from '../metrics/cluster-metrics.js';
 import { ServiceMetrics, type RequestKindLabel, type PoolLike } from '../metrics/service-metrics.js';
+import type { ExecutorHooks } from '../ledger/command-executor.js';
 import { OPERATION_TYPES, type RequestKind, type RequestOutcome } from '../ledger/names.js';
 
 declare module 'fastify' {
@@ -40,26 +41,6 @@ export interface MetricsPluginOptions {
   worker?: { id: number; count: number } | null;
 }
 
-/** What the executor may tell about one transaction (the wallet and operation when it knows them). */
-export interface TransactionContext {
-  walletId?: string;
-  operationId?: string;
-  operations?: number;
-  attempt?: number;
-}
-
-/**
- * Hooks handed to the CommandExecutor. onRetry and onTransaction exist in the executor today;
- * onBatch (group-commit batch size) and onLockWait (row-lock wait) are ready for the group-commit
- * engine to call.
- */
-export interface ExecutorMetricsHooks {
-  onRetry(code: string): void;
-  onTransaction(durationMs: number, ok: boolean, context?: TransactionContext): void;
-  onBatch(size: number): void;
-  onLockWait(durationMs: number): void;
-}
-
 /**
  * A money-movement request that never reached the service: refused by validation or the body
  * parser (INVALID), or failed unexpectedly (ERROR).
@@ -87,7 +68,7 @@ function walletOf(request: FastifyRequest): string | undefined {
 
 export interface RegisteredMetrics {
   metrics: ServiceMetrics;
-  executorHooks(log: FastifyBaseLogger, slowTransactionMs: number): ExecutorMetricsHooks;
+  executorHooks(log: FastifyBaseLogger, slowTransactionMs: number): Required<ExecutorHooks>;
 }
 
 export function registerMetrics(app: FastifyInstance, options: MetricsPluginOptions): RegisteredMetrics {
