@@ -32,7 +32,7 @@
  * source or target, still pays one lock hand-off and one commit per batch. A group with a member
  * that has as many batches in flight as allowed waits (the wallet is parked and retried when any
  * batch finishes): a transfer is never sent before an earlier command on either wallet commits.
- * apply_operations_v2 locks all of a batch's wallets in id order, so no mix of transfers can
+ * apply_operations_v4 locks all of a batch's wallets in id order, so no mix of transfers can
  * deadlock. docs/architecture.md, "Transfers in the group-commit engine".
  * Bounds: `walletQueueMax` per wallet and `queueTotalMax` overall; beyond them submit() throws
  * Overloaded (503 + Retry-After) instead of growing memory. A command that waited longer than

@@ -140,8 +140,8 @@ export class NotReversible extends DomainError {
  * The refusal a rejected operation stands for (fresh or stored), judged on `balance` (the
  * source's, for a transfer): a withdrawal or transfer above it, a deposit past the maximum
  * balance, or a transfer the source could pay but its target could not take (the only other
- * reason apply_operations_v2 refuses one). Debits are judged against balance - held since
- * apply_operations_v4: `held` (stored on the refused row) is what was on hold then. A refused reversal: taking a deposit back needs the
+ * reason apply_operations_v4 refuses one). Debits are judged against balance - held: `held`
+ * (stored on the refused row) is what was on hold then. A refused reversal: taking a deposit back needs the
  * funds, giving a withdrawal back must fit under the limit, and a transfer's target must be able
  * to pay it back (`twoWallets`; the source passing the maximum balance is not told apart).
  */

@@ -79,7 +79,7 @@ export class OperationService {
 
   /**
    * Reverses an applied deposit, withdrawal or capture with a compensating row linked to it (at most once:
-   * the database's unique index and apply_operations_v3 both say so), through the engine.
+   * the database's unique index and apply_operations_v4 both say so), through the engine.
    */
   async reverseOperation(request: ReversalRequest): Promise<OperationSubmission> {
     const { caller, walletId, operationId } = request;

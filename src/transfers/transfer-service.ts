@@ -2,7 +2,7 @@
  * The story of a transfer: validate → (lock both wallets in id order → judge → write both legs →
  * commit, in one group-commit batch with the other commands on either wallet) → answer.
  * A transfer is submitted to the engine as its outgoing leg (TRANSFER_OUT, with the target as
- * counterparty); apply_operations_v2 writes the incoming leg with it or refuses both.
+ * counterparty); apply_operations_v4 writes the incoming leg with it or refuses both.
  * The outcome rules are the operations' rules (docs/architecture.md): SUCCESS, FAILED, PENDING.
  */
 import type { Kysely } from 'kysely';
