@@ -33,4 +33,3 @@ export const EventsPage = Type.Object({
   }),
 }, { examples: [{ items: [exampleItem], next_cursor: cursorExample }] });
 export type EventsPage = Static<typeof EventsPage>;
-export { exampleItem as eventExample };

@@ -21,7 +21,6 @@ export const HistoryQuerystring = Type.Object({
   created_to: Type.Optional(Type.String({ format: 'date-time', description: 'Only operations created before this instant',
     examples: ['2026-11-26T00:00:00Z'] })),
 });
-export type HistoryQuerystringT = Static<typeof HistoryQuerystring>;
 
 export const HistoryItem = Type.Object({
   id: Type.String({ format: 'uuid' }),

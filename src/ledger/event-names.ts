@@ -13,11 +13,6 @@ export const EVENT_TYPES = [
 ] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 
-const known = new Set<string>(EVENT_TYPES);
-export function isEventType(value: string): value is EventType {
-  return known.has(value);
-}
-
 /** The type the trigger gives a ledger row (mirrors its CASE; tests compare the two). */
 export function eventTypeOf(type: LedgerType, status: StoredStatus): EventType {
   const ok = status === 'SUCCESS';

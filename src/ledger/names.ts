@@ -12,7 +12,6 @@ export type OperationType = (typeof OPERATION_TYPES)[number];
  * apply, carrying the Idempotency-Key), TRANSFER_IN on the target (written with it, never alone).
  */
 export const TRANSFER_LEG_TYPES = ['TRANSFER_OUT', 'TRANSFER_IN'] as const;
-export type TransferLegType = (typeof TRANSFER_LEG_TYPES)[number];
 
 /**
  * A reversal's ledger rows: REVERSAL_OUT takes a deposit back (or, on a transfer's target, pays
@@ -47,9 +46,6 @@ export const CAPTURE_TYPE = 'CAPTURE';
 /** Every type a ledger row can have (history, GET of one operation). */
 export const LEDGER_TYPES = [...OPERATION_TYPES, ...TRANSFER_LEG_TYPES, ...REVERSAL_TYPES, CAPTURE_TYPE] as const;
 export type LedgerType = (typeof LEDGER_TYPES)[number];
-
-/** Money taken from the wallet by a row of this type (else added). */
-export const DEBIT_TYPES: ReadonlySet<LedgerType> = new Set<LedgerType>(['WITHDRAW', 'TRANSFER_OUT', 'REVERSAL_OUT', 'CAPTURE']);
 
 /**
  * A hold's stored state: HELD (counted in the wallet's held amount), then CAPTURED, VOIDED or

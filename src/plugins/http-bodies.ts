@@ -23,6 +23,3 @@ export const Overloaded503 = ErrorDetail('Overloaded: too many queued operations
   'Service overloaded, please retry later');
 export const NotFoundWallet = ErrorDetail('Wallet not found', 'Wallet not found');
 export const Unavailable = ErrorDetail('Database unavailable (retry after the Retry-After seconds)', 'Database unavailable, please retry later');
-
-export const AlreadyReversedBody = ErrorDetail('Already reversed (at most one reversal per original), or not reversible',
-  'The transfer was already reversed by 0b5f…; send the same Idempotency-Key to replay a reversal');

@@ -7,7 +7,7 @@ import { ErrorDetail, Overloaded503, Unavailable, ValidationErrorBody } from '..
 import { ReversalHeaders } from '../ledger/ledger-schemas.js';
 import { Transfer, TransferBody, TransferHeaders, TransferIdParams } from './transfer-schemas.js';
 
-export const AlreadyReversedBody = ErrorDetail('Already reversed (at most one reversal per original), or not reversible',
+const AlreadyReversedBody = ErrorDetail('Already reversed (at most one reversal per original), or not reversible',
   'The transfer was already reversed by 0b5f…; send the same Idempotency-Key to replay a reversal');
 
 export function transferRoutes(service: TransferService): FastifyPluginAsyncTypebox {
