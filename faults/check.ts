@@ -7,7 +7,8 @@ import type pg from 'pg';
 import { checkLedger, type Answer, type ClientRequest } from '../bench/check/ledger-check.js';
 import { parseCents } from '../src/lib/cents.js';
 import { checkEvents } from './events-check.js';
-import type { Attempt, AttemptKind, LogicalRequest } from './load.js';
+import type { Attempt, AttemptKind } from './attempt.js';
+import type { LogicalRequest } from './load.js';
 
 export interface Verdict {
   requests: number;

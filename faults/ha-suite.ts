@@ -9,7 +9,8 @@ import { checkAgainstLedger, type Verdict } from './check.js';
 import { checkTransfersAndHolds } from './check-transfers.js';
 import { type HaFault, haFaults } from './ha-scenarios.js';
 import { HaFaultStack } from './ha-stack.js';
-import { type Attempt, LoadDriver } from './load.js';
+import type { Attempt } from './attempt.js';
+import { LoadDriver } from './load.js';
 import { createWallets, faultLoad, formatMs, notesAndViolations, probeDeposit, resolvePending, runOneByOne } from './suite.js';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

@@ -8,25 +8,9 @@
 import { randomUUID } from 'node:crypto';
 import type { OperationType } from '../bench/check/ledger-check.js';
 import { formatCents } from '../src/lib/cents.js';
+import type { Attempt, AttemptKind } from './attempt.js';
 import { type App, postAttempt, sendWithRetries, sleep } from './post.js';
 import { MoveLoad, type MoveShares } from './transfer-hold-load.js';
-
-export type AttemptKind = 'SUCCESS' | 'FAILED' | 'PENDING' | 'REJECTED_400' | 'OVERLOADED_503' | 'NO_RESPONSE' | 'UNEXPECTED';
-
-export interface Attempt {
-  app: number;
-  kind: AttemptKind;
-  status: number;
-  /** The operation id the answer named (SUCCESS, FAILED, PENDING). */
-  operationId?: string;
-  balance?: string | null;
-  replayed: boolean;
-  detail?: string;
-  startedAt: number;
-  endedAt: number;
-  /** PENDING only: what GET /operations/{id} said afterwards. */
-  resolved?: 'SUCCESS' | 'REJECTED' | 'ABSENT' | 'UNRESOLVED';
-}
 
 export interface LogicalRequest {
   walletId: string;

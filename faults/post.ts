@@ -4,7 +4,7 @@
  * differ only in the path, the body and which 200 statuses mean "applied".
  */
 import { sleep } from '../src/lib/wait-for.js';
-import type { Attempt, AttemptKind } from './load.js';
+import type { Attempt, AttemptKind } from './attempt.js';
 
 /** An attempt as the POST answered it: the body's status and the body itself too (200 answers). */
 export interface PostedAttempt extends Omit<Attempt, 'balance' | 'resolved'> {

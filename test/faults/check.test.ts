@@ -8,7 +8,8 @@ import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkAgainstLedger } from '../../faults/check.js';
-import type { Attempt, LogicalRequest } from '../../faults/load.js';
+import type { Attempt } from '../../faults/attempt.js';
+import type { LogicalRequest } from '../../faults/load.js';
 import { adminPool, createTestApp, createWallet, operate, type TestApp } from '../support/test-app.js';
 
 let t: TestApp;
