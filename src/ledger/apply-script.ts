@@ -75,8 +75,14 @@ export interface BatchLimits {
 }
 
 /**
- * A text literal, as pg.escapeLiteral writes it. Almost every value (uuids, amounts, names) has no
- * quote or backslash, and is then just quoted: the scan is a per-value cost of every batch.
+ * Why the batch is SQL text with hand-quoted values, not bind parameters: the whole transaction
+ * (BEGIN, SET LOCAL, the call, COMMIT) goes as one simple-protocol message, one round trip, and
+ * that protocol has no parameters; it also saves about 2 µs per command over binding them (issue
+ * 21). The quoting is pg.escapeLiteral's: a value with a quote or a backslash is
+ * written E'...' with both doubled, which PostgreSQL reads the same whatever
+ * standard_conforming_strings says; any other value (almost all: uuids, amounts, names) is just
+ * put between quotes, skipping the scan. test/wallets/apply-script-quoting.test.ts sends every
+ * hostile string it knows through this quoting to PostgreSQL and gets it back unchanged.
  */
 const literal = (value: string | null | undefined) => (value === null || value === undefined ? 'NULL'
   : NEEDS_ESCAPE.test(value) ? pg.escapeLiteral(value) : `'${value}'`);
@@ -103,8 +109,8 @@ const APPLY_ARGUMENTS: readonly { type: string; text: (o: Command) => string }[]
  * The whole transaction for one batch as a single script: BEGIN, per-transaction limits
  * (SET LOCAL, never session state: safe behind PgBouncer), the apply_operations_v4 call (see
  * db/changelog/changes/003, 010, 011, 012 and functions/apply-operations-v4.sql: it refuses another
- * tenant's wallet as NOT_FOUND, applies a transfer's two legs, and holds) and COMMIT. Sent in one round trip. Every value is escaped as a
- * literal; the inputs are already validated (uuids, decimal amounts, enum types, printable keys).
+ * tenant's wallet as NOT_FOUND, applies a transfer's two legs, and holds) and COMMIT. Sent in one round trip; every value
+ * goes through `literal` or `int` (above).
  * `checkExisting` makes a retry find what an earlier attempt with the same ids committed.
  * The COMMIT runs without statement_timeout: PostgreSQL applies the timeout to each statement of
  * the message, and one that fired during COMMIT's wait for a synchronous standby would leave a
