@@ -1,14 +1,18 @@
 /**
- * Builds the real app against the test PostgreSQL; each test file gets its own app and pool.
+ * Builds the real app against the test PostgreSQL; each test file gets its own app and pool:
+ * `const t = useTestApp({ ...overrides })` at the top of a file or describe block builds it before
+ * the block's tests and closes it after them (fastify/demo's `build(t)`, as hooks); a test that
+ * needs an app of its own calls `await buildTestApp(...)`, closed when that test finishes.
  * With access control on (the default) each app gets its own tenant and a key with every scope,
  * and `t.app.inject` sends that key unless the request names its own `authorization` header
  * (tests of access control itself; `authorization: undefined` sends none). AUTH_REQUIRED=false in
  * the environment runs the suite in the open mode instead (tenant `default`, no key sent).
  */
 import { randomBytes } from 'node:crypto';
+import type { Writable } from 'node:stream';
 import type { FastifyInstance, InjectOptions } from 'fastify';
 import pg from 'pg';
-import { inject } from 'vitest';
+import { afterAll, beforeAll, inject, onTestFinished } from 'vitest';
 import { waitFor as waitUntil } from '../../src/lib/wait-for.js';
 import { buildApp } from '../../src/app.js';
 import { SCOPES, type Scope } from '../../src/auth/scopes.js';
@@ -81,6 +85,112 @@ export function testConfig(overrides: Partial<Config> = {}): Config {
   };
 }
 
+/** A value, or a function giving it when the app is built (e.g. the port of a proxy started by then). */
+export type Lazy<T> = T | (() => T | Promise<T>);
+
+export interface TestAppOptions {
+  /** Another database for the app (default: the test database). */
+  url?: Lazy<string>;
+  /** Where to create the app's key (default: the test database). */
+  ownerUrl?: Lazy<string>;
+  /** Where the app logs, at config.logLevel (default: no logger while logLevel is silent). */
+  logStream?: Writable;
+  /** Runs before `ready()`: a test may add a route of its own. */
+  beforeReady?: (app: FastifyInstance) => void;
+}
+
+/** What useTestApp hands a file: the app of the running block, read inside its tests and hooks. */
+export type UsedTestApp = Omit<TestApp, 'close'>;
+
+const resolve = async <T>(value: Lazy<T>): Promise<T> =>
+  typeof value === 'function' ? await (value as () => T | Promise<T>)() : value;
+
+async function openTestApp(overrides: Lazy<Partial<Config>>, options: TestAppOptions): Promise<TestApp> {
+  const config = testConfig(await resolve(overrides));
+  const db = createLedgerDatabase({
+    url: (await resolve(options.url)) ?? config.databaseUrl!,
+    poolSizeMax: config.poolSizeMax,
+    connectTimeoutMs: config.poolConnectTimeoutMs,
+    idleTimeoutMs: config.poolIdleTimeoutMs,
+    queryTimeoutMs: config.statementTimeoutMs + 1000,
+  });
+  const tenant = config.auth.required ? newTenant() : 'default';
+  const key = config.auth.required ? await makeKey(tenant, SCOPES, null, await resolve(options.ownerUrl)) : null;
+  const silent = config.logLevel === 'silent' && !options.logStream;
+  const logger = silent ? false : { level: config.logLevel, ...(options.logStream ? { stream: options.logStream } : {}) };
+  const app = await buildApp({ config, db, logger });
+  options.beforeReady?.(app);
+  await app.ready();
+  const authHeaders = key ? bearer(key.key) : {};
+  injectWithHeaders(app, authHeaders);
+  let closed: Promise<void> | undefined;
+  return {
+    app, db, config, tenant, key, authHeaders,
+    close() {
+      closed ??= app.close().then(() => db.close());
+      return closed;
+    },
+  };
+}
+
+/**
+ * The app of a file or describe block: built in its beforeAll, closed in its afterAll. Fixtures
+ * the app depends on (a proxy, a PgBouncer) are set up first, so their hooks run before this
+ * one's and close after it. Reading the result outside a test or hook of the block throws.
+ */
+export function useTestApp(overrides: Lazy<Partial<Config>> = {}, options: TestAppOptions = {}): UsedTestApp {
+  let built: TestApp | undefined;
+  beforeAll(async () => { built = await openTestApp(overrides, options); });
+  afterAll(async () => {
+    await built?.close();
+    built = undefined;
+  });
+  const current = (): TestApp => {
+    if (!built) throw new Error('useTestApp: the app exists only inside the tests and hooks of the block that uses it');
+    return built;
+  };
+  return {
+    get app() { return current().app; },
+    get db() { return current().db; },
+    get config() { return current().config; },
+    get tenant() { return current().tenant; },
+    get key() { return current().key; },
+    get authHeaders() { return current().authHeaders; },
+  };
+}
+
+/**
+ * An app for the running test only (its own settings, a fresh metrics registry, another tenant),
+ * closed when the test finishes; `close()` may end it earlier (e.g. to stop its dispatcher).
+ */
+export async function buildTestApp(overrides: Lazy<Partial<Config>> = {}, options: TestAppOptions = {}): Promise<TestApp> {
+  const t = await openTestApp(overrides, options);
+  onTestFinished(() => t.close());
+  return t;
+}
+
+/** The app's kind of pool without an app (engine tests below HTTP), for a file or describe block. */
+export function useTestDb(url: Lazy<string> = () => inject('databaseUrl')): Omit<LedgerDb, 'close'> {
+  let db: LedgerDb | undefined;
+  beforeAll(async () => {
+    db = createLedgerDatabase({ url: await resolve(url), poolSizeMax: 4, connectTimeoutMs: 2000, idleTimeoutMs: 10_000, queryTimeoutMs: 6000 });
+  });
+  afterAll(async () => {
+    await db?.close();
+    db = undefined;
+  });
+  const current = (): LedgerDb => {
+    if (!db) throw new Error('useTestDb: the pool exists only inside the tests and hooks of the block that uses it');
+    return db;
+  };
+  return { get pool() { return current().pool; }, get kysely() { return current().kysely; } };
+}
+
+/** The former builder, for files not yet on useTestApp or buildTestApp: they close it themselves. */
+export function createTestApp(overrides: Partial<Config> = {}, url?: string, ownerUrl?: string): Promise<TestApp> {
+  return openTestApp(overrides, { url, ownerUrl });
+}
+
 /** For an app built without createTestApp: a new tenant's all-scope key, sent by app.inject from now on. */
 export async function withTestKey(app: FastifyInstance): Promise<Record<string, string>> {
   const headers = authRequired ? bearer((await makeKey(newTenant())).key) : {};
@@ -88,29 +198,11 @@ export async function withTestKey(app: FastifyInstance): Promise<Record<string, 
   return headers;
 }
 
-/** `url`: another database for the app; `ownerUrl`: where to create its key (default: the test database). */
-export async function createTestApp(overrides: Partial<Config> = {}, url?: string, ownerUrl?: string): Promise<TestApp> {
-  const config = testConfig(overrides);
-  const db = createLedgerDatabase({
-    url: url ?? config.databaseUrl!,
-    poolSizeMax: config.poolSizeMax,
-    connectTimeoutMs: config.poolConnectTimeoutMs,
-    idleTimeoutMs: config.poolIdleTimeoutMs,
-    queryTimeoutMs: config.statementTimeoutMs + 1000,
-  });
-  const tenant = config.auth.required ? newTenant() : 'default';
-  const key = config.auth.required ? await makeKey(tenant, SCOPES, null, ownerUrl) : null;
-  const app = await buildApp({ config, db, logger: config.logLevel === 'silent' ? false : { level: config.logLevel } });
-  await app.ready();
-  const authHeaders = key ? bearer(key.key) : {};
-  injectWithHeaders(app, authHeaders);
-  return {
-    app, db, config, tenant, key, authHeaders,
-    async close() {
-      await app.close();
-      await db.close();
-    },
-  };
+/** The direct admin pool of a file or describe block, ended after its tests. */
+export function useAdminPool(): pg.Pool {
+  const pool = adminPool();
+  afterAll(() => pool.end());
+  return pool;
 }
 
 /** A direct connection to PostgreSQL (never PgBouncer) for inspecting locks and injecting faults. */
