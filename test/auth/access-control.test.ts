@@ -4,13 +4,13 @@
  * endpoints open; another tenant's wallet is 404 everywhere, exactly like a wallet that does not exist.
  */
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { generateKey } from '../../src/auth/api-key.js';
 import type { Scope } from '../../src/auth/scopes.js';
 import { revokeKey } from '../../src/auth/key-store.js';
 import { loadConfig } from '../../src/config/config.js';
 import {
-  adminPool, authRequired, balanceOf, bearer, createTestApp, createWallet, makeKey, newTenant, operate, type TestApp,
+  adminPool, authRequired, balanceOf, bearer, createWallet, makeKey, newTenant, operate, type UsedTestApp, useTestApp,
 } from '../support/test-app.js';
 
 interface Endpoint {
@@ -49,7 +49,7 @@ const endpoints: Endpoint[] = [
 ];
 
 describe.skipIf(!authRequired)('access control', () => {
-  let t: TestApp;
+  const t = useTestApp();
   let wallet: string;
   let operation: string;
   let target: string;
@@ -59,7 +59,6 @@ describe.skipIf(!authRequired)('access control', () => {
   const keys: Partial<Record<Scope | 'expired' | 'revoked' | 'other', string>> = {};
 
   beforeAll(async () => {
-    t = await createTestApp();
     wallet = await createWallet(t.app);
     operation = (await operate(t.app, wallet, { operation_type: 'DEPOSIT', amount: '10.00' })).json().id;
     ({ target, transfer } = await seedTransfer(t, wallet));
@@ -73,7 +72,6 @@ describe.skipIf(!authRequired)('access control', () => {
     await admin.end();
     keys.revoked = revoked.key;
   });
-  afterAll(async () => t.close());
 
   const call = (e: Endpoint, headers: Record<string, string | undefined>) =>
     send(t, e, { wallet, operation, target, transfer, reversible, holds }, headers);
@@ -159,7 +157,7 @@ describe.skipIf(!authRequired)('access control', () => {
 });
 
 /** A second wallet of the app's tenant and a transfer to it (the wallet needs a balance). */
-async function seedTransfer(t: TestApp, wallet: string, headers: Record<string, string> = {}): Promise<{ target: string; transfer: string }> {
+async function seedTransfer(t: UsedTestApp, wallet: string, headers: Record<string, string> = {}): Promise<{ target: string; transfer: string }> {
   const target = (await t.app.inject({ method: 'POST', url: '/api/v1/wallets', headers })).json().id;
   const res = await t.app.inject({ method: 'POST', url: '/api/v1/transfers', headers: { 'content-type': 'application/json', ...headers },
     payload: JSON.stringify({ from_wallet_id: wallet, to_wallet_id: target, amount: '1.00' }) });
@@ -176,7 +174,7 @@ interface Ids { wallet: string; operation: string; target: string; transfer: str
 /** Three HELD holds on the wallet: one to capture, one to void, one to read. */
 interface Holds { toCapture: string; toVoid: string; toGet: string }
 
-async function seedHolds(t: TestApp, wallet: string, headers: () => Promise<Record<string, string>> = async () => ({})): Promise<Holds> {
+async function seedHolds(t: UsedTestApp, wallet: string, headers: () => Promise<Record<string, string>> = async () => ({})): Promise<Holds> {
   const place = async () => {
     const res = await t.app.inject({ method: 'POST', url: `/api/v1/wallets/${wallet}/holds`, headers: await headers(), payload: { amount: '0.50' } });
     expect(res.statusCode).toBe(200);
@@ -185,7 +183,7 @@ async function seedHolds(t: TestApp, wallet: string, headers: () => Promise<Reco
   return { toCapture: await place(), toVoid: await place(), toGet: await place() };
 }
 
-function send(t: TestApp, e: Endpoint, ids: Ids, headers: Record<string, string | undefined>) {
+function send(t: UsedTestApp, e: Endpoint, ids: Ids, headers: Record<string, string | undefined>) {
   const body = e.bodyFor?.(ids) ?? e.body;
   return t.app.inject({
     method: e.method, url: e.url(ids),
@@ -195,7 +193,7 @@ function send(t: TestApp, e: Endpoint, ids: Ids, headers: Record<string, string 
 }
 
 describe.skipIf(!authRequired)('rate limit on every endpoint', () => {
-  let t: TestApp;
+  const t = useTestApp({ auth: { ...loadConfig({}).auth, rateLimitPerSecond: 1, rateLimitBurst: 2 } });
   let wallet: string;
   let operation: string;
   let target: string;
@@ -203,8 +201,6 @@ describe.skipIf(!authRequired)('rate limit on every endpoint', () => {
   let reversible: string;
   let holds: Holds;
   beforeAll(async () => {
-    const base = loadConfig({}).auth;
-    t = await createTestApp({ auth: { ...base, rateLimitPerSecond: 1, rateLimitBurst: 2 } });
     // Set-up with keys of their own: the fixture's key has a bucket of 2 here too.
     const fresh = async () => bearer((await makeKey(t.tenant)).key);
     wallet = (await t.app.inject({ method: 'POST', url: '/api/v1/wallets', headers: await fresh() })).json().id;
@@ -213,7 +209,6 @@ describe.skipIf(!authRequired)('rate limit on every endpoint', () => {
     reversible = (await operate(t.app, target, { operation_type: 'DEPOSIT', amount: '1.00' }, await fresh())).json().id;
     holds = await seedHolds(t, wallet, fresh);
   });
-  afterAll(async () => t.close());
 
   it.each(endpoints.map((e) => [e.name, e] as const))('%s: 429 with Retry-After once the key\'s bucket is empty', async (_name, e) => {
     const key = (await makeKey(t.tenant, [e.scope])).key; // a fresh bucket (burst 2)
@@ -228,14 +223,13 @@ describe.skipIf(!authRequired)('rate limit on every endpoint', () => {
 });
 
 describe.skipIf(!authRequired)('tenants', () => {
-  let t: TestApp;
+  const t = useTestApp();
   let mine: string;
   let theirs: string;
   let theirOperation: string;
   let theirCursor: string;
   let otherTenantKey: string;
   beforeAll(async () => {
-    t = await createTestApp();
     otherTenantKey = (await makeKey(newTenant('other'))).key;
     mine = await createWallet(t.app);
     // A wallet of the other tenant, with a ledger and a history cursor.
@@ -248,7 +242,6 @@ describe.skipIf(!authRequired)('tenants', () => {
       .json().next_cursor;
     expect(theirCursor).toEqual(expect.any(String));
   });
-  afterAll(async () => t.close());
 
   const notFound = { detail: 'Wallet not found' };
 
@@ -338,9 +331,7 @@ describe.skipIf(!authRequired)('tenants', () => {
 });
 
 describe.skipIf(authRequired)('AUTH_REQUIRED=false', () => {
-  let t: TestApp;
-  beforeAll(async () => { t = await createTestApp(); });
-  afterAll(async () => t.close());
+  const t = useTestApp();
 
   it('serves every endpoint without a key as tenant default, and ignores any Authorization header', async () => {
     const id = await createWallet(t.app);

@@ -6,33 +6,25 @@
  */
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { describe, expect, inject, it } from 'vitest';
 import { revokeKey, rotateKey } from '../../src/auth/key-store.js';
 import { loadConfig } from '../../src/config/config.js';
 import { projectRoot } from '../../src/db/migrations.js';
 import {
-  adminPool, authRequired, bearer, createTestApp, createWallet, makeKey, newTenant, type TestApp, waitFor,
+  adminPool, authRequired, bearer, createWallet, makeKey, newTenant, type UsedTestApp, useTestApp, waitFor,
 } from '../support/test-app.js';
 
 const execFileAsync = promisify(execFile);
 const defaultTtlMs = loadConfig({}).auth.keyCacheTtlMs;
 
 describe.skipIf(!authRequired)('revocation across app instances', () => {
-  let a: TestApp;
-  let b: TestApp;
-  beforeAll(async () => {
-    a = await createTestApp();
-    b = await createTestApp();
-  });
-  afterAll(async () => {
-    await a.close();
-    await b.close();
-  });
+  const a = useTestApp();
+  const b = useTestApp();
 
   it(`a revoked key is refused by every instance within KEY_CACHE_TTL_MS (${defaultTtlMs} ms)`, async () => {
     const key = await makeKey(a.tenant, ['wallets:read', 'wallets:write']);
     const wallet = await createWallet(a.app);
-    const get = (t: TestApp) => t.app.inject({ method: 'GET', url: `/api/v1/wallets/${wallet}`, headers: bearer(key.key) });
+    const get = (t: UsedTestApp) => t.app.inject({ method: 'GET', url: `/api/v1/wallets/${wallet}`, headers: bearer(key.key) });
     // Both instances have the key cached (and keep using it, as a busy client would).
     expect((await get(a)).statusCode).toBe(200);
     expect((await get(b)).statusCode).toBe(200);
@@ -67,12 +59,7 @@ describe.skipIf(!authRequired)('revocation across app instances', () => {
 });
 
 describe.skipIf(!authRequired)('last use and rate limit', () => {
-  let t: TestApp;
-  beforeAll(async () => {
-    const base = loadConfig({}).auth;
-    t = await createTestApp({ auth: { ...base, lastUsedFlushMs: 1000, rateLimitPerSecond: 5, rateLimitBurst: 5 } });
-  });
-  afterAll(async () => t.close());
+  const t = useTestApp({ auth: { ...loadConfig({}).auth, lastUsedFlushMs: 1000, rateLimitPerSecond: 5, rateLimitBurst: 5 } });
 
   it('records last_used_at within the flush interval, not per request', async () => {
     const admin = adminPool();

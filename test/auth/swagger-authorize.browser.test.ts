@@ -8,16 +8,15 @@ import { join } from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
 import { launchChromium } from '../support/chromium.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { authRequired, createTestApp, type TestApp } from '../support/test-app.js';
+import { authRequired, useTestApp } from '../support/test-app.js';
 
 
-let t: TestApp;
+const t = useTestApp();
 let base: string;
 let context: BrowserContext | undefined;
 let profileDir: string;
 
 beforeAll(async () => {
-  t = await createTestApp();
   base = await t.app.listen({ host: '127.0.0.1', port: 0 });
   profileDir = mkdtempSync(join(tmpdir(), 'wallet-chromium-'));
 });
@@ -25,7 +24,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await context?.close();
   rmSync(profileDir, { recursive: true, force: true });
-  await t?.close();
 });
 
 /** Expands "POST /api/v1/wallets", presses Try it out and Execute, and returns the status shown. */

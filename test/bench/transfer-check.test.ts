@@ -3,21 +3,12 @@
  * record passes; a deleted incoming leg, a FAILED answer for an applied transfer and a balance
  * changed behind the ledger's back are each reported.
  */
-import type pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { checkTransfers, totalBalance, TransferTracker } from '../../bench/check/transfer-check.js';
-import { adminPool, createTestApp, createWallet, operate, type TestApp } from '../support/test-app.js';
+import { createWallet, operate, useAdminPool, useTestApp } from '../support/test-app.js';
 
-let t: TestApp;
-let admin: pg.Pool;
-beforeAll(async () => {
-  t = await createTestApp();
-  admin = adminPool();
-});
-afterAll(async () => {
-  await admin?.end();
-  await t?.close();
-});
+const t = useTestApp();
+const admin = useAdminPool();
 
 const quietBoundMs = 5_000;
 

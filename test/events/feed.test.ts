@@ -6,25 +6,15 @@
  */
 import type { FastifyInstance } from 'fastify';
 import type pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { EVENT_TYPES, eventTypeOf } from '../../src/ledger/event-names.js';
 import type { EventItem } from '../../src/ledger/event-schemas.js';
 import { LEDGER_TYPES, STORED_STATUSES } from '../../src/ledger/names.js';
-import { adminPool, createTestApp, createWallet, operate, type TestApp, waitFor } from '../support/test-app.js';
+import { createWallet, operate, useAdminPool, useTestApp, waitFor } from '../support/test-app.js';
 
-let t: TestApp;
-let other: TestApp;
-let admin: pg.Pool;
-beforeAll(async () => {
-  t = await createTestApp();
-  other = await createTestApp();
-  admin = adminPool();
-});
-afterAll(async () => {
-  await t.close();
-  await other.close();
-  await admin.end();
-});
+const t = useTestApp();
+const other = useTestApp();
+const admin = useAdminPool();
 
 interface Page { items: EventItem[]; next_cursor: string | null }
 

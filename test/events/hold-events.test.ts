@@ -4,21 +4,12 @@
  * the wallet's ledger events (the capture's CAPTURE row is an operation event).
  */
 import type { FastifyInstance } from 'fastify';
-import type pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { EventItem } from '../../src/ledger/event-schemas.js';
-import { adminPool, createTestApp, createWallet, operate, type TestApp, waitFor } from '../support/test-app.js';
+import { createWallet, operate, useAdminPool, useTestApp, waitFor } from '../support/test-app.js';
 
-let t: TestApp;
-let admin: pg.Pool;
-beforeAll(async () => {
-  t = await createTestApp();
-  admin = adminPool();
-});
-afterAll(async () => {
-  await t.close();
-  await admin.end();
-});
+const t = useTestApp();
+const admin = useAdminPool();
 
 const post = (app: FastifyInstance, url: string, body?: unknown, headers: Record<string, string> = {}) => app.inject({
   method: 'POST', url, headers: body === undefined ? headers : { 'content-type': 'application/json', ...headers },

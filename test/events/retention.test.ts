@@ -2,24 +2,13 @@
  * Retention (events_prune, through the app's own role) and the OpenAPI entries: old events go,
  * unless a subscription still needs them; the endpoints are documented with examples.
  */
-import type pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { pruneEvents } from '../../src/webhooks/webhook-repository.js';
-import { adminPool, createTestApp, createWallet, operate, type TestApp } from '../support/test-app.js';
+import { createWallet, operate, useAdminPool, useTestApp } from '../support/test-app.js';
 
-let t: TestApp;
-let other: TestApp;
-let admin: pg.Pool;
-beforeAll(async () => {
-  t = await createTestApp();
-  other = await createTestApp();
-  admin = adminPool();
-});
-afterAll(async () => {
-  await t.close();
-  await other.close();
-  await admin.end();
-});
+const t = useTestApp();
+const other = useTestApp();
+const admin = useAdminPool();
 
 const eventsOf = async (w: string) => Number((await admin.query<{ n: string }>('SELECT count(*) AS n FROM events WHERE wallet_id = $1', [w])).rows[0]!.n);
 const age = (w: string) => admin.query(`UPDATE events SET recorded_at = now() - interval '10 days' WHERE wallet_id = $1`, [w]);

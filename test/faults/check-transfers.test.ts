@@ -5,22 +5,13 @@
  * reports each; fed the truth, it reports none.
  */
 import { randomUUID } from 'node:crypto';
-import type pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { checkTransfersAndHolds } from '../../faults/check-transfers.js';
 import type { HoldFlow, MoveAttempt, TransferRequest } from '../../faults/transfer-hold-load.js';
-import { adminPool, createTestApp, createWallet, operate, type TestApp } from '../support/test-app.js';
+import { createWallet, operate, useAdminPool, useTestApp } from '../support/test-app.js';
 
-let t: TestApp;
-let admin: pg.Pool;
-beforeAll(async () => {
-  t = await createTestApp();
-  admin = adminPool();
-});
-afterAll(async () => {
-  await admin?.end();
-  await t?.close();
-});
+const t = useTestApp();
+const admin = useAdminPool();
 
 const attempt = (kind: MoveAttempt['kind'], extra: Partial<MoveAttempt> = {}): MoveAttempt =>
   ({ app: 0, kind, status: kind === 'REJECTED_400' ? 400 : 200, replayed: false, startedAt: 0, endedAt: 1, ...extra });

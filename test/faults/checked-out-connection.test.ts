@@ -6,20 +6,11 @@
  * Kysely, terminate its backend, and wait for the socket to close while it is still checked out.
  */
 import { sql } from 'kysely';
-import type pg from 'pg';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { adminPool, createTestApp, createWallet, type TestApp, waitFor } from '../support/test-app.js';
+import { describe, expect, inject, it } from 'vitest';
+import { createWallet, useAdminPool, useTestApp, waitFor } from '../support/test-app.js';
 
-let t: TestApp;
-let admin: pg.Pool;
-beforeAll(async () => {
-  t = await createTestApp();
-  admin = adminPool();
-});
-afterAll(async () => {
-  await admin?.end();
-  await t?.close();
-});
+const t = useTestApp();
+const admin = useAdminPool();
 
 /** Backends that belong to this app's pool (direct or through PgBouncer, identified by what they run). */
 async function terminate(pid: number): Promise<void> {

@@ -1,14 +1,12 @@
 /** GET /api/v1/wallets/{id}/operations: keyset pages, filters, and every way to ask wrongly. */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { encodeCursor } from '../../src/history/history-cursor.js';
-import { authRequired, createTestApp, createWallet, operate, type TestApp } from '../support/test-app.js';
+import { authRequired, createWallet, operate, useTestApp } from '../support/test-app.js';
 
 interface Item { id: string; actor: string | null; seq: number; operation_type: string; amount: string; status: string; balance: string; created_at: string; detail?: string }
 interface Page { items: Item[]; next_cursor: string | null }
 
-let t: TestApp;
-beforeAll(async () => { t = await createTestApp(); });
-afterAll(async () => { await t.close(); });
+const t = useTestApp();
 
 async function page(walletId: string, query = ''): Promise<Page> {
   const res = await t.app.inject({ method: 'GET', url: `/api/v1/wallets/${walletId}/operations${query}` });

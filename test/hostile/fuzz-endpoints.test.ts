@@ -6,16 +6,15 @@
  * adds no ledger row. FUZZ_RUNS sets the runs per property (default 150).
  */
 import fc from 'fast-check';
-import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { adminPool, authRequired, createTestApp, createWallet, makeKey, newTenant, operate, type TestApp } from '../support/test-app.js';
+import { authRequired, createWallet, makeKey, newTenant, operate, useAdminPool, useTestApp } from '../support/test-app.js';
 import {
   type Answer, answerProblems, fuzzRuns, hostileAuthorization, hostileBodyText, hostileContentType, hostileIdSegment, hostileIdempotencyKey,
   hostileAmount, hostileOperationObject,
 } from './hostile-input.js';
 
-let t: TestApp;
-let admin: pg.Pool;
+const t = useTestApp({ bodyLimitBytes: 16384 });
+const admin = useAdminPool();
 let walletId: string;
 let knownOperation: string;
 /** Real keys: another tenant's (its requests must be 404s here) and one without wallets:write. */
@@ -41,8 +40,6 @@ function expectSound(res: Answer, method: string, context: unknown): void {
 }
 
 beforeAll(async () => {
-  t = await createTestApp({ bodyLimitBytes: 16384 });
-  admin = adminPool();
   walletId = await createWallet(t.app);
   const seed = await operate(t.app, walletId, { operation_type: 'DEPOSIT', amount: '1000.00' });
   knownOperation = (seed.json() as { id: string }).id;
@@ -53,8 +50,6 @@ beforeAll(async () => {
 
 afterAll(async () => {
   console.log(`hostile fuzz: requests sent per property ${JSON.stringify(sent)}`);
-  await admin?.end();
-  await t?.close();
 });
 
 const count = (family: string) => { sent[family] = (sent[family] ?? 0) + 1; };

@@ -5,11 +5,10 @@
  * set small here; the assertions wait for the close with a generous bound, never for a duration.
  */
 import { connect } from 'node:net';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestApp, createWallet, type TestApp } from '../support/test-app.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { createWallet, useTestApp } from '../support/test-app.js';
 import { answerProblems } from './hostile-input.js';
 
-let t: TestApp;
 let port: number;
 let walletId: string;
 
@@ -22,13 +21,12 @@ const limits = {
   timeoutCheckIntervalMs: 50,
 };
 
+const t = useTestApp({ http: limits, bodyLimitBytes: 4096 });
 beforeAll(async () => {
-  t = await createTestApp({ http: limits, bodyLimitBytes: 4096 });
   await t.app.listen({ host: '127.0.0.1', port: 0 });
   port = (t.app.server.address() as { port: number }).port;
   walletId = await createWallet(t.app);
 });
-afterAll(async () => { await t?.close(); });
 
 interface RawExchange {
   /** Everything the server sent before closing (or before the bound). */
@@ -82,7 +80,7 @@ async function stillServes(): Promise<void> {
 }
 
 // Tables of requests are built before the app exists: those that need the key or the wallet are thunks.
-const authLine = () => Object.entries(t?.authHeaders ?? {}).map(([name, value]) => `${name}: ${value}\r\n`).join('');
+const authLine = () => Object.entries(t.authHeaders).map(([name, value]) => `${name}: ${value}\r\n`).join('');
 const operationHead = (extra = '') => `POST /api/v1/wallets/${walletId}/operation HTTP/1.1\r\nHost: x\r\n${authLine()}${extra}`;
 
 describe('header limits', () => {

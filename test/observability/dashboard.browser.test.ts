@@ -10,7 +10,7 @@ import type { BrowserContext } from 'playwright-core';
 import { chromiumPath, launchChromium } from '../support/chromium.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { projectRoot } from '../../src/db/migrations.js';
-import { createTestApp, type TestApp } from '../support/test-app.js';
+import { useTestApp } from '../support/test-app.js';
 
 // The README's picture is refreshed on request (UPDATE_SCREENSHOT=1); ordinary runs write under
 // coverage/ so that `npm test` leaves the tree clean.
@@ -18,13 +18,12 @@ const screenshotPath = process.env.UPDATE_SCREENSHOT === '1'
   ? join(projectRoot, 'docs', 'dashboard.png')
   : join(projectRoot, 'coverage', 'dashboard.png');
 
-let t: TestApp;
+const t = useTestApp({ dashboardIntervalMs: 500, poolSizeMax: 8 });
 let base: string;
 let context: BrowserContext | undefined;
 let profileDir: string;
 
 beforeAll(async () => {
-  t = await createTestApp({ dashboardIntervalMs: 500, poolSizeMax: 8 });
   await t.app.listen({ host: '127.0.0.1', port: 0 });
   const address = t.app.server.address();
   base = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
@@ -34,7 +33,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await context?.close();
   rmSync(profileDir, { recursive: true, force: true });
-  await t.close();
 });
 
 async function post(path: string, body?: unknown, headers: Record<string, string> = {}): Promise<{ status: number; json: unknown }> {

@@ -1,11 +1,9 @@
 /** Reconciliation: a consistent ledger passes; every kind of tampering seeded in SQL is caught and listed. */
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import type pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { inject } from 'vitest';
+import { afterAll, describe, expect, it, inject } from 'vitest';
 import { formatReport, reconcile } from '../../src/reconcile/reconcile.js';
-import { adminPool, createTestApp, createWallet, operate, type TestApp } from '../support/test-app.js';
+import { createWallet, operate, type TestApp, useAdminPool, useTestApp } from '../support/test-app.js';
 
 async function transfer(app: TestApp['app'], from: string, to: string, amount: string) {
   const res = await app.inject({ method: 'POST', url: '/api/v1/transfers', payload: { from_wallet_id: from, to_wallet_id: to, amount } });
@@ -16,14 +14,9 @@ import { seedLedger } from './seed-ledger.js';
 
 const execFileAsync = promisify(execFile);
 
-let t: TestApp;
-let admin: pg.Pool;
+const t = useTestApp();
+const admin = useAdminPool();
 const tampered: string[] = [];
-
-beforeAll(async () => {
-  t = await createTestApp();
-  admin = adminPool();
-});
 
 afterAll(async () => {
   // Other suites share this database: leave no inconsistent wallet behind.
@@ -32,8 +25,6 @@ afterAll(async () => {
     await admin.query('DELETE FROM operations WHERE wallet_id = ANY ($1::uuid[])', [tampered]);
     await admin.query('DELETE FROM wallets WHERE id = ANY ($1::uuid[])', [tampered]);
   }
-  await admin.end();
-  await t.close();
 });
 
 async function runCli(args: string[]): Promise<{ code: number; stdout: string }> {

@@ -10,18 +10,17 @@ import { join } from 'node:path';
 import type { BrowserContext } from 'playwright-core';
 import { launchChromium } from '../support/chromium.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestApp, type TestApp } from '../support/test-app.js';
+import { useTestApp } from '../support/test-app.js';
 
 const host = '127.0.0.2';
 const hostName = 'wallet.test';
 
-let t: TestApp;
+const t = useTestApp();
 let base: string;
 let context: BrowserContext | undefined;
 let profileDir: string;
 
 beforeAll(async () => {
-  t = await createTestApp();
   await t.app.listen({ host, port: 0 });
   const address = t.app.server.address();
   base = `http://${host}:${typeof address === 'object' && address ? address.port : 0}`;
@@ -31,7 +30,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await context?.close();
   rmSync(profileDir, { recursive: true, force: true });
-  await t?.close();
 });
 
 describe('/docs over plain HTTP on a non-localhost address', () => {

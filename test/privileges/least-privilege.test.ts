@@ -7,11 +7,10 @@
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { inject } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, inject } from 'vitest';
 import { createLoginRole, dropRole, roles } from '../../tools/roles/roles.js';
 import { generatePassword } from '../../tools/roles/scram.js';
-import { createTestApp, createWallet, makeKey, newTenant, operate, type TestApp } from '../support/test-app.js';
+import { createWallet, makeKey, newTenant, operate, useTestApp } from '../support/test-app.js';
 
 const appUser = `wallet_app_p${randomBytes(4).toString('hex')}`;
 const password = generatePassword();
@@ -61,9 +60,7 @@ async function attempt(sql: string): Promise<string | undefined> {
 }
 
 describe('the app works with nothing but wallet_app', () => {
-  let t: TestApp;
-  beforeAll(async () => { t = await createTestApp({}, appUrl); });
-  afterAll(async () => { await t?.close(); });
+  const t = useTestApp({}, { url: () => appUrl });
 
   it('serves the contract: create, deposit, withdraw, refuse, replay, read, history, readiness', async () => {
     const id = await createWallet(t.app);

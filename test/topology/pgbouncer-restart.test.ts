@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { formatCents } from '../../src/lib/cents.js';
 import { formatMoney } from '../../src/ledger/money.js';
 import { pgBouncerAvailable } from '../../tools/pgbouncer/pgbouncer.js';
-import { createTestApp, createWallet, operate, type TestApp, waitFor } from '../support/test-app.js';
+import { createWallet, operate, useTestApp, waitFor } from '../support/test-app.js';
 import { type BouncerFixture, startBouncerFixture } from './bouncer-fixture.js';
 
 const virtualClients = 40;
@@ -36,19 +36,13 @@ interface Sent {
 
 describe.skipIf(!pgBouncerAvailable() && !process.env.CI)('PgBouncer restarted under load', () => {
   let fx: BouncerFixture;
-  let t: TestApp;
-  beforeAll(async () => {
-    fx = await startBouncerFixture();
-    // A short budget, so requests arriving while PgBouncer is down end as FAILED within the test.
-    t = await createTestApp({
-      poolSizeMax: 10, operationBudgetMs: 1500, readBudgetMs: 1500, poolConnectTimeoutMs: 1000,
-      retryBaseDelayMs: 10, retryMaxDelayMs: 100, retryAttemptsMax: 50,
-    }, fx.appUrl);
-  });
-  afterAll(async () => {
-    await t?.close();
-    await fx?.close();
-  });
+  beforeAll(async () => { fx = await startBouncerFixture(); });
+  afterAll(async () => { await fx?.close(); });
+  // A short budget, so requests arriving while PgBouncer is down end as FAILED within the test.
+  const t = useTestApp({
+    poolSizeMax: 10, operationBudgetMs: 1500, readBudgetMs: 1500, poolConnectTimeoutMs: 1000,
+    retryBaseDelayMs: 10, retryMaxDelayMs: 100, retryAttemptsMax: 50,
+  }, { url: () => fx.appUrl });
 
   it('recovers without an app restart; nothing applied twice; every outcome truthful', async () => {
     const wallets = await Promise.all(Array.from({ length: walletCount }, () => createWallet(t.app)));

@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/config.js';
 import { formatCents } from '../../src/lib/cents.js';
 import { openConsole, pgBouncerAvailable } from '../../tools/pgbouncer/pgbouncer.js';
-import { createTestApp, createWallet, operate, type TestApp } from '../support/test-app.js';
+import { createWallet, operate, useTestApp } from '../support/test-app.js';
 import { type BouncerFixture, startBouncerFixture } from './bouncer-fixture.js';
 
 const serverConnectionsMax = 10;
@@ -26,8 +26,6 @@ const openingBalanceCents = 100_000n; // 1000.00: withdrawals below can never ov
 
 describe.skipIf(!pgBouncerAvailable() && !process.env.CI)('pool stress through PgBouncer', () => {
   let fx: BouncerFixture;
-  const apps: TestApp[] = [];
-  const urls: string[] = [];
   beforeAll(async () => {
     fx = await startBouncerFixture({
       default_pool_size: serverConnectionsMax, min_pool_size: 0, reserve_pool_size: 0,
@@ -36,24 +34,23 @@ describe.skipIf(!pgBouncerAvailable() && !process.env.CI)('pool stress through P
       // On 2 shared cores a client may queue a while behind 499 others; it must wait, not fail.
       query_wait_timeout: 120,
     });
-    const groupCommit = { ...loadConfig({}).groupCommit, batchSizeMax: 1, batchesInFlightMax: poolPerInstance,
-      walletBatchesInFlightMax: poolPerInstance };
-    for (let i = 0; i < appInstances; i++) {
-      const t = await createTestApp({
-        poolSizeMax: poolPerInstance, poolConnectTimeoutMs: 30_000, operationBudgetMs: 120_000, lockTimeoutMs: 30_000,
-        statementTimeoutMs: 60_000, groupCommit,
-      }, fx.appUrl);
-      apps.push(t);
+  });
+  afterAll(async () => { await fx?.close(); });
+  const groupCommit = { ...loadConfig({}).groupCommit, batchSizeMax: 1, batchesInFlightMax: poolPerInstance,
+    walletBatchesInFlightMax: poolPerInstance };
+  const apps = Array.from({ length: appInstances }, () => useTestApp({
+    poolSizeMax: poolPerInstance, poolConnectTimeoutMs: 30_000, operationBudgetMs: 120_000, lockTimeoutMs: 30_000,
+    statementTimeoutMs: 60_000, groupCommit,
+  }, { url: () => fx.appUrl }));
+  const urls: string[] = [];
+  beforeAll(async () => {
+    for (const t of apps) {
       urls.push(await (t.app as FastifyInstance).listen({ host: '127.0.0.1', port: 0 }));
       // Open the whole pool up front (a long-running process has it open): the 500 client
       // connections then all exist when the burst starts, instead of ramping up during it.
       const held = await Promise.all(Array.from({ length: poolPerInstance }, () => t.db.pool.connect()));
       for (const client of held) client.release();
     }
-  });
-  afterAll(async () => {
-    for (const t of apps) await t.close();
-    await fx?.close();
   });
 
   it(`${clients} clients, at most ${serverConnectionsMax} server connections: all answered, balances exact`,

@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { projectRoot } from '../../src/db/migrations.js';
 import { pgBouncerAvailable } from '../../tools/pgbouncer/pgbouncer.js';
 import { readPgBouncerSettings } from '../../tools/pgbouncer/pgbouncer-ini.js';
-import { createTestApp, createWallet, operate, type TestApp } from '../support/test-app.js';
+import { createWallet, operate, useTestApp } from '../support/test-app.js';
 import { type BouncerFixture, startBouncerFixture } from './bouncer-fixture.js';
 
 const skip = !pgBouncerAvailable() && !process.env.CI;
@@ -108,15 +108,9 @@ describe.skipIf(skip)('canaries: this PgBouncer really pools by transaction', ()
 
 describe.skipIf(skip)('the app through a 2-connection PgBouncer pool', () => {
   let fx: BouncerFixture;
-  let t: TestApp;
-  beforeAll(async () => {
-    fx = await startBouncerFixture(twoServerConnections);
-    t = await createTestApp({ poolSizeMax: 8 }, fx.appUrl);
-  });
-  afterAll(async () => {
-    await t?.close();
-    await fx?.close();
-  });
+  beforeAll(async () => { fx = await startBouncerFixture(twoServerConnections); });
+  afterAll(async () => { await fx?.close(); });
+  const t = useTestApp({ poolSizeMax: 8 }, { url: () => fx.appUrl });
 
   it('leaves no session state on the server connections it used (prepared statements, settings, LISTEN, advisory locks, temp tables)', async () => {
     const wallets = await Promise.all(Array.from({ length: 4 }, () => createWallet(t.app)));

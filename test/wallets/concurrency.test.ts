@@ -1,21 +1,12 @@
 /** One wallet, many concurrent requests over real HTTP: exact balances, every request answered. */
-import type pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { parseCents } from '../../src/lib/cents.js';
-import { adminPool, balanceOf, createTestApp, createWallet, type TestApp, waitFor } from '../support/test-app.js';
+import { balanceOf, createWallet, useAdminPool, useTestApp, waitFor } from '../support/test-app.js';
 
-let t: TestApp;
+const t = useTestApp();
+const admin = useAdminPool();
 let base: string;
-let admin: pg.Pool;
-beforeAll(async () => {
-  t = await createTestApp();
-  base = await t.app.listen({ port: 0, host: '127.0.0.1' });
-  admin = adminPool();
-});
-afterAll(async () => {
-  await t.close();
-  await admin.end();
-});
+beforeAll(async () => { base = await t.app.listen({ port: 0, host: '127.0.0.1' }); });
 
 async function post(walletId: string, body: unknown): Promise<{ status: number; json: Record<string, unknown> }> {
   const res = await fetch(`${base}/api/v1/wallets/${walletId}/operation`, {

@@ -8,33 +8,22 @@ import { randomUUID } from 'node:crypto';
 import fc from 'fast-check';
 import pino from 'pino';
 import type pg from 'pg';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { createLedgerDatabase, type LedgerDb } from '../../src/ledger/tables.js';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { formatCents } from '../../src/lib/cents.js';
 import { reconcile, formatReport } from '../../src/reconcile/reconcile.js';
 import { CommandExecutor, type ExecutionResult } from '../../src/ledger/command-executor.js';
 import type { Command } from '../../src/ledger/apply-script.js';
-import { adminPool, createTestApp, createWallet, operate, type TestApp } from '../support/test-app.js';
+import { createWallet, operate, useAdminPool, useTestApp, useTestDb } from '../support/test-app.js';
 
 const log = pino({ level: 'silent' });
 const limits = { lockTimeoutMs: 2000, statementTimeoutMs: 5000 };
 const policy = { attemptsMax: 5, baseDelayMs: 5, maxDelayMs: 50, budgetMs: 5000 };
 
-let admin: pg.Pool;
-let db: LedgerDb;
-let t: TestApp;
+const admin = useAdminPool();
+const db = useTestDb();
+const t = useTestApp();
 let executor: CommandExecutor;
-beforeAll(async () => {
-  admin = adminPool();
-  db = createLedgerDatabase({ url: inject('databaseUrl'), poolSizeMax: 4, connectTimeoutMs: 2000, idleTimeoutMs: 10000, queryTimeoutMs: 6000 });
-  t = await createTestApp();
-  executor = new CommandExecutor(db.pool, limits, policy, log);
-});
-afterAll(async () => {
-  await t.close();
-  await db.close();
-  await admin.end();
-});
+beforeAll(() => { executor = new CommandExecutor(db.pool, limits, policy, log); });
 
 type Step =
   | { kind: 'DEPOSIT' | 'WITHDRAW' | 'HOLD'; w: number; cents: number }

@@ -3,22 +3,13 @@
  * available_balance, and withdrawals / transfers / reversals judged against it.
  */
 import { randomUUID } from 'node:crypto';
-import type pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
-  adminPool, authRequired, balanceOf, bearer, createTestApp, createWallet, makeKey, newTenant, operate, type TestApp,
+  authRequired, balanceOf, bearer, createWallet, makeKey, newTenant, operate, useAdminPool, useTestApp,
 } from '../support/test-app.js';
 
-let t: TestApp;
-let admin: pg.Pool;
-beforeAll(async () => {
-  t = await createTestApp();
-  admin = adminPool();
-});
-afterAll(async () => {
-  await t.close();
-  await admin.end();
-});
+const t = useTestApp();
+const admin = useAdminPool();
 
 async function hold(walletId: string, body: unknown, headers: Record<string, string> = {}) {
   return t.app.inject({

@@ -1,10 +1,8 @@
 /** Idempotency-Key: replays return the first outcome, conflicts are refused, nothing applies twice. */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { balanceOf, createTestApp, createWallet, operate, type TestApp } from '../support/test-app.js';
+import { describe, expect, it } from 'vitest';
+import { balanceOf, createWallet, operate, useTestApp } from '../support/test-app.js';
 
-let t: TestApp;
-beforeAll(async () => { t = await createTestApp(); });
-afterAll(async () => { await t.close(); });
+const t = useTestApp();
 
 const key = (name: string) => ({ 'idempotency-key': `${name}-${Math.random().toString(36).slice(2)}` });
 

@@ -4,21 +4,12 @@
  * would take a balance below zero, through the engine, and reconcile still passes.
  */
 import { randomUUID } from 'node:crypto';
-import type pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { reconcile } from '../../src/reconcile/reconcile.js';
-import { adminPool, balanceOf, createTestApp, createWallet, operate, type TestApp } from '../support/test-app.js';
+import { balanceOf, createWallet, operate, useAdminPool, useTestApp } from '../support/test-app.js';
 
-let t: TestApp;
-let admin: pg.Pool;
-beforeAll(async () => {
-  t = await createTestApp();
-  admin = adminPool();
-});
-afterAll(async () => {
-  await t.close();
-  await admin.end();
-});
+const t = useTestApp();
+const admin = useAdminPool();
 
 const reverseOp = (w: string, id: string, headers: Record<string, string> = {}) =>
   t.app.inject({ method: 'POST', url: `/api/v1/wallets/${w}/operations/${id}/reverse`, headers });

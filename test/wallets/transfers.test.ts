@@ -3,22 +3,13 @@
  * idempotency, tenants), the two ledger legs, and history showing them.
  */
 import { randomUUID } from 'node:crypto';
-import type pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
-  adminPool, authRequired, balanceOf, bearer, createTestApp, createWallet, makeKey, newTenant, operate, type TestApp,
+  authRequired, balanceOf, bearer, buildTestApp, createWallet, makeKey, newTenant, operate, useAdminPool, useTestApp,
 } from '../support/test-app.js';
 
-let t: TestApp;
-let admin: pg.Pool;
-beforeAll(async () => {
-  t = await createTestApp();
-  admin = adminPool();
-});
-afterAll(async () => {
-  await t.close();
-  await admin.end();
-});
+const t = useTestApp();
+const admin = useAdminPool();
 
 async function transfer(body: unknown, headers: Record<string, string> = {}) {
   return t.app.inject({
@@ -100,21 +91,17 @@ describe('POST /api/v1/transfers', () => {
 
   it.runIf(authRequired)("answers 404 when either wallet is another tenant's, and needs wallets:write", async () => {
     const mine = await funded('10.00');
-    const other = await createTestApp();
-    try {
-      const theirs = await createWallet(other.app);
-      expect((await operate(other.app, theirs, { operation_type: 'DEPOSIT', amount: '10.00' })).statusCode).toBe(200);
-      for (const body of [{ from_wallet_id: mine, to_wallet_id: theirs }, { from_wallet_id: theirs, to_wallet_id: mine }]) {
-        const res = await transfer({ ...body, amount: '1.00' });
-        expect(res.statusCode).toBe(404);
-      }
-      expect(await balanceOf(t.app, mine)).toBe('10.00');
-      expect(await balanceOf(other.app, theirs)).toBe('10.00');
-      const done = await transfer({ from_wallet_id: mine, to_wallet_id: await createWallet(t.app), amount: '1.00' });
-      expect((await other.app.inject({ method: 'GET', url: `/api/v1/transfers/${done.json().id}` })).statusCode).toBe(404);
-    } finally {
-      await other.close();
+    const other = await buildTestApp();
+    const theirs = await createWallet(other.app);
+    expect((await operate(other.app, theirs, { operation_type: 'DEPOSIT', amount: '10.00' })).statusCode).toBe(200);
+    for (const body of [{ from_wallet_id: mine, to_wallet_id: theirs }, { from_wallet_id: theirs, to_wallet_id: mine }]) {
+      const res = await transfer({ ...body, amount: '1.00' });
+      expect(res.statusCode).toBe(404);
     }
+    expect(await balanceOf(t.app, mine)).toBe('10.00');
+    expect(await balanceOf(other.app, theirs)).toBe('10.00');
+    const done = await transfer({ from_wallet_id: mine, to_wallet_id: await createWallet(t.app), amount: '1.00' });
+    expect((await other.app.inject({ method: 'GET', url: `/api/v1/transfers/${done.json().id}` })).statusCode).toBe(404);
     const readOnly = await makeKey(t.tenant, ['wallets:read']);
     const res = await transfer({ from_wallet_id: mine, to_wallet_id: await createWallet(t.app), amount: '1.00' }, bearer(readOnly.key));
     expect(res.statusCode).toBe(403);

@@ -1,13 +1,11 @@
 /** Coalesced balance reads: many concurrent GETs, few queries, each answer its own wallet's. */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { Overloaded } from '../../src/ledger/errors.js';
 import { WalletReader } from '../../src/wallets/wallet-reader.js';
 import { findWallets } from '../../src/wallets/wallet-repository.js';
-import { createTestApp, createWallet, operate, type TestApp } from '../support/test-app.js';
+import { createWallet, operate, useTestApp } from '../support/test-app.js';
 
-let t: TestApp;
-beforeAll(async () => { t = await createTestApp(); });
-afterAll(async () => { await t.close(); });
+const t = useTestApp();
 
 describe('WalletReader', () => {
   it('answers 200 concurrent reads of 20 wallets with a few queries', async () => {

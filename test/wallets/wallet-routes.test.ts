@@ -1,15 +1,13 @@
 /** Every line of the HTTP contract, with exact bodies, and proof that refused requests change nothing. */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { balanceOf, createTestApp, createWallet, operate, type TestApp } from '../support/test-app.js';
+import { describe, expect, it } from 'vitest';
+import { balanceOf, createWallet, operate, useTestApp } from '../support/test-app.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 /** Operation, transfer and hold ids are time-ordered (src/lib/uuid7.ts); wallet ids stay random. */
 const UUID_V7 = /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 const ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 
-let t: TestApp;
-beforeAll(async () => { t = await createTestApp(); });
-afterAll(async () => { await t.close(); });
+const t = useTestApp();
 
 async function fundedWallet(amount: string): Promise<string> {
   const id = await createWallet(t.app);
