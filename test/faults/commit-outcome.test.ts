@@ -5,28 +5,14 @@
  * server died right after the COMMIT took effect, that ERROR stands for an unknown outcome, not
  * for "stopped before COMMIT": the service must never answer FAILED for it.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { inject } from 'vitest';
-import type pg from 'pg';
-import { FaultProxy } from '../support/fault-proxy.js';
-import { adminPool, createTestApp, createWallet, operate, type TestApp } from '../support/test-app.js';
+import { describe, expect, it } from 'vitest';
+import { useFaultProxy } from '../support/fault-proxy.js';
+import { createWallet, operate, useAdminPool, useTestApp } from '../support/test-app.js';
 
 describe('a pooler ERROR after the COMMIT took effect', () => {
-  let proxy: FaultProxy;
-  let t: TestApp;
-  let admin: pg.Pool;
-  beforeAll(async () => {
-    proxy = FaultProxy.forUrl(inject('databaseUrl'));
-    await proxy.start();
-    t = await createTestApp({ retryAttemptsMax: 3, operationBudgetMs: 3000 }, proxy.urlFor(inject('databaseUrl')));
-    admin = adminPool();
-  });
-  afterEach(() => proxy.clearFaults());
-  afterAll(async () => {
-    await admin?.end();
-    await t?.close();
-    await proxy?.stop();
-  });
+  const proxy = useFaultProxy();
+  const t = useTestApp({ retryAttemptsMax: 3, operationBudgetMs: 3000 }, { url: () => proxy.url });
+  const admin = useAdminPool();
 
   async function stored(walletId: string): Promise<number> {
     const r = await admin.query<{ n: string }>("SELECT count(*)::text AS n FROM operations WHERE wallet_id = $1 AND status = 'SUCCESS'", [walletId]);

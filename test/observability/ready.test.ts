@@ -1,16 +1,13 @@
 /** /health and /ready: ready only when the database answers and the whole changelog is applied. */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { inject } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, inject } from 'vitest';
 import pg from 'pg';
 import { expectedChangesets, ReadinessCheck } from '../../src/health/readiness.js';
 import { freePort } from '../../src/lib/free-port.js';
-import { createTestApp, waitFor, type TestApp } from '../support/test-app.js';
-import { FaultProxy } from '../support/fault-proxy.js';
+import { useTestApp, waitFor } from '../support/test-app.js';
+import { useFaultProxy } from '../support/fault-proxy.js';
 
 describe('/ready', () => {
-  let t: TestApp;
-  beforeAll(async () => { t = await createTestApp(); });
-  afterAll(async () => { await t.close(); });
+  const t = useTestApp();
 
   it('is 200 with the changelog fully applied', async () => {
     const res = await t.app.inject({ method: 'GET', url: '/ready' });
@@ -35,56 +32,54 @@ describe('/ready', () => {
   });
 });
 
-describe('/ready during an outage', () => {
+describe('/ready with the database port closed', () => {
+  const t = useTestApp({ readyTimeoutMs: 1000 }, { url: async () => `postgres://nobody:nothing@127.0.0.1:${await freePort()}/postgres` });
+
   it('is 503 when the database port is closed, while /health stays 200', async () => {
-    const closed = `postgres://nobody:nothing@127.0.0.1:${await freePort()}/postgres`;
-    const t = await createTestApp({ readyTimeoutMs: 1000 }, closed);
-    try {
-      const ready = await t.app.inject({ method: 'GET', url: '/ready' });
-      expect(ready.statusCode).toBe(503);
-      expect(ready.json()).toEqual({ status: 'not ready', database: 'unreachable', detail: 'Database unreachable' });
-      const health = await t.app.inject({ method: 'GET', url: '/health' });
-      expect(health.statusCode).toBe(200);
-      expect(health.json()).toEqual({ status: 'ok' });
-    } finally {
-      await t.close();
-    }
+    const ready = await t.app.inject({ method: 'GET', url: '/ready' });
+    expect(ready.statusCode).toBe(503);
+    expect(ready.json()).toEqual({ status: 'not ready', database: 'unreachable', detail: 'Database unreachable' });
+    const health = await t.app.inject({ method: 'GET', url: '/health' });
+    expect(health.statusCode).toBe(200);
+    expect(health.json()).toEqual({ status: 'ok' });
   });
+});
+
+describe('/ready through a proxy that goes down', () => {
+  const gate = useFaultProxy();
+  const t = useTestApp({ readyTimeoutMs: 1000 }, { url: () => gate.url });
 
   it('goes 200 → 503 during the outage → 200 after it', async () => {
-    const url = inject('databaseUrl');
-    const gate = FaultProxy.forUrl(url);
-    await gate.start();
-    const t = await createTestApp({ readyTimeoutMs: 1000 }, gate.urlFor(url));
     const status = async () => (await t.app.inject({ method: 'GET', url: '/ready' })).statusCode;
-    try {
-      expect(await status()).toBe(200);
-      await gate.stop();
-      await waitFor(async () => ((await status()) === 503 ? true : undefined), 10_000, '/ready 503 in the outage');
-      await gate.start();
-      await waitFor(async () => ((await status()) === 200 ? true : undefined), 10_000, '/ready 200 after the outage');
-    } finally {
-      await t.close();
-      await gate.stop();
-    }
+    expect(await status()).toBe(200);
+    await gate.stop();
+    await waitFor(async () => ((await status()) === 503 ? true : undefined), 10_000, '/ready 503 in the outage');
+    await gate.start();
+    await waitFor(async () => ((await status()) === 200 ? true : undefined), 10_000, '/ready 200 after the outage');
   });
+});
 
-  it('is 503 when the schema was never migrated', async () => {
-    const admin = new pg.Client({ connectionString: inject('adminDatabaseUrl') });
+describe('/ready on a database never migrated', () => {
+  const name = `ready_empty_${process.pid}_${Date.now()}`;
+  const admin = new pg.Client({ connectionString: inject('adminDatabaseUrl') });
+  beforeAll(async () => {
     await admin.connect();
-    const name = `ready_empty_${process.pid}_${Date.now()}`;
     await admin.query(`CREATE DATABASE ${name}`);
+  });
+  // Registered before the app's hooks, so this runs after the app (and its pool) closed.
+  afterAll(async () => {
+    await admin.query(`DROP DATABASE IF EXISTS ${name}`);
+    await admin.end();
+  });
+  const t = useTestApp({}, { url: () => {
     const u = new URL(inject('adminDatabaseUrl'));
     u.pathname = `/${name}`;
-    const t = await createTestApp({}, u.toString());
-    try {
-      const res = await t.app.inject({ method: 'GET', url: '/ready' });
-      expect(res.statusCode).toBe(503);
-      expect(res.json()).toMatchObject({ database: 'ok', detail: 'Database schema not migrated' });
-    } finally {
-      await t.close();
-      await admin.query(`DROP DATABASE ${name}`);
-      await admin.end();
-    }
+    return u.toString();
+  } });
+
+  it('is 503 when the schema was never migrated', async () => {
+    const res = await t.app.inject({ method: 'GET', url: '/ready' });
+    expect(res.statusCode).toBe(503);
+    expect(res.json()).toMatchObject({ database: 'ok', detail: 'Database schema not migrated' });
   });
 });

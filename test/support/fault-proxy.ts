@@ -11,6 +11,7 @@
  *   severity ERROR, SQLSTATE 08P01, "server conn crashed?", then the connection closes.
  */
 import { createServer, connect, type Server, type Socket } from 'node:net';
+import { afterAll, afterEach, beforeAll, inject } from 'vitest';
 
 export type CommitFault = 'before-commit' | 'after-commit' | 'after-commit-pooler-error';
 
@@ -23,16 +24,19 @@ export class FaultProxy {
   faultsInjected = 0;
   port = 0;
 
-  constructor(private readonly targetHost: string, private readonly targetPort: number) {}
+  private readonly targetHost: string;
+  private readonly targetPort: number;
 
-  static forUrl(url: string): FaultProxy {
-    const u = new URL(url);
-    return new FaultProxy(u.hostname, Number(u.port || 5432));
+  /** `targetUrl`: the database behind the proxy (its user, password and database name are kept in `url`). */
+  constructor(private readonly targetUrl: string) {
+    const u = new URL(targetUrl);
+    this.targetHost = u.hostname;
+    this.targetPort = Number(u.port || 5432);
   }
 
-  /** The same URL, pointing at the proxy. */
-  urlFor(url: string): string {
-    const u = new URL(url);
+  /** The target's URL, pointing at the proxy (once started; it stays valid across stop() and start()). */
+  get url(): string {
+    const u = new URL(this.targetUrl);
     u.hostname = '127.0.0.1';
     u.port = String(this.port);
     return u.toString();
@@ -48,7 +52,7 @@ export class FaultProxy {
     this.faultsLeft = 0;
   }
 
-  /** Listens (again, after stop(): on the same port, so URLs made by urlFor stay valid). */
+  /** Listens (again, after stop(): on the same port, so `url` stays valid). */
   async start(): Promise<void> {
     const server = createServer((client) => this.handle(client));
     await new Promise<void>((resolve, reject) => {
@@ -132,4 +136,17 @@ function poolerErrorMessage(): Buffer {
   header.write('E', 0, 'latin1');
   header.writeInt32BE(fields.length + 4, 1);
   return Buffer.concat([header, fields]);
+}
+
+/**
+ * The proxy of a file or describe block, in front of `targetUrl` (default: the test database):
+ * started before its tests (set it up before the app or pool that connects through `url`, so it
+ * stops after them), its faults cleared after each test, stopped after all.
+ */
+export function useFaultProxy(targetUrl: string = inject('databaseUrl')): FaultProxy {
+  const proxy = new FaultProxy(targetUrl);
+  beforeAll(() => proxy.start());
+  afterEach(() => proxy.clearFaults());
+  afterAll(() => proxy.stop());
+  return proxy;
 }

@@ -5,33 +5,21 @@
  */
 import { randomUUID } from 'node:crypto';
 import pino from 'pino';
-import type pg from 'pg';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { createLedgerDatabase, type LedgerDb } from '../../src/ledger/tables.js';
+import { describe, expect, it } from 'vitest';
 import { CommandExecutor, type ExecutionResult } from '../../src/ledger/command-executor.js';
 import type { OperationType } from '../../src/ledger/names.js';
 import type { Command } from '../../src/ledger/apply-script.js';
 import { operationRequestHash as requestHash } from '../../src/ledger/request-hash.js';
-import { FaultProxy } from '../support/fault-proxy.js';
-import { adminPool, balanceOf, createTestApp, createWallet, operate, type TestApp } from '../support/test-app.js';
+import { useFaultProxy } from '../support/fault-proxy.js';
+import { balanceOf, buildTestApp, createWallet, operate, useAdminPool, useTestApp, useTestDb } from '../support/test-app.js';
 
 const log = pino({ level: 'silent' });
 const limits = { lockTimeoutMs: 2000, statementTimeoutMs: 5000 };
 const policy = { attemptsMax: 5, baseDelayMs: 5, maxDelayMs: 50, budgetMs: 5000 };
 
-let admin: pg.Pool;
-let db: LedgerDb;
-let t: TestApp;
-beforeAll(async () => {
-  admin = adminPool();
-  db = createLedgerDatabase({ url: inject('databaseUrl'), poolSizeMax: 4, connectTimeoutMs: 2000, idleTimeoutMs: 10000, queryTimeoutMs: 6000 });
-  t = await createTestApp();
-});
-afterAll(async () => {
-  await t.close();
-  await db.close();
-  await admin.end();
-});
+const admin = useAdminPool();
+const db = useTestDb();
+const t = useTestApp();
 
 function op(walletId: string, type: OperationType, amount: string, key?: string): Command {
   return {
@@ -118,17 +106,8 @@ describe('one batch', () => {
 });
 
 describe('a fault in the middle of a batch', () => {
-  let proxy: FaultProxy;
-  let faulty: LedgerDb;
-  beforeAll(async () => {
-    proxy = FaultProxy.forUrl(inject('databaseUrl'));
-    await proxy.start();
-    faulty = createLedgerDatabase({ url: proxy.urlFor(inject('databaseUrl')), poolSizeMax: 4, connectTimeoutMs: 2000, idleTimeoutMs: 10000, queryTimeoutMs: 6000 });
-  });
-  afterAll(async () => {
-    await faulty.close();
-    await proxy.stop();
-  });
+  const proxy = useFaultProxy();
+  const faulty = useTestDb(() => proxy.url);
 
   it.each(['after-commit', 'before-commit'] as const)('connection cut %s: retried, every operation applied exactly once', async (fault) => {
     const id = await createWallet(t.app);
@@ -148,23 +127,19 @@ describe('a fault in the middle of a batch', () => {
 
 describe('bounded queues', () => {
   it('answers 503 with Retry-After beyond the queue bound, and the balance matches the successes', async () => {
-    const small = await createTestApp({
+    const small = await buildTestApp({
       poolSizeMax: 2,
       groupCommit: { batchSizeMax: 2, batchesInFlightMax: 1, walletBatchesInFlightMax: 1, maxWaitUs: 0, walletQueueMax: 3, queueTotalMax: 1000 },
     });
-    try {
-      const id = await createWallet(small.app);
-      const results = await Promise.all(Array.from({ length: 40 }, () => operate(small.app, id, { operation_type: 'DEPOSIT', amount: '1.00' })));
-      const ok = results.filter((r) => r.statusCode === 200 && r.json().status === 'SUCCESS').length;
-      const overloaded = results.filter((r) => r.statusCode === 503);
-      expect(ok + overloaded.length).toBe(40);
-      expect(overloaded.length).toBeGreaterThan(0);
-      expect(overloaded[0]!.json()).toEqual({ detail: 'Service overloaded (wallet queue full), please retry later' });
-      expect(overloaded[0]!.headers['retry-after']).toBe('1');
-      expect(await balanceOf(small.app, id)).toBe(`${ok}.00`);
-    } finally {
-      await small.close();
-    }
+    const id = await createWallet(small.app);
+    const results = await Promise.all(Array.from({ length: 40 }, () => operate(small.app, id, { operation_type: 'DEPOSIT', amount: '1.00' })));
+    const ok = results.filter((r) => r.statusCode === 200 && r.json().status === 'SUCCESS').length;
+    const overloaded = results.filter((r) => r.statusCode === 503);
+    expect(ok + overloaded.length).toBe(40);
+    expect(overloaded.length).toBeGreaterThan(0);
+    expect(overloaded[0]!.json()).toEqual({ detail: 'Service overloaded (wallet queue full), please retry later' });
+    expect(overloaded[0]!.headers['retry-after']).toBe('1');
+    expect(await balanceOf(small.app, id)).toBe(`${ok}.00`);
   });
 });
 

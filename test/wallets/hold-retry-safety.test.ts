@@ -4,26 +4,13 @@
  * the retry and applied once; when no attempt can tell, the answer is PENDING with the hold's id,
  * and GET /holds/{id} tells the truth.
  */
-import type pg from 'pg';
-import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
-import { FaultProxy } from '../support/fault-proxy.js';
-import { adminPool, balanceOf, createTestApp, createWallet, operate, type TestApp } from '../support/test-app.js';
+import { describe, expect, it } from 'vitest';
+import { useFaultProxy } from '../support/fault-proxy.js';
+import { balanceOf, createWallet, operate, useAdminPool, useTestApp } from '../support/test-app.js';
 
-let admin: pg.Pool;
-let proxy: FaultProxy;
-let t: TestApp;
-beforeAll(async () => {
-  admin = adminPool();
-  proxy = FaultProxy.forUrl(inject('databaseUrl'));
-  await proxy.start();
-  t = await createTestApp({ retryAttemptsMax: 4, operationBudgetMs: 3000 }, proxy.urlFor(inject('databaseUrl')));
-});
-afterEach(() => proxy.clearFaults());
-afterAll(async () => {
-  await t.close();
-  await proxy.stop();
-  await admin.end();
-});
+const admin = useAdminPool();
+const proxy = useFaultProxy();
+const t = useTestApp({ retryAttemptsMax: 4, operationBudgetMs: 3000 }, { url: () => proxy.url });
 
 async function funded(amount: string): Promise<string> {
   const id = await createWallet(t.app);

@@ -3,15 +3,11 @@
  * answered with the truth. Faults are real: a terminated backend, a held row lock, and a
  * connection cut around COMMIT by a proxy in front of the real PostgreSQL.
  */
-import type pg from 'pg';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { inject } from 'vitest';
-import { FaultProxy } from '../support/fault-proxy.js';
-import { adminPool, balanceOf, createTestApp, createWallet, operate, type TestApp, waitFor, testConfig } from '../support/test-app.js';
+import { describe, expect, it } from 'vitest';
+import { useFaultProxy } from '../support/fault-proxy.js';
+import { balanceOf, createWallet, operate, testConfig, useAdminPool, useTestApp, waitFor } from '../support/test-app.js';
 
-let admin: pg.Pool;
-beforeAll(() => { admin = adminPool(); });
-afterAll(async () => { await admin.end(); });
+const admin = useAdminPool();
 
 async function ledgerCount(walletId: string): Promise<number> {
   const r = await admin.query<{ n: string }>(`SELECT count(*)::text AS n FROM operations WHERE wallet_id = $1 AND status = 'SUCCESS'`, [walletId]);
@@ -19,9 +15,7 @@ async function ledgerCount(walletId: string): Promise<number> {
 }
 
 describe('terminated backend and lock timeouts', () => {
-  let t: TestApp;
-  beforeAll(async () => { t = await createTestApp({ lockTimeoutMs: 10_000 }); });
-  afterAll(async () => { await t.close(); });
+  const t = useTestApp({ lockTimeoutMs: 10_000 });
 
   it('pg_terminate_backend on the serving backend mid-operation: applied exactly once', async () => {
     const id = await createWallet(t.app);
@@ -49,9 +43,7 @@ describe('terminated backend and lock timeouts', () => {
 });
 
 describe('lock_timeout (55P03) storms', () => {
-  let t: TestApp;
-  beforeAll(async () => { t = await createTestApp({ lockTimeoutMs: 50, retryAttemptsMax: 50, operationBudgetMs: 20_000, retryMaxDelayMs: 50 }); });
-  afterAll(async () => { await t.close(); });
+  const t = useTestApp({ lockTimeoutMs: 50, retryAttemptsMax: 50, operationBudgetMs: 20_000, retryMaxDelayMs: 50 });
 
   it('operations retry past lock timeouts and apply once when the lock is released', async () => {
     const id = await createWallet(t.app);
@@ -82,18 +74,8 @@ describe('lock_timeout (55P03) storms', () => {
 });
 
 describe('connection lost around COMMIT', () => {
-  let proxy: FaultProxy;
-  let t: TestApp;
-  beforeAll(async () => {
-    proxy = FaultProxy.forUrl(inject('databaseUrl'));
-    await proxy.start();
-    t = await createTestApp({ retryAttemptsMax: 4, operationBudgetMs: 3000 }, proxy.urlFor(inject('databaseUrl')));
-  });
-  afterEach(() => proxy.clearFaults());
-  afterAll(async () => {
-    await t.close();
-    await proxy.stop();
-  });
+  const proxy = useFaultProxy();
+  const t = useTestApp({ retryAttemptsMax: 4, operationBudgetMs: 3000 }, { url: () => proxy.url });
 
   it('COMMIT lost before the server: not applied, the retry applies it once', async () => {
     const id = await createWallet(t.app);
@@ -152,15 +134,11 @@ describe('connection lost around COMMIT', () => {
 });
 
 describe('database unreachable', () => {
-  let t: TestApp;
-  beforeAll(async () => {
-    // a port with nothing listening: every connection attempt is refused. Without access control:
-    // a key could not be verified either (503, test/auth/access-control.test.ts); this is about the
-    // money path's answers, which a key cached before the outage reaches.
-    t = await createTestApp({ retryAttemptsMax: 3, readBudgetMs: 1000, operationBudgetMs: 1000, poolConnectTimeoutMs: 500,
-      auth: { ...testConfig().auth, required: false } }, 'postgres://postgres:x@127.0.0.1:1/postgres');
-  });
-  afterAll(async () => { await t.close(); });
+  // a port with nothing listening: every connection attempt is refused. Without access control:
+  // a key could not be verified either (503, test/auth/access-control.test.ts); this is about the
+  // money path's answers, which a key cached before the outage reaches.
+  const t = useTestApp({ retryAttemptsMax: 3, readBudgetMs: 1000, operationBudgetMs: 1000, poolConnectTimeoutMs: 500,
+    auth: { ...testConfig().auth, required: false } }, { url: 'postgres://postgres:x@127.0.0.1:1/postgres' });
 
   it('reads and wallet creation answer 503 with a detail and Retry-After, not a hang', async () => {
     const started = Date.now();

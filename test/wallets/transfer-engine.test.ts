@@ -6,9 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import fc from 'fast-check';
 import pino from 'pino';
-import type pg from 'pg';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { createLedgerDatabase, type LedgerDb } from '../../src/ledger/tables.js';
+import { describe, expect, it } from 'vitest';
 import { formatCents, parseCents } from '../../src/lib/cents.js';
 import { reconcile } from '../../src/reconcile/reconcile.js';
 import { CommandExecutor, type ExecutionResult } from '../../src/ledger/command-executor.js';
@@ -16,27 +14,17 @@ import type { CommandType } from '../../src/ledger/names.js';
 import type { Command } from '../../src/ledger/apply-script.js';
 import { operationRequestHash as requestHash } from '../../src/ledger/request-hash.js';
 import { transferRequestHash } from '../../src/ledger/request-hash.js';
-import { FaultProxy } from '../support/fault-proxy.js';
-import { adminPool, balanceOf, createTestApp, createWallet, type TestApp } from '../support/test-app.js';
+import { useFaultProxy } from '../support/fault-proxy.js';
+import { balanceOf, createWallet, useAdminPool, useTestApp, useTestDb } from '../support/test-app.js';
 
 const log = pino({ level: 'silent' });
 const limits = { lockTimeoutMs: 2000, statementTimeoutMs: 5000 };
 const policy = { attemptsMax: 5, baseDelayMs: 5, maxDelayMs: 50, budgetMs: 5000 };
 const MAX_CENTS = parseCents('9999999999999999.99');
 
-let admin: pg.Pool;
-let db: LedgerDb;
-let t: TestApp;
-beforeAll(async () => {
-  admin = adminPool();
-  db = createLedgerDatabase({ url: inject('databaseUrl'), poolSizeMax: 4, connectTimeoutMs: 2000, idleTimeoutMs: 10000, queryTimeoutMs: 6000 });
-  t = await createTestApp();
-});
-afterAll(async () => {
-  await t.close();
-  await db.close();
-  await admin.end();
-});
+const admin = useAdminPool();
+const db = useTestDb();
+const t = useTestApp();
 
 function op(walletId: string, type: Exclude<CommandType, 'REVERSAL' | 'HOLD' | 'CAPTURE' | 'VOID'>, amount: string, to?: string, key?: string): Command {
   return {
@@ -221,17 +209,8 @@ describe('reversals in a batch', () => {
 });
 
 describe('a fault in the middle of a batch of transfers', () => {
-  let proxy: FaultProxy;
-  let faulty: LedgerDb;
-  beforeAll(async () => {
-    proxy = FaultProxy.forUrl(inject('databaseUrl'));
-    await proxy.start();
-    faulty = createLedgerDatabase({ url: proxy.urlFor(inject('databaseUrl')), poolSizeMax: 4, connectTimeoutMs: 2000, idleTimeoutMs: 10000, queryTimeoutMs: 6000 });
-  });
-  afterAll(async () => {
-    await faulty.close();
-    await proxy.stop();
-  });
+  const proxy = useFaultProxy();
+  const faulty = useTestDb(() => proxy.url);
 
   it.each(['after-commit', 'before-commit'] as const)('connection cut %s: retried, each transfer has its two legs exactly once', async (fault) => {
     const ids = await Promise.all(Array.from({ length: 5 }, () => createWallet(t.app)));
