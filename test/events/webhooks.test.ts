@@ -4,11 +4,12 @@
  * retries with backoff, giving up after the retry window (visible in the API and the metrics), and
  * pausing a subscription that keeps failing.
  */
-import type pg from 'pg';
 import { Webhook } from 'standardwebhooks';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { loadConfig, type Config } from '../../src/config/config.js';
-import { adminPool, createTestApp, createWallet, makeKey, bearer, newTenant, operate, type TestApp, waitFor } from '../support/test-app.js';
+import {
+  bearer, buildTestApp, createWallet, makeKey, newTenant, operate, type TestApp, useAdminPool, useTestApp, waitFor,
+} from '../support/test-app.js';
 import { startReceiver, type Received } from '../support/webhook-receiver.js';
 import { chaosRun } from './webhook-chaos.js';
 
@@ -18,16 +19,8 @@ const fast = (more: Partial<Config['webhooks']> = {}): Partial<Config> => ({
     retryBaseDelayMs: 20, retryMaxDelayMs: 100, lagIntervalMs: 100, secretKeyHex: 'ab'.repeat(32), ...more },
 });
 
-let t: TestApp;
-let admin: pg.Pool;
-beforeAll(async () => {
-  t = await createTestApp(fast());
-  admin = adminPool();
-});
-afterAll(async () => {
-  await t.close();
-  await admin.end();
-});
+const t = useTestApp(fast());
+const admin = useAdminPool();
 
 async function subscribe(app: TestApp['app'], url: string, types = ['operation.succeeded', 'operation.rejected']) {
   const res = await app.inject({ method: 'POST', url: '/api/v1/webhooks', payload: { url, event_types: types } });
@@ -68,14 +61,10 @@ describe('the webhook API', () => {
     }
     expect((await post(t.app, { url: 'https://example.com/', event_types: ['nope'] })).statusCode).toBe(422);
     expect((await post(t.app, { url: 'https://example.com/', event_types: [] })).statusCode).toBe(422);
-    const guarded = await createTestApp();
-    try {
-      for (const url of ['http://127.0.0.1/x', 'http://10.1.2.3/', 'http://[::1]/', 'http://169.254.169.254/latest', 'http://localhost:8000/']) {
-        const res = await post(guarded.app, { url, event_types: ['operation.succeeded'] });
-        expect(res.statusCode, url).toBe(422);
-      }
-    } finally {
-      await guarded.close();
+    const guarded = await buildTestApp();
+    for (const url of ['http://127.0.0.1/x', 'http://10.1.2.3/', 'http://[::1]/', 'http://169.254.169.254/latest', 'http://localhost:8000/']) {
+      const res = await post(guarded.app, { url, event_types: ['operation.succeeded'] });
+      expect(res.statusCode, url).toBe(422);
     }
   });
 });
@@ -139,8 +128,9 @@ describe('delivery', () => {
     }
 
     // an endpoint that never acknowledges: failed once the window is over; paused after 3 failures in a row
-    const strict = await createTestApp(fast({ retryWindowMs: 1000, pauseAfterFailures: 1000 }));
     const down = await startReceiver(() => ({ status: 503 }));
+    onTestFinished(() => down.close()); // after the apps below, which close when the test finishes
+    const strict = await buildTestApp(fast({ retryWindowMs: 1000, pauseAfterFailures: 1000 }));
     let s2: { id: string } | undefined;
     try {
       s2 = await subscribe(strict.app, down.url);
@@ -160,30 +150,25 @@ describe('delivery', () => {
       // AUTH_REQUIRED=false every test shares tenant `default`, so s2 would keep receiving other
       // tests' events from the dispatchers that share the database.)
       if (s2) await strict.app.inject({ method: 'DELETE', url: `/api/v1/webhooks/${s2.id}` });
-      await strict.close();
+      await strict.close(); // its dispatcher stops before the pausing app starts
     }
-    const pausing = await createTestApp(fast({ pauseAfterFailures: 3 }));
-    try {
-      const s3 = await subscribe(pausing.app, down.url);
-      const w3 = await createWallet(pausing.app);
-      await operate(pausing.app, w3, { operation_type: 'DEPOSIT', amount: '1.00' });
-      const paused = await waitFor(async () => {
-        const s = (await pausing.app.inject({ method: 'GET', url: `/api/v1/webhooks/${s3.id}` })).json() as { paused_at: string | null };
-        return s.paused_at ? s : undefined;
-      }, 10_000, 'paused');
-      // at least 3: the other test apps' dispatchers (default threshold) share the database and try too
-      expect((paused as unknown as { consecutive_failures: number }).consecutive_failures).toBeGreaterThanOrEqual(3);
-      const before = down.requests;
-      await new Promise((r) => setTimeout(r, 300)); // a paused subscription is not called (a bounded look, not a wait for something)
-      expect(down.requests).toBe(before);
-      const resumed = await pausing.app.inject({ method: 'POST', url: `/api/v1/webhooks/${s3.id}/resume` });
-      expect(resumed.json()).toMatchObject({ paused_at: null, consecutive_failures: 0 });
-      await waitFor(async () => (down.requests > before ? true : undefined), 5000, 'called again after resume');
-      await pausing.app.inject({ method: 'DELETE', url: `/api/v1/webhooks/${s3.id}` });
-    } finally {
-      await pausing.close();
-      await down.close();
-    }
+    const pausing = await buildTestApp(fast({ pauseAfterFailures: 3 }));
+    const s3 = await subscribe(pausing.app, down.url);
+    const w3 = await createWallet(pausing.app);
+    await operate(pausing.app, w3, { operation_type: 'DEPOSIT', amount: '1.00' });
+    const paused = await waitFor(async () => {
+      const s = (await pausing.app.inject({ method: 'GET', url: `/api/v1/webhooks/${s3.id}` })).json() as { paused_at: string | null };
+      return s.paused_at ? s : undefined;
+    }, 10_000, 'paused');
+    // at least 3: the other test apps' dispatchers (default threshold) share the database and try too
+    expect((paused as unknown as { consecutive_failures: number }).consecutive_failures).toBeGreaterThanOrEqual(3);
+    const before = down.requests;
+    await new Promise((r) => setTimeout(r, 300)); // a paused subscription is not called (a bounded look, not a wait for something)
+    expect(down.requests).toBe(before);
+    const resumed = await pausing.app.inject({ method: 'POST', url: `/api/v1/webhooks/${s3.id}/resume` });
+    expect(resumed.json()).toMatchObject({ paused_at: null, consecutive_failures: 0 });
+    await waitFor(async () => (down.requests > before ? true : undefined), 5000, 'called again after resume');
+    await pausing.app.inject({ method: 'DELETE', url: `/api/v1/webhooks/${s3.id}` });
   });
 });
 

@@ -16,7 +16,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type EmbeddedPostgres, startEmbeddedPostgres } from '../../src/db/embedded-postgres.js';
 import { migrate } from '../../src/db/migrations.js';
 import { freePort } from '../../src/lib/free-port.js';
-import { createTestApp, createWallet, operate, type TestApp, waitFor } from '../support/test-app.js';
+import { buildTestApp, createWallet, operate, type UsedTestApp, waitFor } from '../support/test-app.js';
 
 let home: string;
 let server: EmbeddedPostgres;
@@ -39,7 +39,7 @@ async function requireGhostStandby(on: boolean): Promise<void> {
   }, 10_000, 'synchronous_standby_names to change');
 }
 
-async function operationStatus(t: TestApp, walletId: string, operationId: string): Promise<{ http: number; status?: string }> {
+async function operationStatus(t: UsedTestApp, walletId: string, operationId: string): Promise<{ http: number; status?: string }> {
   const res = await t.app.inject({ method: 'GET', url: `/api/v1/wallets/${walletId}/operations/${operationId}` });
   return { http: res.statusCode, status: res.statusCode === 200 ? (res.json() as { status: string }).status : undefined };
 }
@@ -66,7 +66,7 @@ afterAll(async () => {
 describe('a COMMIT whose synchronous-replication wait is cut short', () => {
   it('is never answered SUCCESS when the wait outlives the statement timeout; the GET later tells the truth', async () => {
     // 300 ms statement timeout; the client's query timeout is 1.3 s (statement timeout + 1 s).
-    const t = await createTestApp({ statementTimeoutMs: 300, operationBudgetMs: 4000 }, server.url, server.url);
+    const t = await buildTestApp({ statementTimeoutMs: 300, operationBudgetMs: 4000 }, { url: server.url, ownerUrl: server.url });
     try {
       const walletId = await createWallet(t.app);
       await requireGhostStandby(true);
@@ -90,12 +90,11 @@ describe('a COMMIT whose synchronous-replication wait is cut short', () => {
       expect(balance.json().balance).toBe('12.34');
     } finally {
       await requireGhostStandby(false);
-      await t.close();
     }
   });
 
   it('is answered PENDING when the wait is cancelled (PostgreSQL WARNING "canceling wait for synchronous replication")', async () => {
-    const t = await createTestApp({ statementTimeoutMs: 5000, operationBudgetMs: 8000 }, server.url, server.url);
+    const t = await buildTestApp({ statementTimeoutMs: 5000, operationBudgetMs: 8000 }, { url: server.url, ownerUrl: server.url });
     try {
       const walletId = await createWallet(t.app);
       await requireGhostStandby(true);
@@ -119,7 +118,6 @@ describe('a COMMIT whose synchronous-replication wait is cut short', () => {
       expect(balance.json().balance).toBe('5.00');
     } finally {
       await requireGhostStandby(false);
-      await t.close();
     }
   });
 });

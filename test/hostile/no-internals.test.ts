@@ -3,23 +3,16 @@
  * ports) and with an unexpected exception carrying SQL and a stack, the bodies hold only a
  * `detail` meant for the client. /docs is served with the browser-hardening headers.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildApp } from '../../src/app.js';
-import { createLedgerDatabase } from '../../src/ledger/tables.js';
-import { createTestApp, type TestApp, testConfig } from '../support/test-app.js';
+import { describe, expect, it } from 'vitest';
+import { buildTestApp, testConfig, useTestApp } from '../support/test-app.js';
 import { answerProblems, internalsPattern } from './hostile-input.js';
 import { freePort } from '../../src/lib/free-port.js';
 
 describe('database unreachable', () => {
-  let t: TestApp;
-  beforeAll(async () => {
-    // A port where nothing listens: every connect fails with ECONNREFUSED 127.0.0.1:<port>.
-    const url = `postgres://wallet_app:secret@127.0.0.1:${await freePort()}/wallet`;
-    // Without access control: a key could not be verified either (503, test/auth/access-control.test.ts).
-    t = await createTestApp({ readBudgetMs: 300, operationBudgetMs: 300, retryMaxDelayMs: 20, poolConnectTimeoutMs: 200,
-      auth: { ...testConfig().auth, required: false } }, url);
-  });
-  afterAll(async () => { await t?.close(); });
+  // A port where nothing listens: every connect fails with ECONNREFUSED 127.0.0.1:<port>.
+  // Without access control: a key could not be verified either (503, test/auth/access-control.test.ts).
+  const t = useTestApp({ readBudgetMs: 300, operationBudgetMs: 300, retryMaxDelayMs: 20, poolConnectTimeoutMs: 200,
+    auth: { ...testConfig().auth, required: false } }, { url: async () => `postgres://wallet_app:secret@127.0.0.1:${await freePort()}/wallet` });
 
   it.each([
     ['POST', '/api/v1/wallets/'],
@@ -47,30 +40,22 @@ describe('database unreachable', () => {
 
 describe('an unexpected exception', () => {
   it('is a 500 with the request id and nothing else', async () => {
-    const config = testConfig();
-    const db = createLedgerDatabase({ url: config.databaseUrl!, poolSizeMax: 1, connectTimeoutMs: 1000, idleTimeoutMs: 1000, queryTimeoutMs: 1000 });
-    const app = await buildApp({ config, db, logger: false });
-    app.get('/boom', { config: { auth: 'public' } }, async () => {
-      const error = new Error('syntax error at or near "FROM" in SELECT * FROM wallets WHERE id = $1 (host 127.0.0.1:5432)');
-      Object.assign(error, { code: '42601', detail: 'Failing row contains (...)', hint: 'see /work/main/src/db/database.ts:42' });
-      throw error;
-    });
-    try {
-      const res = await app.inject({ method: 'GET', url: '/boom', headers: { 'x-request-id': 'req-42' } });
-      expect(res.statusCode).toBe(500);
-      expect(res.json()).toEqual({ detail: 'Internal Server Error (request id req-42)' });
-      expect(answerProblems({ statusCode: 200, headers: res.headers, body: res.body }, 'GET')).toEqual([]);
-    } finally {
-      await app.close();
-      await db.close();
-    }
+    const { app } = await buildTestApp({ poolSizeMax: 1 }, { beforeReady: (app) => {
+      app.get('/boom', { config: { auth: 'public' } }, async () => {
+        const error = new Error('syntax error at or near "FROM" in SELECT * FROM wallets WHERE id = $1 (host 127.0.0.1:5432)');
+        Object.assign(error, { code: '42601', detail: 'Failing row contains (...)', hint: 'see /work/main/src/db/database.ts:42' });
+        throw error;
+      });
+    } });
+    const res = await app.inject({ method: 'GET', url: '/boom', headers: { 'x-request-id': 'req-42' } });
+    expect(res.statusCode).toBe(500);
+    expect(res.json()).toEqual({ detail: 'Internal Server Error (request id req-42)' });
+    expect(answerProblems({ statusCode: 200, headers: res.headers, body: res.body }, 'GET')).toEqual([]);
   });
 });
 
 describe('security headers', () => {
-  let t: TestApp;
-  beforeAll(async () => { t = await createTestApp(); });
-  afterAll(async () => { await t?.close(); });
+  const t = useTestApp();
 
   it.each(['/docs', '/docs/', '/docs/static/index.html'])('%s: framing, referrer, sniffing and a CSP', async (url) => {
     const res = await t.app.inject({ method: 'GET', url });

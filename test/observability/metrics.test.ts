@@ -1,14 +1,10 @@
 /** /metrics after real traffic: the promised series exist, labels stay bounded, retries and slow transactions are seen. */
 import { randomUUID } from 'node:crypto';
 import { Writable } from 'node:stream';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildApp } from '../../src/app.js';
-import { createLedgerDatabase } from '../../src/ledger/tables.js';
-import { adminPool, createTestApp, withTestKey, createWallet, operate, testConfig, waitFor, type TestApp } from '../support/test-app.js';
+import { describe, expect, it } from 'vitest';
+import { adminPool, buildTestApp, createWallet, operate, useTestApp, waitFor } from '../support/test-app.js';
 
-let t: TestApp;
-beforeAll(async () => { t = await createTestApp({ dashboardIntervalMs: 100 }); });
-afterAll(async () => { await t.close(); });
+const t = useTestApp({ dashboardIntervalMs: 100 });
 
 async function scrape(app = t.app): Promise<string> {
   const res = await app.inject({ method: 'GET', url: '/metrics' });
@@ -88,7 +84,7 @@ describe('/metrics', () => {
   });
 
   it('counts retries by SQLSTATE (55P03 while another session holds the wallet row lock)', async () => {
-    const lockApp = await createTestApp({ lockTimeoutMs: 20, retryBaseDelayMs: 20, retryMaxDelayMs: 50, retryAttemptsMax: 50 });
+    const lockApp = await buildTestApp({ lockTimeoutMs: 20, retryBaseDelayMs: 20, retryMaxDelayMs: 50, retryAttemptsMax: 50 });
     const admin = adminPool();
     const holder = await admin.connect();
     try {
@@ -109,7 +105,6 @@ describe('/metrics', () => {
       await holder.query('ROLLBACK').catch(() => undefined);
       holder.release();
       await admin.end();
-      await lockApp.close();
     }
   });
 });
@@ -123,10 +118,8 @@ describe('logs', () => {
         done();
       },
     });
-    const config = testConfig({ slowTransactionMs: 1, lockTimeoutMs: 20, retryBaseDelayMs: 20, retryMaxDelayMs: 50, retryAttemptsMax: 50 });
-    const db = createLedgerDatabase({ url: config.databaseUrl!, poolSizeMax: 4, connectTimeoutMs: 2000, idleTimeoutMs: 10_000, queryTimeoutMs: 10_000 });
-    const app = await buildApp({ config, db, logger: { level: 'warn', stream } });
-    await withTestKey(app);
+    const { app } = await buildTestApp({ logLevel: 'warn', slowTransactionMs: 1, lockTimeoutMs: 20, retryBaseDelayMs: 20, retryMaxDelayMs: 50,
+      retryAttemptsMax: 50 }, { logStream: stream });
     const admin = adminPool();
     const holder = await admin.connect();
     try {
@@ -147,8 +140,6 @@ describe('logs', () => {
       await holder.query('ROLLBACK').catch(() => undefined);
       holder.release();
       await admin.end();
-      await app.close();
-      await db.close();
     }
   });
 });
@@ -156,75 +147,67 @@ describe('logs', () => {
 describe('operation outcomes, as the service decided them', () => {
   it('counts each kind of answer under its own name (a malformed body is INVALID, not REJECTED)', async () => {
     // A fresh app: counts start at zero, so every expectation below is exact.
-    const own = await createTestApp();
-    try {
-      const id = await createWallet(own.app);
-      const key = { 'idempotency-key': 'metrics-outcome-key' };
-      await operate(own.app, id, { operation_type: 'DEPOSIT', amount: '5.00' }, key); // SUCCESS
-      await operate(own.app, id, { operation_type: 'DEPOSIT', amount: '5.00' }, key); // SUCCESS, replayed
-      await operate(own.app, id, { operation_type: 'DEPOSIT', amount: '6.00' }, key); // KEY_CONFLICT
-      await operate(own.app, id, { operation_type: 'WITHDRAW', amount: '100.00' }); // REJECTED (insufficient funds)
-      await operate(own.app, id, '{"operation_type":"WITHDRAW",'); // INVALID (malformed JSON, 400)
-      await operate(own.app, id, { operation_type: 'WITHDRAW', amount: '-1' }); // INVALID (422)
-      await operate(own.app, '00000000-0000-4000-8000-000000000000', { operation_type: 'DEPOSIT', amount: '1.00' }); // NOT_FOUND
-      const text = await scrape(own.app);
-      const series = (type: string, outcome: string, replayed = 'false') =>
-        value(text, `wallet_operations_total{type="${type}",outcome="${outcome}",replayed="${replayed}"}`);
-      expect(series('DEPOSIT', 'SUCCESS')).toBe(1);
-      expect(series('DEPOSIT', 'SUCCESS', 'true')).toBe(1);
-      expect(series('DEPOSIT', 'KEY_CONFLICT')).toBe(1);
-      expect(series('WITHDRAW', 'REJECTED')).toBe(1);
-      expect(series('UNKNOWN', 'INVALID')).toBe(1);
-      expect(series('WITHDRAW', 'INVALID')).toBe(1);
-      expect(series('DEPOSIT', 'NOT_FOUND')).toBe(1);
-    } finally {
-      await own.close();
-    }
+    const own = await buildTestApp();
+    const id = await createWallet(own.app);
+    const key = { 'idempotency-key': 'metrics-outcome-key' };
+    await operate(own.app, id, { operation_type: 'DEPOSIT', amount: '5.00' }, key); // SUCCESS
+    await operate(own.app, id, { operation_type: 'DEPOSIT', amount: '5.00' }, key); // SUCCESS, replayed
+    await operate(own.app, id, { operation_type: 'DEPOSIT', amount: '6.00' }, key); // KEY_CONFLICT
+    await operate(own.app, id, { operation_type: 'WITHDRAW', amount: '100.00' }); // REJECTED (insufficient funds)
+    await operate(own.app, id, '{"operation_type":"WITHDRAW",'); // INVALID (malformed JSON, 400)
+    await operate(own.app, id, { operation_type: 'WITHDRAW', amount: '-1' }); // INVALID (422)
+    await operate(own.app, '00000000-0000-4000-8000-000000000000', { operation_type: 'DEPOSIT', amount: '1.00' }); // NOT_FOUND
+    const text = await scrape(own.app);
+    const series = (type: string, outcome: string, replayed = 'false') =>
+      value(text, `wallet_operations_total{type="${type}",outcome="${outcome}",replayed="${replayed}"}`);
+    expect(series('DEPOSIT', 'SUCCESS')).toBe(1);
+    expect(series('DEPOSIT', 'SUCCESS', 'true')).toBe(1);
+    expect(series('DEPOSIT', 'KEY_CONFLICT')).toBe(1);
+    expect(series('WITHDRAW', 'REJECTED')).toBe(1);
+    expect(series('UNKNOWN', 'INVALID')).toBe(1);
+    expect(series('WITHDRAW', 'INVALID')).toBe(1);
+    expect(series('DEPOSIT', 'NOT_FOUND')).toBe(1);
   });
 
   it('counts transfers, reversals, holds, captures and voids by outcome too (issue 11)', async () => {
-    const own = await createTestApp();
-    try {
-      const post = (url: string, payload?: unknown, headers: Record<string, string> = {}) => own.app.inject({ method: 'POST', url, headers,
-        ...(payload === undefined ? {} : { payload: payload as Record<string, unknown> }) });
-      const a = await createWallet(own.app);
-      const b = await createWallet(own.app);
-      const deposit = (await operate(own.app, a, { operation_type: 'DEPOSIT', amount: '50.00' })).json();
-      const tr = (await post('/api/v1/transfers', { from_wallet_id: a, to_wallet_id: b, amount: '10.00' })).json(); // TRANSFER SUCCESS
-      await post('/api/v1/transfers', { from_wallet_id: b, to_wallet_id: a, amount: '99.00' }); // TRANSFER REJECTED
-      await post('/api/v1/transfers', { from_wallet_id: a, to_wallet_id: a, amount: '1.00' }); // TRANSFER INVALID (same wallet)
-      expect((await post(`/api/v1/transfers/${tr.id}/reverse`)).statusCode).toBe(200); // REVERSAL SUCCESS
-      expect((await post(`/api/v1/transfers/${tr.id}/reverse`)).statusCode).toBe(409); // REVERSAL REJECTED
-      await post(`/api/v1/wallets/${a}/operations/${deposit.id}/reverse`, undefined, { 'idempotency-key': 'r' }); // REVERSAL SUCCESS
-      await post(`/api/v1/wallets/${a}/operations/${deposit.id}/reverse`, undefined, { 'idempotency-key': 'r' }); // replayed
-      await operate(own.app, a, { operation_type: 'DEPOSIT', amount: '20.00' });
-      const h1 = (await post(`/api/v1/wallets/${a}/holds`, { amount: '5.00' })).json(); // HOLD SUCCESS
-      await post(`/api/v1/wallets/${a}/holds`, { amount: '500.00' }); // HOLD REJECTED
-      await post(`/api/v1/wallets/${randomUUID()}/holds`, { amount: '1.00' }); // HOLD NOT_FOUND
-      const h2 = (await post(`/api/v1/wallets/${a}/holds`, { amount: '5.00' })).json();
-      expect((await post(`/api/v1/holds/${h1.id}/capture`, {})).statusCode).toBe(200); // CAPTURE SUCCESS
-      expect((await post(`/api/v1/holds/${h1.id}/capture`, {})).statusCode).toBe(409); // CAPTURE REJECTED
-      expect((await post(`/api/v1/holds/${h2.id}/void`)).statusCode).toBe(200); // VOID SUCCESS
-      expect((await post(`/api/v1/holds/${randomUUID()}/void`)).statusCode).toBe(404); // VOID NOT_FOUND
-      const text = await scrape(own.app);
-      const series = (type: string, outcome: string, replayed = 'false') =>
-        value(text, `wallet_operations_total{type="${type}",outcome="${outcome}",replayed="${replayed}"}`);
-      expect(series('TRANSFER', 'SUCCESS')).toBe(1);
-      expect(series('TRANSFER', 'REJECTED')).toBe(1);
-      expect(series('TRANSFER', 'INVALID')).toBe(1);
-      expect(series('REVERSAL', 'SUCCESS')).toBe(2);
-      expect(series('REVERSAL', 'SUCCESS', 'true')).toBe(1);
-      expect(series('REVERSAL', 'REJECTED')).toBe(1);
-      expect(series('HOLD', 'SUCCESS')).toBe(2);
-      expect(series('HOLD', 'REJECTED')).toBe(1);
-      expect(series('HOLD', 'NOT_FOUND')).toBe(1);
-      expect(series('CAPTURE', 'SUCCESS')).toBe(1);
-      expect(series('CAPTURE', 'REJECTED')).toBe(1);
-      expect(series('VOID', 'SUCCESS')).toBe(1);
-      expect(series('VOID', 'NOT_FOUND')).toBe(1);
-    } finally {
-      await own.close();
-    }
+    const own = await buildTestApp();
+    const post = (url: string, payload?: unknown, headers: Record<string, string> = {}) => own.app.inject({ method: 'POST', url, headers,
+      ...(payload === undefined ? {} : { payload: payload as Record<string, unknown> }) });
+    const a = await createWallet(own.app);
+    const b = await createWallet(own.app);
+    const deposit = (await operate(own.app, a, { operation_type: 'DEPOSIT', amount: '50.00' })).json();
+    const tr = (await post('/api/v1/transfers', { from_wallet_id: a, to_wallet_id: b, amount: '10.00' })).json(); // TRANSFER SUCCESS
+    await post('/api/v1/transfers', { from_wallet_id: b, to_wallet_id: a, amount: '99.00' }); // TRANSFER REJECTED
+    await post('/api/v1/transfers', { from_wallet_id: a, to_wallet_id: a, amount: '1.00' }); // TRANSFER INVALID (same wallet)
+    expect((await post(`/api/v1/transfers/${tr.id}/reverse`)).statusCode).toBe(200); // REVERSAL SUCCESS
+    expect((await post(`/api/v1/transfers/${tr.id}/reverse`)).statusCode).toBe(409); // REVERSAL REJECTED
+    await post(`/api/v1/wallets/${a}/operations/${deposit.id}/reverse`, undefined, { 'idempotency-key': 'r' }); // REVERSAL SUCCESS
+    await post(`/api/v1/wallets/${a}/operations/${deposit.id}/reverse`, undefined, { 'idempotency-key': 'r' }); // replayed
+    await operate(own.app, a, { operation_type: 'DEPOSIT', amount: '20.00' });
+    const h1 = (await post(`/api/v1/wallets/${a}/holds`, { amount: '5.00' })).json(); // HOLD SUCCESS
+    await post(`/api/v1/wallets/${a}/holds`, { amount: '500.00' }); // HOLD REJECTED
+    await post(`/api/v1/wallets/${randomUUID()}/holds`, { amount: '1.00' }); // HOLD NOT_FOUND
+    const h2 = (await post(`/api/v1/wallets/${a}/holds`, { amount: '5.00' })).json();
+    expect((await post(`/api/v1/holds/${h1.id}/capture`, {})).statusCode).toBe(200); // CAPTURE SUCCESS
+    expect((await post(`/api/v1/holds/${h1.id}/capture`, {})).statusCode).toBe(409); // CAPTURE REJECTED
+    expect((await post(`/api/v1/holds/${h2.id}/void`)).statusCode).toBe(200); // VOID SUCCESS
+    expect((await post(`/api/v1/holds/${randomUUID()}/void`)).statusCode).toBe(404); // VOID NOT_FOUND
+    const text = await scrape(own.app);
+    const series = (type: string, outcome: string, replayed = 'false') =>
+      value(text, `wallet_operations_total{type="${type}",outcome="${outcome}",replayed="${replayed}"}`);
+    expect(series('TRANSFER', 'SUCCESS')).toBe(1);
+    expect(series('TRANSFER', 'REJECTED')).toBe(1);
+    expect(series('TRANSFER', 'INVALID')).toBe(1);
+    expect(series('REVERSAL', 'SUCCESS')).toBe(2);
+    expect(series('REVERSAL', 'SUCCESS', 'true')).toBe(1);
+    expect(series('REVERSAL', 'REJECTED')).toBe(1);
+    expect(series('HOLD', 'SUCCESS')).toBe(2);
+    expect(series('HOLD', 'REJECTED')).toBe(1);
+    expect(series('HOLD', 'NOT_FOUND')).toBe(1);
+    expect(series('CAPTURE', 'SUCCESS')).toBe(1);
+    expect(series('CAPTURE', 'REJECTED')).toBe(1);
+    expect(series('VOID', 'SUCCESS')).toBe(1);
+    expect(series('VOID', 'NOT_FOUND')).toBe(1);
   });
 });
 

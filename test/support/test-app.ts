@@ -186,18 +186,6 @@ export function useTestDb(url: Lazy<string> = () => inject('databaseUrl')): Omit
   return { get pool() { return current().pool; }, get kysely() { return current().kysely; } };
 }
 
-/** The former builder, for files not yet on useTestApp or buildTestApp: they close it themselves. */
-export function createTestApp(overrides: Partial<Config> = {}, url?: string, ownerUrl?: string): Promise<TestApp> {
-  return openTestApp(overrides, { url, ownerUrl });
-}
-
-/** For an app built without createTestApp: a new tenant's all-scope key, sent by app.inject from now on. */
-export async function withTestKey(app: FastifyInstance): Promise<Record<string, string>> {
-  const headers = authRequired ? bearer((await makeKey(newTenant())).key) : {};
-  injectWithHeaders(app, headers);
-  return headers;
-}
-
 /** The direct admin pool of a file or describe block, ended after its tests. */
 export function useAdminPool(): pg.Pool {
   const pool = adminPool();
