@@ -17,6 +17,7 @@
  * Requests whose answer never arrived may be applied or not; they are counted.
  */
 import type pg from 'pg';
+import { checkLegPairs, type TransferLeg } from '../bench/check/transfer-legs.js';
 import { formatCents, parseCents } from '../src/lib/cents.js';
 import type { HoldFlow, MoveAttempt, MoveLoad, TransferRequest } from './transfer-hold-load.js';
 
@@ -44,8 +45,7 @@ export interface MoveVerdict {
   violations: string[];
 }
 
-interface LegRow { id: string; wallet_id: string; operation_type: string; amount: string; status: string; balance_after: string;
-  counterparty_wallet_id: string | null; idempotency_key: string | null }
+interface LegRow extends TransferLeg { balance_after: string; idempotency_key: string | null }
 interface HoldRow { id: string; wallet_id: string; amount: string; status: string; captured_amount: string | null; idempotency_key: string | null }
 
 const notApplied = new Set(['FAILED', 'REJECTED_400', 'OVERLOADED_503']);
@@ -199,24 +199,11 @@ export async function checkTransfersAndHolds(db: pg.Pool, moves: Pick<MoveLoad, 
   const ins = books.legs.filter((r) => r.operation_type === 'TRANSFER_IN');
   const captures = books.legs.filter((r) => r.operation_type === 'CAPTURE');
   const insById = new Map(ins.map((r) => [r.id, r]));
-  const outsById = new Map(outs.map((r) => [r.id, r]));
   figures.captures.rows = captures.length;
 
-  // Both legs or neither, whoever sent them: the legs of one id agree with each other.
-  for (const out of outs.filter((r) => r.status === 'SUCCESS')) {
-    const inLeg = insById.get(out.id);
-    if (!inLeg) {
-      figures.oneLegOnly++;
-      violations.push(`transfer ${out.id}: TRANSFER_OUT on ${short(out.wallet_id)} without its TRANSFER_IN`);
-    } else if (inLeg.amount !== out.amount || inLeg.wallet_id !== out.counterparty_wallet_id || inLeg.counterparty_wallet_id !== out.wallet_id
-      || inLeg.status !== 'SUCCESS') {
-      violations.push(`transfer ${out.id}: legs disagree (${out.amount} → ${String(out.counterparty_wallet_id)}; ${inLeg.amount} ${inLeg.status} on ${inLeg.wallet_id})`);
-    }
-  }
-  for (const inLeg of ins.filter((r) => outsById.get(r.id)?.status !== 'SUCCESS')) {
-    figures.oneLegOnly++;
-    violations.push(`transfer ${inLeg.id}: TRANSFER_IN on ${short(inLeg.wallet_id)} without its TRANSFER_OUT`);
-  }
+  const pairing = checkLegPairs(books.legs);
+  figures.oneLegOnly = pairing.oneLegOnly;
+  violations.push(...pairing.problems);
 
   const outsByRequest = byWalletAmount(outs);
   const claimedOuts = new Set<string>();

@@ -3,7 +3,7 @@
  * each transfer; checkTransfers then holds the books of the scenario's wallets against it:
  * - the total of their balances is what it was before the load (transfers move money, never make it);
  * - every applied TRANSFER_OUT has its TRANSFER_IN (same id, amount, each naming the other wallet)
- *   and every TRANSFER_IN its TRANSFER_OUT;
+ *   and every TRANSFER_IN its TRANSFER_OUT (bench/check/transfer-legs.ts, shared with the fault suite);
  * - every SUCCESS answer has both legs under its id, with the balances answered; no FAILED answer's
  *   id is stored; applied transfers that no answer named are at most the requests left unanswered;
  * - the project's reconciliation of those wallets is clean.
@@ -12,6 +12,7 @@ import type pg from 'pg';
 import { formatCents, parseCents } from '../../src/lib/cents.js';
 import { reconcile } from '../../src/reconcile/reconcile.js';
 import { waitForQuiet } from './database-check.js';
+import { checkLegPairs, type TransferLeg } from './transfer-legs.js';
 
 export interface SentTransfer {
   fromWalletId: string;
@@ -78,8 +79,7 @@ export class TransferTracker {
   }
 }
 
-interface Leg { id: string; wallet_id: string; operation_type: 'TRANSFER_OUT' | 'TRANSFER_IN'; amount: string; balance_after: string;
-  counterparty_wallet_id: string }
+interface Leg extends TransferLeg { balance_after: string }
 
 /** The total balance of these wallets, as cents (read before the load and after it). */
 export async function totalBalance(db: pg.Pool, walletIds: readonly string[]): Promise<bigint> {
@@ -94,21 +94,13 @@ export async function checkTransfers(
   const quiet = await waitForQuiet(db, 'SELECT coalesce(sum(last_seq), 0) FROM wallets WHERE id = ANY($1::uuid[])', [walletIds], quietBoundMs);
   if (!quiet) problems.push(`the service was still writing ${quietBoundMs} ms after the load stopped`);
   const legs = (await db.query<Leg>(`
-    SELECT id::text, wallet_id::text, operation_type, amount::text, balance_after::text, counterparty_wallet_id::text
+    SELECT id::text, wallet_id::text, operation_type, amount::text, status, balance_after::text, counterparty_wallet_id::text
       FROM operations WHERE wallet_id = ANY ($1::uuid[]) AND operation_type IN ('TRANSFER_OUT', 'TRANSFER_IN') AND status = 'SUCCESS'`,
   [walletIds])).rows;
   const outs = new Map(legs.filter((l) => l.operation_type === 'TRANSFER_OUT').map((l) => [l.id, l]));
   const ins = new Map(legs.filter((l) => l.operation_type === 'TRANSFER_IN').map((l) => [l.id, l]));
-  let outCents = 0n;
-  for (const out of outs.values()) {
-    outCents += parseCents(out.amount);
-    const inLeg = ins.get(out.id);
-    if (!inLeg) problems.push(`transfer ${out.id}: TRANSFER_OUT without its TRANSFER_IN`);
-    else if (inLeg.amount !== out.amount || inLeg.wallet_id !== out.counterparty_wallet_id || inLeg.counterparty_wallet_id !== out.wallet_id) {
-      problems.push(`transfer ${out.id}: legs disagree`);
-    }
-  }
-  for (const inLeg of ins.values()) if (!outs.has(inLeg.id)) problems.push(`transfer ${inLeg.id}: TRANSFER_IN without its TRANSFER_OUT`);
+  const outCents = [...outs.values()].reduce((sum, out) => sum + parseCents(out.amount), 0n);
+  problems.push(...checkLegPairs(legs).problems);
 
   const named = new Set<string>();
   for (const answer of tracker.succeeded) {

@@ -48,7 +48,7 @@ describe('checkTransfers', () => {
     tracker.answered(key, 200, JSON.stringify({ id, status: 'FAILED' }));
     await admin.query('UPDATE wallets SET balance = balance + 1 WHERE id = $1', [wallets[1]]);
     const { problems } = await checkTransfers(admin, tracker, wallets, opening, quietBoundMs);
-    for (const text of [`transfer ${ids[0]}: TRANSFER_OUT without its TRANSFER_IN`, `transfer ${ids[0]} answered SUCCESS without both legs`,
+    for (const text of [`transfer ${ids[0]}: TRANSFER_OUT on ${wallets[0]!.slice(0, 8)} without its TRANSFER_IN`, `transfer ${ids[0]} answered SUCCESS without both legs`,
       `transfer ${id} answered FAILED but is stored`, 'total balance 11.00, 10.00 before the load', 'reconcile: ']) {
       expect(problems.some((p) => p.includes(text)), `${text}\n${problems.join('\n')}`).toBe(true);
     }
