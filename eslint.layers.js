@@ -21,7 +21,7 @@ export const LAYERS = [
   { name: 'kernel', members: ['ledger'] },
   { name: 'db', members: ['db'] },
   { name: 'lib', members: ['lib'] },
-  { name: 'config', members: ['config', 'config.ts'] },
+  { name: 'config', members: ['config'] },
 ];
 
 const FEATURES = LAYERS.find((l) => l.name === 'features').members;
