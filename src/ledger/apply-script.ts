@@ -81,7 +81,7 @@ export interface BatchLimits {
  * 21). The quoting is pg.escapeLiteral's: a value with a quote or a backslash is
  * written E'...' with both doubled, which PostgreSQL reads the same whatever
  * standard_conforming_strings says; any other value (almost all: uuids, amounts, names) is just
- * put between quotes, skipping the scan. test/wallets/apply-script-quoting.test.ts sends every
+ * put between quotes, skipping the scan. test/ledger/apply-script-quoting.test.ts sends every
  * hostile string it knows through this quoting to PostgreSQL and gets it back unchanged.
  */
 const literal = (value: string | null | undefined) => (value === null || value === undefined ? 'NULL'
