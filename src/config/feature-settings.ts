@@ -121,7 +121,7 @@ export const webhooksSection = section({
       default: 20, min: 1, max: 1000, unit: 'subscriptions', meaning: 'subscriptions a tenant may have',
     }),
     allowPrivateNetworks: boolean('WEBHOOK_ALLOW_PRIVATE_NETWORKS', {
-      default: false, meaning: 'allow webhook URLs on loopback, private, link-local or CGNAT addresses (SSRF guard off: tests, a trusted network)',
+      default: false, meaning: 'allow webhook URLs on any address, loopback and private ones included (SSRF guard off: local development and tests, never in production; [URLs and SSRF](events.md#urls-and-ssrf))',
     }),
     secretKeyHex: hexKey('WEBHOOK_SECRET_KEY', {
       meaning: '64 hex digits (`openssl rand -hex 32`): AES-256-GCM key for signing secrets at rest; unset: stored as is, and the service warns',

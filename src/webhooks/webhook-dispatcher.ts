@@ -17,7 +17,6 @@ import { sleep } from '../lib/wait-for.js';
 import * as repo from './webhook-repository.js';
 import type { SecretBox } from './secret-box.js';
 import { type AttemptResult, sendSigned, Signer } from './webhook-sender.js';
-import { addressProblem } from './webhook-url.js';
 
 /** After a failed step, the dispatcher waits up to this long before the next. */
 const errorBackoffMaxMs = 5000;
@@ -158,7 +157,6 @@ export class WebhookDispatcher {
     let attempts = stream.attempts;
     let firstAttemptAt = stream.first_attempt_at;
     let sent = 0;
-    const refused = events.some((e) => types.has(e.type)) ? await addressProblem(stream.url, this.options.allowPrivateNetworks) : null;
     for (const event of events) {
       if (!types.has(event.type)) {
         result.done = { position: event.position, seq: event.seq };
@@ -172,10 +170,13 @@ export class WebhookDispatcher {
       sent++;
       await this.pace.turn();
       const attemptedAt = new Date();
-      const outcome = refused ? { result: 'refused' as const, status: null, error: refused }
-        : await sendSigned(stream.url, this.signer(stream), event.id, JSON.stringify(eventView(event)), this.options.attemptTimeoutMs,
-          this.options.allowPrivateNetworks);
+      // The address is judged by the sender on each connection (a literal, or every DNS answer for a name).
+      const outcome = await sendSigned(stream.url, this.signer(stream), event.id, JSON.stringify(eventView(event)),
+        this.options.attemptTimeoutMs, this.options.allowPrivateNetworks);
       this.hooks.onAttempt(outcome.result);
+      if (outcome.refusedBy) {
+        this.log.warn({ subscription: stream.subscription_id, rule: outcome.refusedBy }, 'webhook address refused (SSRF guard)');
+      }
       attempts++;
       firstAttemptAt ??= attemptedAt;
       const finished = { event, attempts, status: outcome.status, error: outcome.error, startedAt: firstAttemptAt, attemptedAt };

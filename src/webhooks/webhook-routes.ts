@@ -21,7 +21,7 @@ export function webhookRoutes(webhooks: WebhookService): FastifyPluginAsyncTypeb
         description: 'Events of the types named are POSTed to the URL, signed per Standard Webhooks (webhook-id, ' +
           'webhook-timestamp, webhook-signature), retried with backoff until acknowledged (2xx) or the retry window ends; ' +
           "each wallet's events arrive in order. Delivery starts with events committed after the subscription. The URL " +
-          'must be http(s) and (unless WEBHOOK_ALLOW_PRIVATE_NETWORKS) must not reach a private address. See docs/events.md.',
+          'must be http(s) and (unless WEBHOOK_ALLOW_PRIVATE_NETWORKS) reach public addresses only (422 names the rule). See docs/events.md.',
         body: CreateWebhookBody,
         response: { 200: CreatedWebhook, 422: ValidationErrorBody, 503: Unavailable },
       },

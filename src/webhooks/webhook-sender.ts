@@ -9,7 +9,7 @@
 import { createHmac } from 'node:crypto';
 import http from 'node:http';
 import https from 'node:https';
-import { guardedLookup, PRIVATE_ADDRESS_CODE } from './webhook-url.js';
+import { guardedLookup, hostOf, literalProblem, PRIVATE_ADDRESS_CODE } from './webhook-url.js';
 
 /**
  * Signs the Standard Webhooks way: v1,<base64 HMAC-SHA256 over "id.timestamp.body"> with the secret's
@@ -36,8 +36,19 @@ export type AttemptResult = (typeof ATTEMPT_RESULTS)[number];
 export interface AttemptOutcome {
   result: AttemptResult;
   status: number | null;
+  /** What the tenant reads in the deliveries list (last_error). */
   error: string | null;
+  /** `refused`: the address rule, for the operator's log only. */
+  refusedBy?: string;
 }
+
+/**
+ * What the tenant reads for a refused address: the error of an unreachable host, like any other
+ * network failure. The rule itself would tell a tenant (who controls its DNS) which internal
+ * addresses exist and answer; the operator sees it in the metric and the log.
+ */
+export const REFUSED_ERROR = 'EHOSTUNREACH';
+const refusedOutcome = (rule: string): AttemptOutcome => ({ result: 'refused', status: null, error: REFUSED_ERROR, refusedBy: rule });
 
 /** Idle keep-alive connections kept per endpoint; in use at once, at most WEBHOOK_CONCURRENCY_MAX anyway. */
 const idleSocketsMax = 16;
@@ -61,6 +72,9 @@ export function sendSigned(url: string, signer: Signer, eventId: string, body: s
     'webhook-signature': signer.sign(eventId, timestamp, body),
   };
   const transport = target.protocol === 'https:' ? https : http;
+  // node:net connects to an IP literal without calling `lookup`: the literal is judged here, by the same rule.
+  const literalRefused = allowPrivateNetworks ? null : literalProblem(hostOf(target));
+  if (literalRefused) return Promise.resolve(refusedOutcome(literalRefused));
   return new Promise((resolve) => {
     let settled = false;
     const settle = (outcome: AttemptOutcome) => {
@@ -82,7 +96,7 @@ export function sendSigned(url: string, signer: Signer, eventId: string, body: s
     const timer = setTimeout(() => req.destroy(new AttemptTimeout()), timeoutMs);
     req.on('error', (error: Error & { code?: string }) => settle(error instanceof AttemptTimeout
       ? { result: 'timeout', status: null, error: `no answer within ${timeoutMs} ms` }
-      : error.code === PRIVATE_ADDRESS_CODE ? { result: 'refused', status: null, error: error.message }
+      : error.code === PRIVATE_ADDRESS_CODE ? refusedOutcome(error.message)
         : { result: 'network', status: null, error: error.code ?? error.message }));
     req.end(body);
   });

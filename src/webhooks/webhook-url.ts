@@ -1,30 +1,23 @@
 /**
  * Which URLs a webhook may call. http(s) only, no credentials in the URL, and (unless
- * WEBHOOK_ALLOW_PRIVATE_NETWORKS) no host that is or resolves to a loopback, private, link-local,
- * CGNAT, multicast or unspecified address: a tenant must not make the service call its own
- * network (SSRF). Checked when the subscription is created, before every run, and on the very
- * address each connection goes to (guardedLookup: the sender's own DNS lookup refuses a private
+ * WEBHOOK_ALLOW_PRIVATE_NETWORKS) no host that is or resolves to anything but a public unicast
+ * address (address-policy.ts): a tenant must not make the service call its own network (SSRF).
+ * Checked when the subscription is created (422 naming the rule), and on the very address each
+ * connection goes to: a name through guardedLookup (the sender's own DNS lookup refuses a private
  * answer, so a name that resolves to a public address for the check and to a private one for the
- * connection, DNS rebinding, is refused too). Redirects are not followed.
+ * connection, DNS rebinding, is refused too), an IP literal, which node:net connects to without
+ * any lookup, through literalProblem before the request is made. Redirects are not followed.
  */
 import { lookup as dnsLookup, type LookupAddress, type LookupOptions } from 'node:dns';
 import { lookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
+import { refusedAddressRule } from './address-policy.js';
 
 export type UrlProblem = string | null;
 
-function ipv4Private(address: string): boolean {
-  const [a = 0, b = 0] = address.split('.').map(Number);
-  return a === 0 || a === 10 || a === 127 || (a === 100 && b >= 64 && b <= 127) || (a === 169 && b === 254)
-    || (a === 172 && b >= 16 && b <= 31) || (a === 192 && b === 168) || a >= 224;
-}
-
-export function isPrivateAddress(address: string): boolean {
-  if (isIP(address) === 4) return ipv4Private(address);
-  const lower = address.toLowerCase();
-  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/.exec(lower);
-  if (mapped) return ipv4Private(mapped[1]!);
-  return lower === '::' || lower === '::1' || /^f[cd]/.test(lower) || /^fe[89ab]/.test(lower) || lower.startsWith('ff');
+/** The URL's host without IPv6 brackets, as node:net receives it. */
+export function hostOf(url: URL): string {
+  return url.hostname.replace(/^\[|\]$/g, '');
 }
 
 /** The URL's syntax: null when acceptable, else why not. */
@@ -41,17 +34,28 @@ export function urlSyntaxProblem(text: string): UrlProblem {
   return null;
 }
 
-/** Resolves the host; null when every address it has is allowed. */
+/** Resolves the host; null when every address it has is allowed, else the rule that refuses one. */
 export async function addressProblem(text: string, allowPrivate: boolean): Promise<UrlProblem> {
   if (allowPrivate) return null;
-  const host = new URL(text).hostname.replace(/^\[|\]$/g, '');
+  const host = hostOf(new URL(text));
+  if (isIP(host)) return literalProblem(host);
   let addresses: string[];
   try {
-    addresses = isIP(host) ? [host] : (await lookup(host, { all: true })).map((a) => a.address);
+    addresses = (await lookup(host, { all: true })).map((a) => a.address);
   } catch {
     return 'the host does not resolve';
   }
-  return addresses.some(isPrivateAddress) ? 'the host is a private, loopback or link-local address' : null;
+  for (const address of addresses) {
+    const rule = refusedAddressRule(address);
+    if (rule) return `the host resolves to a refused address: ${rule}`;
+  }
+  return null;
+}
+
+/** For a host that is an IP address: null when allowed, else the rule (a name is judged by guardedLookup instead). */
+export function literalProblem(host: string): UrlProblem {
+  const rule = isIP(host) ? refusedAddressRule(host) : null;
+  return rule && `the host ${rule}`;
 }
 
 /** The error a refused connection fails with (the sender reports it as `refused`). */
@@ -70,14 +74,16 @@ export function guardedLookup(hostname: string, options: LookupOptions, callback
       callback(error, '');
       return;
     }
-    const allowed = addresses.filter((a) => !isPrivateAddress(a.address));
-    if (allowed.length === 0 || allowed.length < addresses.length) {
-      const refused: NodeJS.ErrnoException = new Error(`${hostname} resolves to a private, loopback or link-local address`);
+    // One refused answer refuses the name: which one net would pick is not ours to guess.
+    const rule = addresses.map((a) => refusedAddressRule(a.address)).find((r) => r !== null);
+    if (rule !== undefined || addresses.length === 0) {
+      const why = rule === undefined ? 'no address' : `a refused address: ${rule}`;
+      const refused: NodeJS.ErrnoException = new Error(`${hostname} resolves to ${why}`);
       refused.code = PRIVATE_ADDRESS_CODE;
       callback(refused, '');
       return;
     }
-    if (options.all) callback(null, allowed);
-    else callback(null, allowed[0]!.address, allowed[0]!.family);
+    if (options.all) callback(null, addresses);
+    else callback(null, addresses[0]!.address, addresses[0]!.family);
   });
 }
