@@ -98,19 +98,20 @@ export async function buildApp({ config, db, logger }: AppOptions): Promise<Fast
   };
   // Before any route: its onRoute hook gives every route its access rule (and OpenAPI security).
   registerAuth(app, {
-    authenticator: config.auth.required
-      ? new Authenticator({ lookup: (id) => lookupKey(db.pool, id), touch: (ids) => touchKeys(db.pool, ids) }, {
-        ttlMs: config.auth.keyCacheTtlMs,
-        entriesMax: config.auth.keyCacheEntriesMax,
-        lookupsInFlightMax: config.auth.keyLookupsInFlightMax,
-        lastUsedFlushMs: config.auth.lastUsedFlushMs,
-      }, readPolicy, app.log)
-      : null,
+    // Also in the open mode: webhook management and the operational endpoints need a key there too.
+    authenticator: new Authenticator({ lookup: (id) => lookupKey(db.pool, id), touch: (ids) => touchKeys(db.pool, ids) }, {
+      ttlMs: config.auth.keyCacheTtlMs,
+      entriesMax: config.auth.keyCacheEntriesMax,
+      lookupsInFlightMax: config.auth.keyLookupsInFlightMax,
+      lastUsedFlushMs: config.auth.lastUsedFlushMs,
+    }, readPolicy, app.log),
+    required: config.auth.required,
     rateLimit: new TokenBuckets({ ratePerSecond: config.auth.rateLimitPerSecond, burst: config.auth.rateLimitBurst }),
   });
   if (!config.auth.required) {
-    app.log.warn('AUTH_REQUIRED=false: no API keys are checked; every request acts as tenant "default" with ' +
-      'wallets:read and wallets:write, and /metrics and /dashboard are open. Run this only behind a gateway that authenticates.');
+    app.log.warn('AUTH_REQUIRED=false: the wallet API needs no key; every wallet request acts as tenant "default" with ' +
+      'wallets:read and wallets:write. Webhooks, /metrics and /dashboard/data still need an admin key. ' +
+      'Run this only behind a gateway that authenticates.');
   }
   // Before any route, so that every route's requests are measured.
   const { metrics, executorHooks } = registerMetrics(app, {

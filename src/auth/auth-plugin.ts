@@ -6,9 +6,11 @@
  * needs `admin`, unless it is one of the documented open ones (health, readiness, docs), so a new
  * route is closed until someone opens it. The same onRoute hook adds the bearer scheme and the
  * 401/403/429 answers to the route's OpenAPI schema.
- * AUTH_REQUIRED=false: no checks at all; every request acts as OPEN_PRINCIPAL (tenant `default`,
- * wallets:read and wallets:write), and the operational endpoints are open as before: the
- * deployment's gateway must authenticate (docs/access-control.md).
+ * AUTH_REQUIRED=false: a route that OPEN_PRINCIPAL's scopes allow (the wallet contract: tenant
+ * `default`, wallets:read and wallets:write) is served without a key, and any Authorization header
+ * is ignored there, as before; every other route (webhooks, /metrics, /dashboard/data) still needs
+ * a key with its scope, checked as above. The open mode opens the money contract, never the
+ * configuration: an unauthenticated caller must not point webhooks anywhere (docs/access-control.md).
  */
 import type { FastifyInstance, FastifyRequest, RouteOptions } from 'fastify';
 import { Type } from 'typebox';
@@ -60,19 +62,25 @@ function requirementOf(route: RouteOptions): AuthRequirement {
 }
 
 export interface AuthPluginOptions {
-  /** null: AUTH_REQUIRED=false. */
-  authenticator: Authenticator | null;
+  authenticator: Authenticator;
+  /** false: AUTH_REQUIRED=false, the open mode. */
+  required: boolean;
   rateLimit: TokenBuckets;
 }
 
+/** In the open mode, routes that need no key. */
+function openWithoutKey(auth: AuthRequirement, required: boolean): boolean {
+  return auth === 'public' || (!required && OPEN_PRINCIPAL.scopes.has(auth));
+}
+
 /** Register before any route (and before swagger, which reads the schemas added here). */
-export function registerAuth(app: FastifyInstance, { authenticator, rateLimit }: AuthPluginOptions): void {
+export function registerAuth(app: FastifyInstance, { authenticator, required, rateLimit }: AuthPluginOptions): void {
   app.decorateRequest('principal', null);
 
   app.addHook('onRoute', (route) => {
     const auth = requirementOf(route);
     route.config = { ...route.config, auth };
-    if (auth === 'public' || !authenticator) return;
+    if (openWithoutKey(auth, required)) return;
     const schema = (route.schema ??= {});
     schema.security = [{ [SECURITY_SCHEME]: [] }];
     // In status order, so OpenAPI lists 200, 401, 403, 404, 422, 429, 503.
@@ -85,7 +93,7 @@ export function registerAuth(app: FastifyInstance, { authenticator, rateLimit }:
   app.addHook('onRequest', (request, _reply, done) => {
     const auth = request.routeOptions.config?.auth;
     if (auth === undefined || auth === 'public') return done(); // public, or no route (404)
-    if (!authenticator) {
+    if (openWithoutKey(auth, required)) {
       request.principal = OPEN_PRINCIPAL;
       return done();
     }
@@ -110,7 +118,7 @@ export function registerAuth(app: FastifyInstance, { authenticator, rateLimit }:
     done();
   }
 
-  app.addHook('onClose', async () => authenticator?.close());
+  app.addHook('onClose', async () => authenticator.close());
 }
 
 /** The caller of a route that requires a scope (the hook ran, so there is one). */

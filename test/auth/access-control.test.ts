@@ -349,3 +349,50 @@ describe.skipIf(authRequired)('AUTH_REQUIRED=false', () => {
     expect(actors.rows).toEqual([{ actor: null }]);
   });
 });
+
+describe('the open mode (AUTH_REQUIRED=false) opens the wallet contract, never configuration', () => {
+  const t = useTestApp({ auth: { ...loadConfig({}).auth, required: false } });
+
+  const closed = [
+    { method: 'POST', url: '/api/v1/webhooks', payload: { url: 'https://example.com/hook', event_types: ['operation.succeeded'] } },
+    { method: 'GET', url: '/api/v1/webhooks' },
+    { method: 'GET', url: `/api/v1/webhooks/${randomUUID()}` },
+    { method: 'DELETE', url: `/api/v1/webhooks/${randomUUID()}` },
+    { method: 'GET', url: `/api/v1/webhooks/${randomUUID()}/deliveries` },
+    { method: 'GET', url: '/metrics' },
+    { method: 'GET', url: '/dashboard/data' },
+  ] as const;
+
+  it('serves the wallet API without a key, as tenant default', async () => {
+    const created = await t.app.inject({ method: 'POST', url: '/api/v1/wallets', headers: { authorization: undefined } });
+    expect(created.statusCode).toBe(200);
+    const id = (created.json() as { id: string }).id;
+    expect((await operate(t.app, id, { operation_type: 'DEPOSIT', amount: '1.00' }, { authorization: 'Bearer not-ours' })).statusCode)
+      .toBe(200);
+  });
+
+  it('answers 401 without a key (or with a bad one) and 403 without admin on webhooks, /metrics and /dashboard/data', async () => {
+    const walletsOnly = bearer((await makeKey('default', ['wallets:read', 'wallets:write'])).key);
+    for (const request of closed) {
+      const none = await t.app.inject({ ...request, headers: { authorization: undefined } });
+      expect(none.statusCode, `${request.method} ${request.url}`).toBe(401);
+      expect(none.headers['www-authenticate']).toMatch(/^Bearer/);
+      expect(none.json()).toEqual({ detail: 'Missing API key: send Authorization: Bearer <key>' });
+      const bad = await t.app.inject({ ...request, headers: { authorization: `Bearer ${generateKey().key}` } });
+      expect(bad.statusCode, `${request.method} ${request.url}`).toBe(401);
+      const weak = await t.app.inject({ ...request, headers: walletsOnly });
+      expect(weak.statusCode, `${request.method} ${request.url}`).toBe(403);
+    }
+  });
+
+  it('serves them with an admin key, as that key\'s tenant; OpenAPI says they need one', async () => {
+    expect((await t.app.inject({ method: 'GET', url: '/api/v1/webhooks' })).statusCode).toBe(200);
+    expect((await t.app.inject({ method: 'GET', url: '/metrics' })).statusCode).toBe(200);
+    const spec = (await t.app.inject({ method: 'GET', url: '/openapi.json' })).json() as {
+      paths: Record<string, Record<string, { security?: unknown; responses: Record<string, unknown> }>>;
+    };
+    expect(spec.paths['/api/v1/webhooks']!.post!.security).toEqual([{ bearerAuth: [] }]);
+    expect(spec.paths['/api/v1/webhooks']!.post!.responses).toHaveProperty('401');
+    expect(spec.paths['/api/v1/wallets/{wallet_id}']!.get!.security).toBeUndefined();
+  });
+});

@@ -14,6 +14,7 @@ import { Webhook } from 'standardwebhooks';
 import { expect, inject } from 'vitest';
 import { projectRoot } from '../../src/db/migrations.js';
 import { freePort } from '../../src/lib/free-port.js';
+import { OPEN_TENANT } from '../../src/auth/auth-plugin.js';
 import { adminPool, authRequired, bearer, makeKey, newTenant, waitFor } from '../support/test-app.js';
 import { type Behaviour, startReceiver } from '../support/webhook-receiver.js';
 
@@ -57,7 +58,8 @@ function chaos(): () => Behaviour {
 export async function chaosRun(): Promise<void> {
     const admin: pg.Pool = adminPool();
     const receiver = await startReceiver(chaos());
-    const auth = authRequired ? bearer((await makeKey(newTenant())).key) : {};
+    // Open mode: wallets are tenant default's, and webhooks still need a key, so one of that tenant.
+    const auth = bearer((await makeKey(authRequired ? newTenant() : OPEN_TENANT)).key);
     const json = { 'content-type': 'application/json', ...auth };
     try {
       const [a, b] = await Promise.all([startServer(), startServer()]);

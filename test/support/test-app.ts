@@ -6,7 +6,9 @@
  * With access control on (the default) each app gets its own tenant and a key with every scope,
  * and `t.app.inject` sends that key unless the request names its own `authorization` header
  * (tests of access control itself; `authorization: undefined` sends none). AUTH_REQUIRED=false in
- * the environment runs the suite in the open mode instead (tenant `default`, no key sent).
+ * the environment runs the suite in the open mode instead: wallet routes act as tenant `default`
+ * whatever is sent, and the key sent (tenant `default`, every scope) serves the routes that still
+ * need one there (webhooks, /metrics, /dashboard/data).
  */
 import { randomBytes } from 'node:crypto';
 import type { Writable } from 'node:stream';
@@ -15,6 +17,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, inject, onTestFinished } from 'vitest';
 import { waitFor as waitUntil } from '../../src/lib/wait-for.js';
 import { buildApp } from '../../src/app.js';
+import { OPEN_TENANT } from '../../src/auth/auth-plugin.js';
 import { SCOPES, type Scope } from '../../src/auth/scopes.js';
 import { createKey, type CreatedKey } from '../../src/auth/key-store.js';
 import { loadConfig, type Config } from '../../src/config/config.js';
@@ -26,9 +29,9 @@ export interface TestApp {
   config: Config;
   /** The tenant this app's default key belongs to (`default` in the open mode). */
   tenant: string;
-  /** The default key (null in the open mode). */
+  /** The default key (null in the open mode, where wallet routes take no key). */
   key: CreatedKey | null;
-  /** Headers that carry the default key, for real HTTP requests ({} in the open mode). */
+  /** Headers that carry the default key (in the open mode: a key of tenant `default`), for real HTTP requests. */
   authHeaders: Record<string, string>;
   close(): Promise<void>;
 }
@@ -114,14 +117,16 @@ async function openTestApp(overrides: Lazy<Partial<Config>>, options: TestAppOpt
     idleTimeoutMs: config.poolIdleTimeoutMs,
     queryTimeoutMs: config.statementTimeoutMs + 1000,
   });
-  const tenant = config.auth.required ? newTenant() : 'default';
-  const key = config.auth.required ? await makeKey(tenant, SCOPES, null, await resolve(options.ownerUrl)) : null;
+  const tenant = config.auth.required ? newTenant() : OPEN_TENANT;
+  // Open mode too: the wallet routes ignore the key, the routes that still need one get it.
+  const made = await makeKey(tenant, SCOPES, null, await resolve(options.ownerUrl));
+  const key = config.auth.required ? made : null;
   const silent = config.logLevel === 'silent' && !options.logStream;
   const logger = silent ? false : { level: config.logLevel, ...(options.logStream ? { stream: options.logStream } : {}) };
   const app = await buildApp({ config, db, logger });
   options.beforeReady?.(app);
   await app.ready();
-  const authHeaders = key ? bearer(key.key) : {};
+  const authHeaders = bearer(made.key);
   injectWithHeaders(app, authHeaders);
   let closed: Promise<void> | undefined;
   return {
