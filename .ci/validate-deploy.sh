@@ -236,7 +236,13 @@ check_scripts() {
   mkdir -p "$t/keys-app/scripts" && touch "$t/keys-app/scripts/keys.js"   # dispatch only: nothing runs
   printf 'change-me-app\n' > "$t/example"
   export WALLET_LIB_DIR="$root/docker/lib" WALLET_APP_DIR="$root" WALLET_ENTRYPOINT_DRY_RUN=1
+  export WEBHOOK_SECRET_KEY=0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef
   local app="sh docker/app/entrypoint.sh"
+  # webhook signing secrets at rest: serve refuses to start without the key, or with the example
+  expect_fail 'no webhook secret key' env -u WEBHOOK_SECRET_KEY APP_DB_PASSWORD=x $app serve || s=1
+  expect_fail 'example webhook secret key' env WEBHOOK_SECRET_KEY=change-me-webhook-secret-key APP_DB_PASSWORD=x $app serve || s=1
+  expect_out 'example webhook secret key, demo opt-in' 'derived from the example value' \
+    env ALLOW_EXAMPLE_SECRETS=true WEBHOOK_SECRET_KEY=change-me-webhook-secret-key APP_DB_PASSWORD=x $app serve || s=1
   # secrets: example values, both forms, unreadable files, demo opt-in, files, URL encoding
   expect_fail 'example password' env APP_DB_PASSWORD=change-me-app $app serve || s=1
   expect_fail 'example password from a file' env APP_DB_PASSWORD_FILE="$t/example" $app serve || s=1
@@ -513,7 +519,7 @@ check_live() {
     sleep 0.2
   done
   $healthy && echo "PgBouncer healthy on $pgb_port" || { echo "PgBouncer never healthy"; tail "$w/pgbouncer.log"; status=1; }
-  env APP_DB_PASSWORD_FILE="$w/app" PORT="$app_port" HOST=127.0.0.1 CLUSTER_METRICS_PORT=0 WEB_CONCURRENCY=1 \
+  env APP_DB_PASSWORD_FILE="$w/app" WEBHOOK_SECRET_KEY="$(openssl rand -hex 32)" PORT="$app_port" HOST=127.0.0.1 CLUSTER_METRICS_PORT=0 WEB_CONCURRENCY=1 \
     MIGRATE_ON_START=false NODE_ENV=production TRUST_PROXY=127.0.0.1 sh docker/app/entrypoint.sh serve >"$w/app.log" 2>&1 &
   pids+=($!)
   local ready=""

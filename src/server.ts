@@ -10,6 +10,7 @@ import { type PreparedDatabase, prepareDatabase } from './bootstrap.js';
 import { createLedgerDatabase } from './ledger/tables.js';
 import { assertPortFree } from './lib/free-port.js';
 import { loadConfigOrExit } from './lib/load-config-or-exit.js';
+import { ensureLocalSecretKey } from './webhooks/local-secret-key.js';
 
 /** After the grace period, how long closing the pool and PostgreSQL may take before we exit anyway. */
 const shutdownCleanupMs = 30_000;
@@ -29,11 +30,18 @@ async function main(): Promise<void> {
   }
   const database = await prepareDatabase(config, say);
   try {
-    await serve(config, database);
+    await serve(withWebhookSecretKey(config, database), database);
   } catch (error) {
     await database.stop(); // leave the embedded PostgreSQL as we found it
     throw error;
   }
+}
+
+/** Secrets at rest on by default: on the embedded PostgreSQL, a key made on the first run when none is set. */
+function withWebhookSecretKey(config: Config, database: PreparedDatabase): Config {
+  if (config.webhooks.secretKeyHex !== undefined || !database.embedded) return config;
+  const secretKeyHex = ensureLocalSecretKey(config.webhooks.localSecretKeyFile, say);
+  return { ...config, webhooks: { ...config.webhooks, secretKeyHex } };
 }
 
 async function serve(config: Config, database: PreparedDatabase): Promise<void> {

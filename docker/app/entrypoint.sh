@@ -23,6 +23,7 @@
 #                 (postgres), POSTGRES_HOST (postgres), POSTGRES_SERVER_PORT (5432), POSTGRES_DB
 #                 (wallet): migrate, roles (sync-roles.sh reads the same variables)
 #   console       PGBOUNCER_CONSOLE_URL, or PGBOUNCER_STATS_PASSWORD[_FILE] (pools)
+#   serve also needs WEBHOOK_SECRET_KEY[_FILE] (64 hex digits: openssl rand -hex 32)
 #   monitor       POSTGRES_ADMIN_URL, or MONITOR_DB_PASSWORD[_FILE] (pools: pg_stat_activity)
 set -eu
 lib=${WALLET_LIB_DIR:-/usr/local/lib/wallet}
@@ -57,6 +58,21 @@ app_url() {
 superuser_url() {
   url_from MIGRATION_DATABASE_URL "${POSTGRES_USER:-postgres}" POSTGRES_PASSWORD \
     "${POSTGRES_HOST:-postgres}" "${POSTGRES_SERVER_PORT:-5432}" "${POSTGRES_DB:-wallet}"
+}
+
+# Webhook signing secrets are sealed at rest (docs/events.md): the app needs WEBHOOK_SECRET_KEY[_FILE],
+# the same in every container, so it is refused without one. The demo's example value
+# (ALLOW_EXAMPLE_SECRETS=true) stands for a key derived from it: the same in every container, and
+# no secret at all.
+webhook_secret_key() {
+  secrets_load_one WEBHOOK_SECRET_KEY || return 0
+  case "$WEBHOOK_SECRET_KEY" in
+    change-me*)
+      WEBHOOK_SECRET_KEY=$(WALLET_VALUE=$WEBHOOK_SECRET_KEY node -e \
+        'process.stdout.write(require("node:crypto").createHash("sha256").update(process.env.WALLET_VALUE).digest("hex"))')
+      export WEBHOOK_SECRET_KEY
+      say "webhook secret key derived from the example value (local demo only)" ;;
+  esac
 }
 
 # Heap per process: the container's memory limit shared by the workers and the primary, with a
@@ -102,6 +118,7 @@ cd "$app"
 case "$command" in
   serve)
     app_url
+    webhook_secret_key
     secrets_finish wallet-serve
     size_heap
     run node src/cluster.js "$@" ;;

@@ -124,7 +124,16 @@ export const webhooksSection = section({
       default: false, meaning: 'allow webhook URLs on any address, loopback and private ones included (SSRF guard off: local development and tests, never in production; [URLs and SSRF](events.md#urls-and-ssrf))',
     }),
     secretKeyHex: hexKey('WEBHOOK_SECRET_KEY', {
-      meaning: '64 hex digits (`openssl rand -hex 32`): AES-256-GCM key for signing secrets at rest; unset: stored as is, and the service warns',
+      meaning: '64 hex digits (`openssl rand -hex 32`): AES-256-GCM key for signing secrets at rest; unset: `npm start` on the embedded ' +
+        'PostgreSQL makes one (`WEBHOOK_LOCAL_KEY_PATH`), a process on `DATABASE_URL` stores them as is and warns, Compose refuses to start',
+    }),
+    localSecretKeyFile: derivedText('WEBHOOK_LOCAL_KEY_PATH', {
+      meaning: 'where `npm start` on the embedded PostgreSQL keeps the webhook secret key it makes when `WEBHOOK_SECRET_KEY` is unset (mode 0600; keep it with the data)',
+      // Beside the embedded cluster, like API_KEY_FILE: each data directory has its own.
+      derived: {
+        text: '`webhook-secret-key` beside `EMBEDDED_PG_DIR` (`.data/webhook-secret-key`)',
+        from: (settings) => join(dirname(String(settings.get('EMBEDDED_PG_DIR'))), 'webhook-secret-key'),
+      },
     }),
     previousSecretKeyHex: hexKey('WEBHOOK_SECRET_KEY_PREVIOUS', {
       meaning: 'the key before a rotation: also opens stored secrets until `npm run webhook-secrets -- reseal` has sealed them with the new one ([secrets at rest](events.md#secrets-at-rest))',

@@ -5,7 +5,7 @@
  * the whole process group, as a terminal sends it) is a clean stop with no warning logged.
  */
 import { spawn } from 'node:child_process';
-import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
@@ -92,6 +92,11 @@ describe.skipIf(viaPgbouncer)('the embedded cluster of a running service', () =>
     const service = await npmStart(dataDir, pgPort, 'first');
     const wallet = (await (await fetch(`${service.url}/api/v1/wallets/`, { method: 'POST' })).json()) as { id: string };
     expect(await deposit(service.url, wallet.id)).toBe('200 SUCCESS');
+    // Secrets at rest on by default: the first start made a webhook secret key beside the cluster.
+    const webhookKeyFile = join(home, 'shared', 'webhook-secret-key');
+    expect(statSync(webhookKeyFile).mode & 0o777).toBe(0o600);
+    expect(service.logTail(200)).toMatch(/first run: created a webhook secret key/);
+    expect(service.logTail(200)).not.toMatch(/WEBHOOK_SECRET_KEY is not set/);
 
     const migrate = await runScript('scripts/migrate.ts', { EMBEDDED_PG_DIR: dataDir, EMBEDDED_PG_PORT: String(pgPort) });
     expect(migrate.code).toBe(0);
@@ -113,6 +118,7 @@ describe.skipIf(viaPgbouncer)('the embedded cluster of a running service', () =>
 
     const second = await npmStart(dataDir, await freePort(), 'second');
     expect(await deposit(second.url, wallet.id)).toBe('200 SUCCESS');
+    expect(second.logTail(200)).toContain(`webhook signing secrets sealed with the key in ${webhookKeyFile}`);
     await second.stop(30_000);
     expect(second.logTail(50)).toMatch(/embedded PostgreSQL left running: pid \d+/);
     expect(await deposit(service.url, wallet.id)).toBe('200 SUCCESS');
