@@ -108,6 +108,16 @@ describe('wallet_app cannot', () => {
     ['rewrite an event', "UPDATE events SET payload = '{}'"],
     ['delete events outside retention', 'DELETE FROM events WHERE false'],
     ['call the event trigger function', 'SELECT events_from_operations()'],
+    // Changeset 018: balances, holds and ledger rows change only through apply_operations_v4.
+    ['set a balance directly', 'UPDATE wallets SET balance = balance + 1000'],
+    ['move a wallet to another tenant', "UPDATE wallets SET tenant = 'elsewhere'"],
+    ['change what a wallet holds', 'UPDATE wallets SET held = 0'],
+    ['create a wallet with a balance', 'INSERT INTO wallets (id, balance) VALUES (gen_random_uuid(), 1000)'],
+    ['append a ledger row itself', `INSERT INTO operations (wallet_id, id, seq, operation_type, amount, balance_after, status)
+      SELECT id, gen_random_uuid(), last_seq + 1, 'DEPOSIT', 1000, balance + 1000, 'SUCCESS' FROM wallets LIMIT 1`],
+    ['rewrite a hold', 'UPDATE holds SET amount = 0'],
+    ['call a retired engine version (SECURITY INVOKER)', `SELECT * FROM apply_operations('{}'::uuid[], '{}'::text[], '{}'::text[],
+      '{}'::uuid[], '{}'::text[], '{}'::numeric[], '{}'::text[], '{}'::text[], false)`],
   ])('%s', async (_what, sql) => {
     expect(await attempt(sql)).toBe('42501');
   });
@@ -134,14 +144,20 @@ describe('roles and ownership', () => {
     expect(member.rows[0]!.m).toBe(false);
   });
 
-  it('the only SECURITY DEFINER functions wallet_app may call are the two key functions (changeset 009) and event retention (015)', async () => {
+  it('the only SECURITY DEFINER functions wallet_app may call: the engine (018), the two key functions (009), event retention (015)', async () => {
     const r = await client.query<{ fn: string }>(`
       SELECT p.oid::regprocedure::text AS fn FROM pg_proc p
        WHERE p.prosecdef AND p.pronamespace NOT IN ('pg_catalog'::regnamespace, 'information_schema'::regnamespace)
          AND has_function_privilege(current_user, p.oid, 'EXECUTE')
          AND has_schema_privilege(current_user, p.pronamespace, 'USAGE')
        ORDER BY 1`);
-    expect(r.rows.map((row) => row.fn)).toEqual(['api_key_lookup(text)', 'api_keys_touch(text[])', 'events_prune(interval,integer)']);
+    expect(r.rows.map((row) => row.fn)).toEqual(['api_key_lookup(text)', 'api_keys_touch(text[])',
+      'apply_operations_v4(uuid[],uuid[],uuid[],uuid[],integer[],text[],text[],uuid[],text[],numeric[],text[],text[],boolean)',
+      'events_prune(interval,integer)']);
+    // Each with a pinned search_path, so no object elsewhere can stand in for what it touches.
+    const unpinned = await client.query(`SELECT p.proname FROM pg_proc p WHERE p.prosecdef
+        AND p.pronamespace = 'public'::regnamespace AND NOT EXISTS (SELECT 1 FROM unnest(p.proconfig) c WHERE c LIKE 'search_path=%')`);
+    expect(unpinned.rows).toEqual([]);
   });
 
   it('a GRANT by wallet_app gives nobody anything (it holds no grant option)', async () => {

@@ -1,6 +1,6 @@
 /**
- * Least privilege (changesets 004/005): the app's role reads and writes wallets and appends to
- * the ledger, and nothing else; PgBouncer's auth role can call its lookup and nothing else; the
+ * Least privilege (changesets 004/005/018): the app's role reads wallets, creates them, and changes
+ * balances and the ledger only through apply_operations_v4, and nothing else; PgBouncer's auth role can call its lookup and nothing else; the
  * lookup reveals only pgbouncer_client members. Checked with throw-away login roles that inherit
  * the real ones, directly against PostgreSQL.
  */
@@ -68,13 +68,15 @@ async function denied(client: pg.Client, sql: string, params: unknown[] = []): P
 }
 
 describe('wallet_app', () => {
-  it('creates wallets and applies operations through apply_operations', async () => {
+  it('creates wallets and applies operations through apply_operations_v4 only (changeset 018)', async () => {
     const wallet = randomUUID();
     await app.query('INSERT INTO wallets (id) VALUES ($1)', [wallet]);
-    const r = await app.query(`SELECT o_outcome, o_balance_after::text AS balance FROM apply_operations($1::uuid[], $2::text[], $3::text[], $4::uuid[], $5::text[], $6::numeric[], $7::text[], $8::text[], false)`,
-      [[wallet], ['default'], [null], [randomUUID()], ['DEPOSIT'], ['12.34'], [null], [null]]);
+    const r = await app.query(`SELECT o_outcome, o_balance_after::text AS balance FROM apply_operations_v4($1::uuid[], $2::uuid[],
+      $3::uuid[], $4::uuid[], $5::int[], $6::text[], $7::text[], $8::uuid[], $9::text[], $10::numeric[], $11::text[], $12::text[], false)`,
+    [[wallet], [null], [null], [null], [null], ['default'], [null], [randomUUID()], ['DEPOSIT'], ['12.34'], [null], [null]]);
     expect(r.rows[0]).toMatchObject({ o_outcome: 'APPLIED', balance: '12.34' });
     expect((await app.query('SELECT balance::text AS b FROM wallets WHERE id = $1', [wallet])).rows[0].b).toBe('12.34');
+    expect(await denied(app, 'UPDATE wallets SET balance = 0 WHERE id = $1', [wallet])).toBe('42501');
   });
 
   it.each([

@@ -41,7 +41,10 @@ RETURNS TABLE (o_idx int, o_outcome text, o_id uuid, o_wallet_id uuid, o_type te
                o_counterparty uuid, o_counterparty_balance_after numeric, o_reverses uuid, o_held numeric,
                o_available numeric, o_hold_status text, o_hold_captured numeric, o_hold_expires_at timestamptz,
                o_hold_closed_at timestamptz, o_lock_wait_ms double precision)
-LANGUAGE plpgsql AS $$
+-- SECURITY DEFINER: the app role may not write balances, holds or ledger rows itself (changeset
+-- 018); it changes them only through this function, which runs as its owner. The search_path is
+-- pinned so that no object of another schema can stand in for the tables it writes.
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
 DECLARE
     c_balance_max CONSTANT numeric := 9999999999999999.99;
     v_now    timestamptz := now();
