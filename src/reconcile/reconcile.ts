@@ -202,7 +202,8 @@ async function inSnapshot<T extends pg.QueryResultRow>(
   if (!/^\d+(kB|MB|GB)$/.test(workMem)) throw new Error(`invalid work_mem ${workMem}`);
   const client = await pool.connect();
   try {
-    await client.query(`BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; SET LOCAL work_mem = '${workMem}'`);
+    // A full scan: the app role's default statement_timeout (changeset 019) is for its own reads.
+    await client.query(`BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; SET LOCAL work_mem = '${workMem}'; SET LOCAL statement_timeout = 0`);
     const result = await client.query<T>(text, values);
     await client.query('COMMIT');
     return result.rows;

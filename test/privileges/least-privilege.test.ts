@@ -226,3 +226,38 @@ describe('API keys', () => {
     expect(second).toEqual(first); // within a minute: not rewritten
   });
 });
+
+describe('statement_timeout on what the app runs outside its transactions (changeset 019)', () => {
+  it('wallet_app has a server-side default of 5 s in this database, set by the server at login (no session state)', async () => {
+    const r = await admin.query<{ setconfig: string[] }>(`SELECT s.setconfig FROM pg_db_role_setting s
+       JOIN pg_database d ON d.oid = s.setdatabase WHERE s.setrole = 'wallet_app'::regrole AND d.datname = current_database()`);
+    expect(r.rows.flatMap((row) => row.setconfig)).toContain('statement_timeout=5s');
+  });
+
+  it('a login as a role carrying it cuts a long read on the server', async () => {
+    // Role defaults are not inherited, so the throw-away login gets the same one, the way docs/operations.md says.
+    const reader = `wallet_read_t${randomBytes(4).toString('hex')}`;
+    const c = await admin.connect();
+    try {
+      await createLoginRole(c, reader, password, [roles.app]);
+      await c.query(`ALTER ROLE ${reader} SET statement_timeout = '200ms'`);
+    } finally {
+      c.release();
+    }
+    const url = new URL(appUrl);
+    url.username = reader;
+    const login = new pg.Client({ connectionString: url.toString() });
+    await login.connect();
+    try {
+      await expect(login.query('SELECT pg_sleep(2)')).rejects.toMatchObject({ code: '57014' });
+    } finally {
+      await login.end();
+      const d = await admin.connect();
+      try {
+        await dropRole(d, reader);
+      } finally {
+        d.release();
+      }
+    }
+  });
+});
