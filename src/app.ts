@@ -37,6 +37,7 @@ import { WalletService } from './wallets/wallet-service.js';
 import { operationRoutes } from './operations/operation-routes.js';
 import { OperationService } from './operations/operation-service.js';
 import { AccessLog } from './plugins/access-log.js';
+import { LOG_REDACT } from './lib/logger.js';
 
 export interface AppOptions {
   config: Config;
@@ -53,7 +54,8 @@ function trustProxyOption(value: Config['trustProxy']): FastifyServerOptions['tr
 
 export async function buildApp({ config, db, logger }: AppOptions): Promise<FastifyInstance> {
   const app = Fastify({
-    logger: logger ?? { level: config.logLevel },
+    // Redaction whatever logger options the caller passes (tests pass their own stream).
+    logger: logger === false ? false : { level: config.logLevel, ...(typeof logger === 'object' ? logger : {}), redact: LOG_REDACT },
     bodyLimit: config.bodyLimitBytes,
     // Long enough that an over-long id reaches validation (422, as FastAPI answers); beyond, 414.
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 2000 },
