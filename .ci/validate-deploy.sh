@@ -101,7 +101,16 @@ for var in sorted(set(re.findall(r'\$\{([A-Z_][A-Z0-9_]*)', raw)) - {'SECRETS_DI
     if var not in env_example:
         problems.append(f'${{{var}}} is used by the compose files but not documented in .env.example')
 
+# containers whose writes all go to volumes or tmpfs: a read-only root filesystem
+READ_ONLY = {'app', 'migrations', 'pgbouncer', 'lb', 'alert-log', 'postgres-exporter', 'pgbouncer-exporter', 'haproxy-ha'}
 for name, svc in services.items():
+    # no capability unless given back by name, no privilege gained through setuid binaries
+    if svc.get('cap_drop') != ['ALL']:
+        problems.append(f'service {name}: cap_drop must be [ALL]')
+    if 'no-new-privileges:true' not in (svc.get('security_opt') or []):
+        problems.append(f'service {name}: no security_opt no-new-privileges:true')
+    if name in READ_ONLY and svc.get('read_only') is not True:
+        problems.append(f'service {name}: read_only must be true')
     # resource limits on every service
     for key in ('mem_limit', 'cpus'):
         if key not in svc:
@@ -600,6 +609,8 @@ self_test() {
   mutate compose-rules docker/lb/haproxy.cfg "s.replace('    option forwardfor\n', '', 1)" 'HAProxy without option forwardfor'
   mutate compose-rules docker/ha/haproxy.cfg "s.replace(' on-marked-down shutdown-sessions', '', 1)" 'ha HAProxy keeps sessions on a demoted primary'
   mutate compose-rules compose.yml "re.sub(r'(  haproxy-ha:[\s\S]*?)    cpus: [^\n]*\n', r'\1', s, count=1)" 'haproxy-ha lost its CPU limit'
+  mutate compose-rules compose.yml "re.sub(r'(  app:\n    <<: \*hardened\n    read_only: true\n)', '  app:\n    read_only: true\n', s, count=1)" 'app lost cap_drop and no-new-privileges'
+  mutate compose-rules compose.yml "s.replace('  pgbouncer:\n    <<: *hardened\n    read_only: true\n', '  pgbouncer:\n    <<: *hardened\n', 1)" 'pgbouncer lost its read-only root filesystem'
   mutate haproxy docker/ha/haproxy.cfg "s.replace('option httpchk OPTIONS /primary', 'option httpchkx OPTIONS /primary', 1)" 'ha haproxy.cfg has an unknown option'
   mutate scripts docker/patroni/entrypoint.sh "s.replace('    retry_timeout: 4\n', '    retry_timeout: 10\n', 1)" 'Patroni node timing differs from tools/ha/ha-config.ts'
   mutate haproxy docker/lb/haproxy.cfg "s.replace('balance leastconn', 'balance leastconnx', 1)" 'haproxy.cfg has an unknown balance algorithm'
@@ -623,7 +634,7 @@ fi
 
 check tools         'docker-compose, haproxy, promtool, amtool, shellcheck, PyYAML present' check_tools
 check compose       'docker-compose config: compose.yml, --profile monitoring, --profile ha, + compose.secrets.yml' check_compose
-check compose-rules 'limits, mounts, build targets, _FILE for every password, TRUST_PROXY = lb subnet, scrape targets, ha profile' check_compose_rules
+check compose-rules 'limits, cap_drop/no-new-privileges/read_only, mounts, build targets, _FILE for every password, TRUST_PROXY = lb subnet, scrape targets, ha profile' check_compose_rules
 check haproxy       'haproxy -c -f docker/lb/haproxy.cfg, docker/ha/haproxy.cfg' check_haproxy
 check prometheus    'promtool check config + rules, promtool test rules' check_prometheus
 check alertmanager  'amtool check-config docker/monitoring/alertmanager.yml' check_alertmanager
