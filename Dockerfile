@@ -11,7 +11,8 @@
 # with no command the runtime image serves. Both images read the changelog from /app/db with the
 # search path and file name `npm run migrate` uses (src/db/migrations.ts), so DATABASECHANGELOG
 # rows written by either match what /ready expects.
-ARG NODE_IMAGE=node:20-bookworm-slim
+# Node 22 LTS (20 left support in April 2026); the code keeps running on 20.19+ (package.json engines).
+ARG NODE_IMAGE=node:22-bookworm-slim
 
 # 1. Compile TypeScript (needs the dev dependencies: typescript). docker/app/tsconfig.build.json
 #    is the same file .ci/validate-deploy.sh compiles, so CI catches a moved or broken entry point.

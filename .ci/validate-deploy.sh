@@ -387,6 +387,10 @@ for dockerfile, context in (('Dockerfile', '.'), ('docker/pgbouncer/Dockerfile',
                 problems.append(f'{dockerfile}: COPY {src}: not in the build context ({context})')
             elif ignored(src, ignore):
                 problems.append(f'{dockerfile}: COPY {src}: excluded by {di}')
+# the images run a Node.js release line that still has support: 22 LTS or later (20 ended April 2026)
+node = re.search(r'(?m)^ARG NODE_IMAGE=node:(\d+)-', open('Dockerfile').read())
+if not node or int(node.group(1)) < 22 or int(node.group(1)) % 2:
+    problems.append(f'Dockerfile: NODE_IMAGE must be an LTS line of Node.js 22 or later (got {node.group(0) if node else "none"})')
 # the changelog the image carries is the one migrations and /ready name
 mig = open('src/db/migrations.ts').read()
 m = re.search(r"changelogFile\s*=\s*'([^']+)'", mig)
@@ -622,6 +626,7 @@ self_test() {
   mutate scripts docker/postgres/memory-settings.sh "s.replace('shared_buffers=\$((memory_mb / 4))', 'shared_buffers=\$((memory_mb / 2))', 1)" 'shared_buffers no longer 25% of the limit'
   mutate scripts docker/lib/secrets.sh "s.replace('change-me*|', 'change-mex*|', 1)" 'example passwords no longer refused'
   mutate image Dockerfile "s.replace('COPY src ./src', 'COPY srcx ./src', 1)" 'Dockerfile copies a path that does not exist'
+  mutate image Dockerfile "s.replace('ARG NODE_IMAGE=node:22-', 'ARG NODE_IMAGE=node:20-', 1)" 'the images are back on Node 20, out of support'
   mutate image docker/patroni/Dockerfile "s.replace('COPY patroni/entrypoint.sh', 'COPY patroni/entrypointx.sh', 1)" 'the Patroni Dockerfile copies a path that does not exist'
   rm -rf "$t"
   return $status
@@ -640,7 +645,7 @@ check prometheus    'promtool check config + rules, promtool test rules' check_p
 check alertmanager  'amtool check-config docker/monitoring/alertmanager.yml' check_alertmanager
 check shell         'sh -n and shellcheck on docker/**/*.sh' check_shell
 check scripts       'entrypoints: secrets, example refusal, URLs, dispatch, memory sizing, patroni.yml = tools/ha' check_scripts
-check image         'Dockerfile COPY sources exist; the build stage compiles; entrypoint targets exist' check_image
+check image         'Dockerfile COPY sources exist; Node.js 22+ LTS; the build stage compiles; entrypoint targets exist' check_image
 check live          'entrypoints on real PostgreSQL 17 + PgBouncer: migrate, serve /ready, deposit, reconcile, pools, rotation' check_live
 if [ "$failures" -gt 0 ]; then
   echo "validate-deploy: $failures check(s) failed"
