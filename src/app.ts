@@ -103,9 +103,12 @@ export async function buildApp({ config, db, logger }: AppOptions): Promise<Fast
     // Also in the open mode: webhook management and the operational endpoints need a key there too.
     authenticator: new Authenticator({ lookup: (id) => lookupKey(db.pool, id), touch: (ids) => touchKeys(db.pool, ids) }, {
       ttlMs: config.auth.keyCacheTtlMs,
+      staleMs: config.auth.keyCacheStaleMs,
       entriesMax: config.auth.keyCacheEntriesMax,
       lookupsInFlightMax: config.auth.keyLookupsInFlightMax,
       lastUsedFlushMs: config.auth.lastUsedFlushMs,
+      failuresPerSecond: config.auth.failuresPerSecond,
+      failuresBurst: config.auth.failuresBurst,
     }, readPolicy, app.log),
     required: config.auth.required,
     rateLimit: new TokenBuckets({ ratePerSecond: config.auth.rateLimitPerSecond, burst: config.auth.rateLimitBurst }),

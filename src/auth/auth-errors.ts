@@ -28,9 +28,11 @@ export class Forbidden extends AuthError {
   }
 }
 
+/** Over the key's request rate, or (before any lookup) over the client address's failed authentications. */
 export class RateLimited extends AuthError {
   readonly code = 'rate_limited';
-  constructor(readonly retryAfterSeconds: number) {
-    super('Rate limit exceeded for this API key, retry after Retry-After seconds');
+  constructor(readonly retryAfterSeconds: number, readonly limit: 'key' | 'address' = 'key') {
+    super(limit === 'key' ? 'Rate limit exceeded for this API key, retry after Retry-After seconds'
+      : 'Too many failed authentications from this address, retry after Retry-After seconds');
   }
 }

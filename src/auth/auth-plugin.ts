@@ -50,7 +50,7 @@ const detail = (description: string, example: string) =>
 const authResponses = {
   401: detail('Missing, malformed, unknown, expired or revoked API key (WWW-Authenticate: Bearer)', 'Invalid or expired API key'),
   403: detail('The API key lacks the scope this endpoint needs', 'This API key lacks the scope wallets:write'),
-  429: detail('Rate limit of this API key exceeded (retry after Retry-After seconds)',
+  429: detail('Rate limit of this API key, or of failed authentications from this address, exceeded (retry after Retry-After seconds)',
     'Rate limit exceeded for this API key, retry after Retry-After seconds'),
 };
 
@@ -99,7 +99,7 @@ export function registerAuth(app: FastifyInstance, { authenticator, required, ra
     }
     let known: Principal | Promise<Principal>;
     try {
-      known = authenticator.authenticateNow(request.headers.authorization);
+      known = authenticator.authenticateNow(request.headers.authorization, request.ip);
     } catch (error) {
       return done(error as Error);
     }

@@ -22,14 +22,27 @@ export const authSection = section({
     keyCacheTtlMs: integer('KEY_CACHE_TTL_MS', {
       default: 5000, min: 100, max: 60000, unit: 'ms', meaning: 'a key is re-read from the database at least this often: the bound on revocation and expiry changes',
     }),
+    keyCacheStaleMs: integer('KEY_CACHE_STALE_MS', {
+      default: 5000, min: 0, max: 60000, unit: 'ms',
+      meaning: 'past the TTL a known key is still answered from the cache this long while its refresh is pending (lookups busy, database down)',
+    }),
     keyCacheEntriesMax: integer('KEY_CACHE_ENTRIES_MAX', {
-      default: 10000, min: 10, max: 1000000, unit: 'keys', meaning: 'key ids (known or unknown) remembered per process; the oldest is forgotten beyond it',
+      default: 10000, min: 10, max: 1000000, unit: 'keys',
+      meaning: 'known keys remembered per process, and apart from them as many unknown ids; the oldest of each is forgotten beyond it',
     }),
     keyLookupsInFlightMax: integer('KEY_LOOKUPS_IN_FLIGHT_MAX', {
-      default: 16, min: 1, max: 1000, unit: 'lookups', meaning: 'key lookups running at once per process; beyond it a request with an uncached key gets 503 + `Retry-After`',
+      default: 16, min: 1, max: 1000, unit: 'lookups',
+      meaning: 'key lookups running at once per process, for refreshes of known keys and apart for other ids; beyond it a request that must wait gets 503 + `Retry-After`',
     }),
     lastUsedFlushMs: integer('KEY_LAST_USED_FLUSH_MS', {
       default: 60000, min: 1000, max: 3600000, unit: 'ms', meaning: '`last_used_at` is written at most this often per key and process',
+    }),
+    failuresPerSecond: integer('AUTH_FAILURES_PER_SECOND', {
+      default: 10, min: 0, max: 1000000, unit: 'failures/s',
+      meaning: 'failed authentications (and lookups of unknown key ids) per client address (`request.ip`, `TRUST_PROXY`) and process (0: no limit); beyond it 429 before any lookup',
+    }),
+    failuresBurst: integer('AUTH_FAILURES_BURST', {
+      default: 100, min: 1, max: 1000000, unit: 'failures', meaning: 'the burst of failed authentications an address may make at once',
     }),
     rateLimitPerSecond: integer('RATE_LIMIT_PER_SECOND', {
       default: 50000, min: 0, max: 10000000, unit: 'requests/s', meaning: 'token bucket per key and process: sustained rate (0: no limit); beyond it 429',

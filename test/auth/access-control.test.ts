@@ -49,7 +49,8 @@ const endpoints: Endpoint[] = [
 ];
 
 describe.skipIf(!authRequired)('access control', () => {
-  const t = useTestApp();
+  // Hundreds of refused keys from one address on purpose: its failure limit is tested in failed-auth-limit.test.ts.
+  const t = useTestApp({ auth: { ...loadConfig({}).auth, failuresPerSecond: 0 } });
   let wallet: string;
   let operation: string;
   let target: string;
