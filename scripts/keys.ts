@@ -4,6 +4,7 @@
  * started for the purpose). Every change is written to the api_key_audit table with who asked.
  *
  *   create --tenant <name> --scopes wallets:read,wallets:write[,admin] [--expires-in 90d] [--description text] [--json]
+ *   create --operator [--tenant <name>] [--scopes operator,...] [--expires-in 90d] [--description text] [--json]
  *   list [--tenant <name>] [--json]
  *   revoke <key id> [--json]
  *   rotate <key id> [--overlap 24h] [--expires-in 90d] [--json]
@@ -15,12 +16,16 @@ import { hostname, userInfo } from 'node:os';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
 import { isKeyId } from '../src/auth/api-key.js';
-import { createKey, KeyNotFound, listKeys, revokeKey, rotateKey } from '../src/auth/key-store.js';
-import { parseScopes, SCOPE_DESCRIPTIONS, SCOPES } from '../src/auth/scopes.js';
+import { createKey, KeyNotFound, listKeys, OperatorScopeRefused, operatorTenant, revokeKey, rotateKey } from '../src/auth/key-store.js';
+import { OPERATOR_SCOPE, parseScopes, SCOPE_DESCRIPTIONS, SCOPES } from '../src/auth/scopes.js';
 import { ownerPool, scriptConfig } from './owner-database.js';
 
 const usage = `usage: npm run keys -- <command>
   create --tenant <name> --scopes <scope,...> [--expires-in 90d] [--description <text>] [--json]
+  create --operator [--tenant <name>] [--scopes operator,...] [...]
+         a key of the operator tenant with the operator scope (/metrics, /dashboard/data). The operator
+         tenant is the one tenant whose keys may hold it: the first --operator makes --tenant (default
+         "operator") it, unless the first npm start already made "default" it
   list   [--tenant <name>] [--json]
   revoke <key id> [--json]
   rotate <key id> [--overlap 24h] [--expires-in 90d] [--json]
@@ -55,6 +60,7 @@ async function run(pool: pg.Pool, argv: string[]): Promise<void> {
     options: {
       tenant: { type: 'string' }, scopes: { type: 'string' }, 'expires-in': { type: 'string' },
       description: { type: 'string' }, overlap: { type: 'string' }, json: { type: 'boolean', default: false },
+      operator: { type: 'boolean', default: false },
       help: { type: 'boolean', default: false },
     },
   });
@@ -68,11 +74,14 @@ async function run(pool: pg.Pool, argv: string[]): Promise<void> {
   };
   switch (command) {
     case 'create': {
-      if (!values.tenant || !tenantPattern.test(values.tenant)) throw new UsageError('--tenant <name> is required: lowercase letters, digits, - and _ (max 63)');
-      const parsed = parseScopes(values.scopes ?? '');
+      const operator = values.operator ?? false;
+      const tenant = values.tenant ?? (operator ? (await operatorTenant(pool)) ?? 'operator' : undefined);
+      if (!tenant || !tenantPattern.test(tenant)) throw new UsageError('--tenant <name> is required: lowercase letters, digits, - and _ (max 63)');
+      const parsed = parseScopes(values.scopes ?? (operator ? OPERATOR_SCOPE : ''));
       if ('unknown' in parsed) throw new UsageError(`--scopes: unknown or missing scope(s) ${parsed.unknown.join(', ')}; known: ${SCOPES.join(', ')}`);
-      const created = await createKey(pool, { tenant: values.tenant, scopes: parsed.scopes, expiresAt,
-        description: values.description ?? null, actor: actor() });
+      const scopes = operator && !parsed.scopes.includes(OPERATOR_SCOPE) ? [...parsed.scopes, OPERATOR_SCOPE] : parsed.scopes;
+      const created = await createKey(pool, { tenant, scopes, expiresAt, description: values.description ?? null, actor: actor(),
+        designateOperator: operator });
       print(json, created, `key ${created.key_id} for tenant ${created.tenant} (${created.scopes.join(', ')}), ` +
         `expires ${created.expires_at ?? 'never'}. Shown once, store it now:\n${created.key}`);
       return;
@@ -116,9 +125,9 @@ async function main(): Promise<number> {
     await run(pool, argv);
     return 0;
   } catch (error) {
-    if (error instanceof UsageError || error instanceof KeyNotFound) {
+    if (error instanceof UsageError || error instanceof KeyNotFound || error instanceof OperatorScopeRefused) {
       say(error.message);
-      return error instanceof KeyNotFound ? 1 : 2;
+      return error instanceof UsageError ? 2 : 1;
     }
     const code = (error as { code?: string }).code;
     if (code === '42P01') say('the database has no api_keys table yet: run `npm run migrate` (or `npm start`) first');

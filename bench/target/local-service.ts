@@ -13,7 +13,7 @@ import { type AppProcess, startAppProcess } from '../../tools/stack/app-process.
 import { launchDatabase, pgbouncerRunDir } from '../../tools/stack/launcher.js';
 import pg from 'pg';
 import { createKey } from '../../src/auth/key-store.js';
-import { SCOPES } from '../../src/auth/scopes.js';
+import { TENANT_SCOPES } from '../../src/auth/scopes.js';
 import { loadConfig } from '../../src/config/config.js';
 import { useBenchKey } from './bench-auth.js';
 
@@ -133,7 +133,7 @@ export async function startServiceViaPgbouncer(options: StartOptions): Promise<L
 async function benchKey(adminUrl: string): Promise<string> {
   const pool = new pg.Pool({ connectionString: adminUrl, max: 1 });
   try {
-    return (await createKey(pool, { tenant: 'default', scopes: [...SCOPES], actor: 'bench' })).key;
+    return (await createKey(pool, { tenant: 'default', scopes: [...TENANT_SCOPES], actor: 'bench' })).key;
   } finally {
     await pool.end();
   }

@@ -3,7 +3,7 @@
  *   no or bad key → 401, key without the route's scope → 403, key over its rate → 429,
  *   otherwise request.principal = the key's tenant, id and scopes.
  * Each route says what it needs in `config.auth` (a scope, or 'public'); a route that says nothing
- * needs `admin`, unless it is one of the documented open ones (health, readiness, docs), so a new
+ * needs `operator` (the scope only the operator tenant's keys hold), unless it is one of the documented open ones (health, readiness, docs), so a new
  * route is closed until someone opens it. The same onRoute hook adds the bearer scheme and the
  * 401/403/429 answers to the route's OpenAPI schema.
  * AUTH_REQUIRED=false: a route that OPEN_PRINCIPAL's scopes allow (the wallet contract: tenant
@@ -25,7 +25,7 @@ export type AuthRequirement = Scope | 'public';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
-    /** What a caller needs for this route (src/auth/auth-plugin.ts); unset: admin, or open for health/docs. */
+    /** What a caller needs for this route (src/auth/auth-plugin.ts); unset: operator, or open for health/docs. */
     auth?: AuthRequirement;
   }
   interface FastifyRequest {
@@ -58,7 +58,7 @@ function requirementOf(route: RouteOptions): AuthRequirement {
   const declared = route.config?.auth;
   if (declared) return declared;
   if (PUBLIC_URLS.has(route.url) || PUBLIC_PREFIXES.some((p) => route.url === p || route.url.startsWith(`${p}/`))) return 'public';
-  return 'admin';
+  return 'operator';
 }
 
 export interface AuthPluginOptions {

@@ -1,6 +1,6 @@
 /**
  * The first start on a fresh database (no key at all yet) creates tenant `default` and a key with
- * every scope, prints it once and saves it, mode 0600, to API_KEY_FILE (default .data/api-key), so
+ * every scope, `operator` included (tenant `default` becomes the operator tenant), prints it once and saves it, mode 0600, to API_KEY_FILE (default .data/api-key), so
  * the README's curl examples can read it: `-H "Authorization: Bearer $(cat .data/api-key)"`.
  * Later starts create nothing; they only say where the key was saved, if the file is still there.
  * Needs the schema owner's URL (the app role cannot create keys): `npm start` on the embedded
@@ -23,10 +23,10 @@ export async function ensureFirstRunKey(ownerUrl: string, keyFile: string, say: 
       return;
     }
     const created = await createKey(pool, { tenant: 'default', scopes: [...SCOPES], actor: FIRST_RUN_ACTOR,
-      description: 'created by the first npm start' });
+      description: 'created by the first npm start', designateOperator: true });
     mkdirSync(dirname(keyFile), { recursive: true, mode: 0o700 });
     writeFileSync(keyFile, `${created.key}\n`, { mode: 0o600, flag: 'w' });
-    say('first run: created tenant "default" and an API key with the scopes ' +
+    say('first run: created tenant "default" (the operator tenant) and an API key with the scopes ' +
       `${SCOPES.join(', ')} (shown once, saved with mode 0600 to ${keyFile}):`);
     say(`    ${created.key}`);
     say(`    curl -H "Authorization: Bearer $(cat ${keyFile})" ...   (more keys: npm run keys -- create --help)`);

@@ -5,7 +5,7 @@
  */
 import type pg from 'pg';
 import { generateKey, type NewKey } from './api-key.js';
-import type { Scope } from './scopes.js';
+import { OPERATOR_SCOPE, type Scope } from './scopes.js';
 
 /** A pg.Pool or a checked-out client. */
 export interface Queryable {
@@ -64,12 +64,26 @@ export interface CreateKeyOptions {
   /** Who asks (for the audit): an OS user, `npm start (first run)`, a test. */
   actor: string;
   rotatedFrom?: string | null;
+  /**
+   * For a key with the operator scope, when no tenant is the operator tenant yet: make this one it
+   * (`keys create --operator`, the first start). Otherwise the tenant must already be it.
+   */
+  designateOperator?: boolean;
 }
 
 export class KeyNotFound extends Error {
   constructor(keyId: string) {
     super(`no key ${keyId}`);
     this.name = 'KeyNotFound';
+  }
+}
+
+/** The operator scope asked for a key of a tenant that is not the operator tenant. */
+export class OperatorScopeRefused extends Error {
+  constructor(tenant: string, operatorTenant: string | null) {
+    super(`the operator scope is only for keys of the operator tenant; ${tenant} is not it (` +
+      (operatorTenant === null ? 'there is none yet: npm run keys -- create --operator makes one)' : `it is ${operatorTenant})`));
+    this.name = 'OperatorScopeRefused';
   }
 }
 
@@ -99,6 +113,24 @@ async function ensureTenant(db: Queryable, tenant: string, actor: string): Promi
   if (created.rowCount === 1) await audit(db, actor, 'create-tenant', null, tenant);
 }
 
+/** The operator tenant's name, or null while there is none. */
+export async function operatorTenant(db: Queryable): Promise<string | null> {
+  const { rows } = await db.query<{ name: string }>('SELECT name FROM tenants WHERE operator');
+  return rows[0]?.name ?? null;
+}
+
+/**
+ * Checked here for a clear message; changeset 020's foreign key refuses an operator key of any
+ * other tenant whatever writes it, and its unique index a second operator tenant.
+ */
+async function ensureOperatorTenant(db: Queryable, tenant: string, designate: boolean, actor: string): Promise<void> {
+  const current = await operatorTenant(db);
+  if (current === tenant) return;
+  if (current !== null || !designate) throw new OperatorScopeRefused(tenant, current);
+  await db.query('UPDATE tenants SET operator = true WHERE name = $1', [tenant]);
+  await audit(db, actor, 'designate-operator', null, tenant);
+}
+
 async function insertKey(db: Queryable, options: CreateKeyOptions, fresh: NewKey): Promise<CreatedKey> {
   const { rows } = await db.query<{ expires_at: Date | null }>(
     `INSERT INTO api_keys (id, tenant, scopes, secret_sha256, description, expires_at, rotated_from)
@@ -115,6 +147,9 @@ async function insertKey(db: Queryable, options: CreateKeyOptions, fresh: NewKey
 export async function createKey(pool: pg.Pool, options: CreateKeyOptions): Promise<CreatedKey> {
   return inTransaction(pool, async (client) => {
     await ensureTenant(client, options.tenant, options.actor);
+    if (options.scopes.includes(OPERATOR_SCOPE)) {
+      await ensureOperatorTenant(client, options.tenant, options.designateOperator ?? false, options.actor);
+    }
     const created = await insertKey(client, options, generateKey());
     await audit(client, options.actor, 'create', created.key_id, options.tenant,
       { scopes: options.scopes, expires_at: created.expires_at, description: options.description ?? null });

@@ -1,12 +1,19 @@
-/** The scopes a key may hold, defined once; changeset 009 checks the same list in the database. */
-export const SCOPES = ['wallets:read', 'wallets:write', 'admin'] as const;
+/** The scopes a key may hold, defined once; changesets 009 and 020 check the same list in the database. */
+export const SCOPES = ['wallets:read', 'wallets:write', 'admin', 'operator'] as const;
 export type Scope = (typeof SCOPES)[number];
+
+/** What any tenant's key may hold; `operator` is for keys of the operator tenant only (changeset 020). */
+export const TENANT_SCOPES = ['wallets:read', 'wallets:write', 'admin'] as const satisfies readonly Scope[];
+
+/** The scope of the service's own operational endpoints. */
+export const OPERATOR_SCOPE: Scope = 'operator';
 
 /** What each scope allows, for `npm run keys`, OpenAPI and docs/access-control.md. */
 export const SCOPE_DESCRIPTIONS: Record<Scope, string> = {
   'wallets:read': 'get wallets, operations and history',
   'wallets:write': 'create wallets and post operations',
-  admin: 'read the operational endpoints (/metrics, /dashboard) and manage webhooks',
+  admin: "administer the key's own tenant (its webhooks)",
+  operator: 'read the operational endpoints (/metrics, /dashboard/data); keys of the operator tenant only',
 };
 
 const known = new Set<string>(SCOPES);

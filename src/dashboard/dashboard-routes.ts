@@ -46,7 +46,7 @@ export function registerDashboard(app: FastifyInstance, live: LiveStats): void {
     });
   }
   app.get('/dashboard/data', {
-    config: { auth: 'admin' },
+    config: { auth: 'operator' }, // every tenant's busiest wallets: the operator's view only
     schema: {
       tags: ['service'],
       summary: 'Data behind the /dashboard page',

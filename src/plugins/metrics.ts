@@ -95,7 +95,7 @@ export function registerMetrics(app: FastifyInstance, options: MetricsPluginOpti
   app.addHook('onClose', async () => metrics.stop());
 
   app.get('/metrics', {
-    config: { auth: 'admin' }, // lists wallet ids (busiest wallets): an operator's view
+    config: { auth: 'operator' }, // lists every tenant's wallet ids (busiest wallets): the operator's view only
     schema: {
       tags: ['service'],
       summary: 'Prometheus metrics',

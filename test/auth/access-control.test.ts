@@ -10,7 +10,7 @@ import type { Scope } from '../../src/auth/scopes.js';
 import { revokeKey } from '../../src/auth/key-store.js';
 import { loadConfig } from '../../src/config/config.js';
 import {
-  adminPool, authRequired, balanceOf, bearer, createWallet, makeKey, newTenant, operate, type UsedTestApp, useTestApp,
+  adminPool, authRequired, balanceOf, bearer, createWallet, makeKey, makeOperatorKey, newTenant, operate, type UsedTestApp, useTestApp,
 } from '../support/test-app.js';
 
 interface Endpoint {
@@ -44,8 +44,8 @@ const endpoints: Endpoint[] = [
   { name: 'void hold', scope: 'wallets:write', method: 'POST', answered: [200, 409], url: (i) => `/api/v1/holds/${i.holds.toVoid}/void` },
   { name: 'get hold', scope: 'wallets:read', method: 'GET', url: (i) => `/api/v1/holds/${i.holds.toGet}` },
   { name: 'list holds', scope: 'wallets:read', method: 'GET', url: (i) => `/api/v1/wallets/${i.wallet}/holds` },
-  { name: 'metrics', scope: 'admin', method: 'GET', url: () => '/metrics' },
-  { name: 'dashboard data', scope: 'admin', method: 'GET', url: () => '/dashboard/data' },
+  { name: 'metrics', scope: 'operator', method: 'GET', url: () => '/metrics' },
+  { name: 'dashboard data', scope: 'operator', method: 'GET', url: () => '/dashboard/data' },
 ];
 
 describe.skipIf(!authRequired)('access control', () => {
@@ -66,6 +66,7 @@ describe.skipIf(!authRequired)('access control', () => {
     reversible = (await operate(t.app, target, { operation_type: 'DEPOSIT', amount: '1.00' })).json().id;
     holds = await seedHolds(t, wallet);
     for (const scope of ['wallets:read', 'wallets:write', 'admin'] as const) keys[scope] = (await makeKey(t.tenant, [scope])).key;
+    keys.operator = (await makeOperatorKey()).key; // of the operator tenant, the only one whose keys may hold it
     keys.expired = (await makeKey(t.tenant, ['wallets:read', 'wallets:write', 'admin'], new Date(Date.now() - 1000))).key;
     const revoked = await makeKey(t.tenant, ['wallets:read', 'wallets:write', 'admin']);
     const admin = adminPool();
@@ -109,7 +110,7 @@ describe.skipIf(!authRequired)('access control', () => {
       });
 
       it(`403 for a key without ${e.scope}`, async () => {
-        for (const scope of ['wallets:read', 'wallets:write', 'admin'] as const) {
+        for (const scope of ['wallets:read', 'wallets:write', 'admin', 'operator'] as const) {
           if (scope === e.scope) continue;
           const res = await call(e, bearer(keys[scope]!));
           expect(res.statusCode).toBe(403);
@@ -212,7 +213,8 @@ describe.skipIf(!authRequired)('rate limit on every endpoint', () => {
   });
 
   it.each(endpoints.map((e) => [e.name, e] as const))('%s: 429 with Retry-After once the key\'s bucket is empty', async (_name, e) => {
-    const key = (await makeKey(t.tenant, [e.scope])).key; // a fresh bucket (burst 2)
+    // A fresh bucket (burst 2); operator scope only for a key of the operator tenant.
+    const key = (e.scope === 'operator' ? await makeOperatorKey() : await makeKey(t.tenant, [e.scope])).key;
     const call = () => send(t, e, { wallet, operation, target, transfer, reversible, holds }, bearer(key));
     expect(e.answered ?? [200]).toContain((await call()).statusCode);
     expect(e.answered ?? [200]).toContain((await call()).statusCode);
@@ -341,7 +343,7 @@ describe.skipIf(authRequired)('AUTH_REQUIRED=false', () => {
       expect(res.statusCode).toBe(200);
     }
     expect(await balanceOf(t.app, id)).toBe('3.00');
-    expect((await t.app.inject({ method: 'GET', url: '/metrics' })).statusCode).toBe(200);
+    expect((await t.app.inject({ method: 'GET', url: '/metrics', headers: t.operatorHeaders })).statusCode).toBe(200);
     const admin = adminPool();
     const { rows } = await admin.query('SELECT tenant FROM wallets WHERE id = $1', [id]);
     const actors = await admin.query('SELECT DISTINCT actor FROM operations WHERE wallet_id = $1', [id]);
@@ -372,7 +374,7 @@ describe('the open mode (AUTH_REQUIRED=false) opens the wallet contract, never c
       .toBe(200);
   });
 
-  it('answers 401 without a key (or with a bad one) and 403 without admin on webhooks, /metrics and /dashboard/data', async () => {
+  it('answers 401 without a key (or with a bad one) and 403 without the scope on webhooks, /metrics and /dashboard/data', async () => {
     const walletsOnly = bearer((await makeKey('default', ['wallets:read', 'wallets:write'])).key);
     for (const request of closed) {
       const none = await t.app.inject({ ...request, headers: { authorization: undefined } });
@@ -386,9 +388,10 @@ describe('the open mode (AUTH_REQUIRED=false) opens the wallet contract, never c
     }
   });
 
-  it('serves them with an admin key, as that key\'s tenant; OpenAPI says they need one', async () => {
+  it('serves webhooks with an admin key (as its tenant) and /metrics with an operator key; OpenAPI says they need one', async () => {
     expect((await t.app.inject({ method: 'GET', url: '/api/v1/webhooks' })).statusCode).toBe(200);
-    expect((await t.app.inject({ method: 'GET', url: '/metrics' })).statusCode).toBe(200);
+    expect((await t.app.inject({ method: 'GET', url: '/metrics' })).statusCode).toBe(403);
+    expect((await t.app.inject({ method: 'GET', url: '/metrics', headers: t.operatorHeaders })).statusCode).toBe(200);
     const spec = (await t.app.inject({ method: 'GET', url: '/openapi.json' })).json() as {
       paths: Record<string, Record<string, { security?: unknown; responses: Record<string, unknown> }>>;
     };

@@ -142,7 +142,7 @@ describe('delivery', () => {
           { items: { last_status: number; wallet_id: string }[] }).items.filter((x) => x.wallet_id === w2);
         return items.length === 1 && items[0]!.last_status === 503 ? true : undefined;
       }, 10_000, 'failed after the window');
-      const metrics = (await strict.app.inject({ method: 'GET', url: '/metrics' })).body;
+      const metrics = (await strict.app.inject({ method: 'GET', url: '/metrics', headers: strict.operatorHeaders })).body;
       expect(metrics).toMatch(/webhook_deliveries_total\{outcome="failed"\} [1-9]/);
       expect(metrics).toMatch(/webhook_attempts_total\{result="http_error"\} [1-9]/);
       expect(metrics).toMatch(/events_outbox_lag_seconds \d/);

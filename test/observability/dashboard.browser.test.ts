@@ -75,10 +75,10 @@ describe.skipIf(!existsSync(chromiumPath) && !process.env.CI)('/dashboard in Chr
       page.on('requestfailed', (request) => failures.push(`${request.url()} ${request.failure()?.errorText ?? ''}`));
       await page.goto(`${base}/dashboard`);
       // Without a key the page loads but its data is refused (in the open mode too: /dashboard/data
-      // needs an admin key there as well): it asks for one.
+      // needs an operator key there as well): it asks for one.
       await page.waitForFunction(() => !(document.getElementById('key-form') as HTMLFormElement).hidden, undefined, { timeout: 10_000 });
       expect(await page.locator('#status').textContent()).toContain('API key');
-      await page.fill('#key-input', t.authHeaders.authorization!.replace(/^Bearer /, ''));
+      await page.fill('#key-input', t.operatorKey.key);
       await page.click('#key-form button');
       const charts = ['chart-requests', 'chart-latency', 'chart-errors', 'chart-operations', 'chart-retries', 'chart-pool'];
       for (const id of charts) {

@@ -6,8 +6,9 @@ import { adminPool, buildTestApp, createWallet, operate, useTestApp, waitFor } f
 
 const t = useTestApp({ dashboardIntervalMs: 100 });
 
+/** /metrics needs the operator scope; the operator key works on every app of the test database. */
 async function scrape(app = t.app): Promise<string> {
-  const res = await app.inject({ method: 'GET', url: '/metrics' });
+  const res = await app.inject({ method: 'GET', url: '/metrics', headers: t.operatorHeaders });
   expect(res.statusCode).toBe(200);
   expect(res.headers['content-type']).toContain('text/plain');
   return res.body;
@@ -216,7 +217,7 @@ describe('/dashboard/data', () => {
     const id = await createWallet(t.app);
     await Promise.all(Array.from({ length: 10 }, () => operate(t.app, id, { operation_type: 'DEPOSIT', amount: '1.00' })));
     const data = await waitFor(async () => {
-      const d = (await t.app.inject({ method: 'GET', url: '/dashboard/data' })).json();
+      const d = (await t.app.inject({ method: 'GET', url: '/dashboard/data', headers: t.operatorHeaders })).json();
       return d.busiest_wallets.some((w: { wallet_id: string }) => w.wallet_id === id) ? d : undefined;
     }, 5000, 'a closed dashboard bucket');
     expect(data.interval_ms).toBe(100);

@@ -18,8 +18,8 @@ import { afterAll, beforeAll, inject, onTestFinished } from 'vitest';
 import { waitFor as waitUntil } from '../../src/lib/wait-for.js';
 import { buildApp } from '../../src/app.js';
 import { OPEN_TENANT } from '../../src/auth/auth-plugin.js';
-import { SCOPES, type Scope } from '../../src/auth/scopes.js';
-import { createKey, type CreatedKey } from '../../src/auth/key-store.js';
+import { OPERATOR_SCOPE, TENANT_SCOPES, type Scope } from '../../src/auth/scopes.js';
+import { createKey, type CreatedKey, operatorTenant } from '../../src/auth/key-store.js';
 import { loadConfig, type Config } from '../../src/config/config.js';
 import { createLedgerDatabase, type LedgerDb } from '../../src/ledger/tables.js';
 
@@ -33,6 +33,9 @@ export interface TestApp {
   key: CreatedKey | null;
   /** Headers that carry the default key (in the open mode: a key of tenant `default`), for real HTTP requests. */
   authHeaders: Record<string, string>;
+  /** A key of the operator tenant with the operator scope (/metrics, /dashboard/data; the open mode needs one too), and headers that carry it. */
+  operatorKey: CreatedKey;
+  operatorHeaders: Record<string, string>;
   close(): Promise<void>;
 }
 
@@ -45,11 +48,25 @@ export function newTenant(prefix = 't'): string {
 }
 
 /** A key made the way `npm run keys -- create` makes it (as the schema owner). */
-export async function makeKey(tenant: string, scopes: readonly Scope[] = SCOPES, expiresAt: Date | null = null,
+export async function makeKey(tenant: string, scopes: readonly Scope[] = TENANT_SCOPES, expiresAt: Date | null = null,
   ownerUrl?: string): Promise<CreatedKey> {
   const pool = ownerUrl ? new pg.Pool({ connectionString: ownerUrl, max: 1 }) : adminPool();
   try {
     return await createKey(pool, { tenant, scopes: [...scopes], expiresAt, actor: 'test' });
+  } finally {
+    await pool.end();
+  }
+}
+
+/**
+ * A key of the operator tenant with the operator scope, as `npm run keys -- create --operator`
+ * makes it: the test database's operator tenant is `operator` unless something made another one it.
+ */
+export async function makeOperatorKey(ownerUrl?: string): Promise<CreatedKey> {
+  const pool = ownerUrl ? new pg.Pool({ connectionString: ownerUrl, max: 1 }) : adminPool();
+  try {
+    const tenant = (await operatorTenant(pool)) ?? 'operator';
+    return await createKey(pool, { tenant, scopes: [OPERATOR_SCOPE], actor: 'test', designateOperator: true });
   } finally {
     await pool.end();
   }
@@ -119,8 +136,10 @@ async function openTestApp(overrides: Lazy<Partial<Config>>, options: TestAppOpt
   });
   const tenant = config.auth.required ? newTenant() : OPEN_TENANT;
   // Open mode too: the wallet routes ignore the key, the routes that still need one get it.
-  const made = await makeKey(tenant, SCOPES, null, await resolve(options.ownerUrl));
+  const made = await makeKey(tenant, TENANT_SCOPES, null, await resolve(options.ownerUrl));
   const key = config.auth.required ? made : null;
+  const operatorKey = await makeOperatorKey(await resolve(options.ownerUrl));
+  const operatorHeaders = bearer(operatorKey.key);
   const silent = config.logLevel === 'silent' && !options.logStream;
   const logger = silent ? false : { level: config.logLevel, ...(options.logStream ? { stream: options.logStream } : {}) };
   const app = await buildApp({ config, db, logger });
@@ -130,7 +149,7 @@ async function openTestApp(overrides: Lazy<Partial<Config>>, options: TestAppOpt
   injectWithHeaders(app, authHeaders);
   let closed: Promise<void> | undefined;
   return {
-    app, db, config, tenant, key, authHeaders,
+    app, db, config, tenant, key, authHeaders, operatorKey, operatorHeaders,
     close() {
       closed ??= app.close().then(() => db.close());
       return closed;
@@ -161,6 +180,8 @@ export function useTestApp(overrides: Lazy<Partial<Config>> = {}, options: TestA
     get tenant() { return current().tenant; },
     get key() { return current().key; },
     get authHeaders() { return current().authHeaders; },
+    get operatorKey() { return current().operatorKey; },
+    get operatorHeaders() { return current().operatorHeaders; },
   };
 }
 

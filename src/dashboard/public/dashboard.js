@@ -85,7 +85,7 @@ function render(data) {
   renderBusiest(data.busiest_wallets);
 }
 
-// The data needs an API key with the admin scope. It is kept in this tab only (sessionStorage),
+// The data needs an API key with the operator scope. It is kept in this tab only (sessionStorage),
 // taken from the form or from the fragment (/dashboard#key=wsk_...; a fragment is never sent to
 // the server), and sent as Authorization: Bearer.
 const KEY_ITEM = 'wallet-service.dashboard.key';
@@ -110,7 +110,7 @@ async function refresh() {
     const response = await fetch('/dashboard/data', { cache: 'no-store', headers: key ? { authorization: `Bearer ${key}` } : {} });
     if (response.status === 401 || response.status === 403) {
       keyForm.hidden = false;
-      throw new Error(response.status === 401 ? 'enter an API key with the admin scope' : 'this API key lacks the admin scope');
+      throw new Error(response.status === 401 ? 'enter an API key with the operator scope' : 'this API key lacks the operator scope');
     }
     if (!response.ok) throw new Error(`HTTP ${response.status}`);
     const data = await response.json();
