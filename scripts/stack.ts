@@ -1,4 +1,8 @@
-/** `npm run stack`: PostgreSQL + PgBouncer + WEB_CONCURRENCY app workers, production-like, no Docker; `-- --ha`: the HA topology. */
+/**
+ * `npm run stack`: PostgreSQL + PgBouncer + WEB_CONCURRENCY app workers, production-like, no Docker;
+ * `-- --ha`: the HA topology; `-- --tls`: the API over HTTPS with a self-signed certificate for
+ * localhost (or TLS_CERT_FILE/TLS_KEY_FILE when set).
+ */
 import { runStack } from '../tools/stack/local-stack.js';
 
 if (process.argv.slice(2).includes('--ha')) {
@@ -6,5 +10,5 @@ if (process.argv.slice(2).includes('--ha')) {
   const { runHaStack } = await import('../tools/ha/ha-stack.js');
   await runHaStack(process.env);
 } else {
-  await runStack(process.env);
+  await runStack(process.env, { tls: process.argv.slice(2).includes('--tls') });
 }

@@ -43,6 +43,8 @@ export interface AppOptions {
   config: Config;
   db: LedgerDb;
   logger?: FastifyServerOptions['logger'];
+  /** HTTPS with this certificate and key (PEM; src/lib/tls-files.ts reads them); absent: plain HTTP. */
+  tls?: { cert: string; key: string };
 }
 
 const requestIdPattern = /^[\w.:-]{1,128}$/;
@@ -52,7 +54,13 @@ function trustProxyOption(value: Config['trustProxy']): FastifyServerOptions['tr
   return typeof value === 'number' ? (_address: string, hop: number) => hop < value : value;
 }
 
-export async function buildApp({ config, db, logger }: AppOptions): Promise<FastifyInstance> {
+export async function buildApp({ config, db, logger, tls }: AppOptions): Promise<FastifyInstance> {
+  const serverLimits = {
+    maxHeaderSize: config.http.maxHeaderSizeBytes,
+    headersTimeout: config.http.headersTimeoutMs,
+    requestTimeout: config.http.requestTimeoutMs,
+    connectionsCheckingInterval: config.http.timeoutCheckIntervalMs,
+  };
   const app = Fastify({
     // Redaction whatever logger options the caller passes (tests pass their own stream).
     logger: logger === false ? false : { level: config.logLevel, ...(typeof logger === 'object' ? logger : {}), redact: LOG_REDACT },
@@ -69,12 +77,11 @@ export async function buildApp({ config, db, logger }: AppOptions): Promise<Fast
     connectionTimeout: config.http.socketTimeoutMs,
     keepAliveTimeout: config.http.keepAliveTimeoutMs,
     requestTimeout: config.http.requestTimeoutMs,
-    http: {
-      maxHeaderSize: config.http.maxHeaderSizeBytes,
-      headersTimeout: config.http.headersTimeoutMs,
-      requestTimeout: config.http.requestTimeoutMs,
-      connectionsCheckingInterval: config.http.timeoutCheckIntervalMs,
-    },
+    http: serverLimits,
+    // HTTPS: https.createServer takes the same limits. Hidden from the types (`as object`), which
+    // would make this an https app throughout: what the code uses of app.server (address, close,
+    // closeIdleConnections, closeAllConnections, setSecureContext in src/server.ts) both servers have.
+    ...((tls ? { https: { ...serverLimits, cert: tls.cert, key: tls.key } } : {}) as object),
     trustProxy: trustProxyOption(config.trustProxy),
     clientErrorHandler,
     frameworkErrors,
@@ -89,7 +96,7 @@ export async function buildApp({ config, db, logger }: AppOptions): Promise<Fast
   });
 
   registerErrorHandler(app);
-  registerSecurityHeaders(app);
+  registerSecurityHeaders(app, { strictTransportSecurity: tls !== undefined });
   registerJsonBodyParser(app, config.bodyLimitBytes);
 
   const readPolicy = {

@@ -9,6 +9,7 @@
  */
 import cluster, { type Worker } from 'node:cluster';
 import { loadConfigOrExit } from './lib/load-config-or-exit.js';
+import { readTlsFiles, tlsFilesOf } from './lib/tls-files.js';
 import { type ClusterMetricsServer, serveClusterMetrics } from './metrics/cluster-metrics.js';
 
 /** A worker dying more often than this is a crash loop: give up instead of spinning. */
@@ -26,6 +27,16 @@ async function primary(): Promise<void> {
       'cannot start its own embedded PostgreSQL. `npm run stack` starts PostgreSQL, PgBouncer and the workers; ' +
       '`npm start` runs one process with an embedded PostgreSQL.');
     process.exit(2);
+  }
+  const tlsFiles = tlsFilesOf(config);
+  if (tlsFiles) {
+    // Checked once here, so that a certificate that cannot serve is one clear line, not a crash loop.
+    try {
+      readTlsFiles(tlsFiles);
+    } catch (error) {
+      console.error(`[cluster] ${(error as Error).message}`);
+      process.exit(2);
+    }
   }
   if (config.migrateOnStart && config.migrationDatabaseUrl) {
     // Once, here, not once per worker (they would only queue on Liquibase's lock).
@@ -73,6 +84,12 @@ async function primary(): Promise<void> {
   };
   process.on('SIGINT', () => void stop('SIGINT received'));
   process.on('SIGTERM', () => void stop('SIGTERM received'));
+  if (tlsFiles) {
+    // Certificate rotation: each worker re-reads the files (src/server.ts).
+    process.on('SIGHUP', () => {
+      for (const w of Object.values(cluster.workers ?? {})) w?.process.kill('SIGHUP');
+    });
+  }
 
   if (config.clusterMetricsPort > 0) {
     // A scrape of the shared port reaches one worker; this one sums them all. Bound before any

@@ -3,6 +3,7 @@
  * This file owns the process (signals, exit codes); app.ts installs no signal handlers.
  */
 import cluster from 'node:cluster';
+import type { Server as TlsServer } from 'node:tls';
 import closeWithGrace from 'close-with-grace';
 import { buildApp } from './app.js';
 import type { Config } from './config/config.js';
@@ -10,6 +11,7 @@ import { type PreparedDatabase, prepareDatabase } from './bootstrap.js';
 import { createLedgerDatabase } from './ledger/tables.js';
 import { assertPortFree } from './lib/free-port.js';
 import { loadConfigOrExit } from './lib/load-config-or-exit.js';
+import { readTlsFiles, type TlsFiles, tlsFilesOf, type TlsMaterial } from './lib/tls-files.js';
 import { ensureLocalSecretKey } from './webhooks/local-secret-key.js';
 
 /** After the grace period, how long closing the pool and PostgreSQL may take before we exit anyway. */
@@ -21,16 +23,20 @@ const say = (message: string) => console.log(`[wallet-service] ${message}`);
 
 async function main(): Promise<void> {
   const config = loadConfigOrExit();
+  let tls: TlsMaterial | undefined;
   try {
-    // Before the database and the migrations: a second `npm start` says so at once.
+    // Before the database and the migrations: a second `npm start`, or a certificate that cannot
+    // serve, says so at once.
     await assertPortFree(config.host, config.port, 'the API', 'PORT');
+    const tlsFiles = tlsFilesOf(config);
+    tls = tlsFiles ? readTlsFiles(tlsFiles) : undefined;
   } catch (error) {
     console.error(`[wallet-service] ${(error as Error).message}`);
     process.exit(1);
   }
   const database = await prepareDatabase(config, say);
   try {
-    await serve(withWebhookSecretKey(config, database), database);
+    await serve(withWebhookSecretKey(config, database), database, tls);
   } catch (error) {
     await database.stop(); // leave the embedded PostgreSQL as we found it
     throw error;
@@ -44,7 +50,7 @@ function withWebhookSecretKey(config: Config, database: PreparedDatabase): Confi
   return { ...config, webhooks: { ...config.webhooks, secretKeyHex } };
 }
 
-async function serve(config: Config, database: PreparedDatabase): Promise<void> {
+async function serve(config: Config, database: PreparedDatabase, tls: TlsMaterial | undefined): Promise<void> {
   const db = createLedgerDatabase({
     url: database.url,
     poolSizeMax: config.poolSizeMax,
@@ -52,7 +58,7 @@ async function serve(config: Config, database: PreparedDatabase): Promise<void> 
     idleTimeoutMs: config.poolIdleTimeoutMs,
     queryTimeoutMs: config.statementTimeoutMs + 1000,
   });
-  const app = await buildApp({ config, db });
+  const app = await buildApp({ config, db, tls });
   let shuttingDown = false;
   db.pool.on('error', (error: Error & { code?: string }) => {
     // An idle connection the server or PgBouncer closed: the pool opens another when needed.
@@ -76,7 +82,8 @@ async function serve(config: Config, database: PreparedDatabase): Promise<void> 
     process.on('SIGINT', () => undefined);
   }
   closeWithGrace({
-    skip: cluster.isWorker ? ['SIGINT'] : [],
+    // With TLS, SIGHUP reloads the certificate (below) instead of shutting down.
+    skip: [...(cluster.isWorker ? ['SIGINT' as const] : []), ...(tls ? ['SIGHUP' as const] : [])],
     delay: graceMs + shutdownCleanupMs,
     logger: false,
     onTimeout: () => console.error(`[wallet-service] shutdown took longer than ${graceMs + shutdownCleanupMs} ms: exiting`),
@@ -105,7 +112,40 @@ async function serve(config: Config, database: PreparedDatabase): Promise<void> 
     process.exit(1);
   }
   const shownHost = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
-  say(`serving on http://${shownHost}:${config.port} (docs: http://${shownHost}:${config.port}/docs)`);
+  const base = `${tls ? 'https' : 'http'}://${shownHost}:${config.port}`;
+  say(`serving on ${base} (docs: ${base}/docs)`);
+  const tlsFiles = tlsFilesOf(config);
+  if (tls && tlsFiles) {
+    say(`TLS: certificate ${tls.subject}, valid until ${tls.validTo.toISOString()}; Strict-Transport-Security: on; ` +
+      'plain HTTP is not served on this port. SIGHUP re-reads TLS_CERT_FILE and TLS_KEY_FILE');
+    warnIfExpiring(tls);
+    reloadCertificateOnSighup(app.server as unknown as TlsServer, tlsFiles);
+  }
+}
+
+const certificateWarningDays = 14;
+
+function warnIfExpiring(tls: TlsMaterial): void {
+  const daysLeft = Math.floor((tls.validTo.getTime() - Date.now()) / 86_400_000);
+  if (daysLeft < certificateWarningDays) say(`warning: the TLS certificate expires in ${daysLeft} day(s): replace the files and send SIGHUP`);
+}
+
+/**
+ * Rotation without a restart: new connections get the new certificate, open ones keep theirs. A
+ * file that cannot serve (unreadable, wrong key, expired) leaves the current certificate in place.
+ * Only with TLS on: otherwise SIGHUP keeps its default (a closed terminal ends the process).
+ */
+function reloadCertificateOnSighup(server: TlsServer, files: TlsFiles): void {
+  process.on('SIGHUP', () => {
+    try {
+      const next = readTlsFiles(files);
+      server.setSecureContext({ cert: next.cert, key: next.key });
+      say(`SIGHUP: TLS certificate reloaded: ${next.subject}, valid until ${next.validTo.toISOString()}`);
+      warnIfExpiring(next);
+    } catch (error) {
+      console.error(`[wallet-service] SIGHUP: kept the current TLS certificate: ${(error as Error).message}`);
+    }
+  });
 }
 
 /** app.close(), with in-flight requests given `graceMs` before their connections are cut. */

@@ -32,7 +32,8 @@ export class ConfigReader {
     switch (setting.kind) {
       case 'integer': return this.integer(setting.env, raw, s);
       case 'boolean': return this.boolean(setting.env, raw, s.default);
-      case 'string': return raw;
+      case 'string':
+      case 'file': return raw;
       case 'choice': return this.choice(setting.env, raw, s);
       case 'postgres-url': return this.postgresUrl(setting.env, raw);
       case 'hex-key': return this.hexKey(setting.env, raw);

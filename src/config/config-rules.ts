@@ -26,3 +26,19 @@ export function orderProblem(rule: OrderRule, values: ReadonlyMap<string, unknow
   }
   return lower > upper ? `${rule.lower} must not exceed ${rule.upper}` : undefined;
 }
+
+/** Settings that are set together or not at all (variable names). */
+export interface TogetherRule {
+  settings: readonly [string, string];
+  why: string;
+}
+
+export const TOGETHER_RULES: readonly TogetherRule[] = [
+  { settings: ['TLS_CERT_FILE', 'TLS_KEY_FILE'], why: 'a certificate serves only with its key' },
+];
+
+/** The problem with `rule` given the values read (by variable name), if any. */
+export function togetherProblem(rule: TogetherRule, values: ReadonlyMap<string, unknown>): string | undefined {
+  const [a, b] = rule.settings;
+  return (values.get(a) === undefined) === (values.get(b) === undefined) ? undefined : `set both ${a} and ${b}, or neither`;
+}

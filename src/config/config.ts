@@ -6,7 +6,7 @@
  */
 import { Type, type TObject, type TSchema } from 'typebox';
 import { type Env, ConfigReader } from './config-reader.js';
-import { ORDER_RULES, orderProblem } from './config-rules.js';
+import { ORDER_RULES, orderProblem, TOGETHER_RULES, togetherProblem } from './config-rules.js';
 import { type Config, ConfigSchema } from './config-schema.js';
 import { settingOf } from './setting.js';
 
@@ -31,6 +31,10 @@ export function loadConfig(env: Env = process.env): Config {
   for (const fill of derived) fill();
   for (const rule of ORDER_RULES) {
     const problem = orderProblem(rule, values);
+    if (problem !== undefined) reader.problems.push(problem);
+  }
+  for (const rule of TOGETHER_RULES) {
+    const problem = togetherProblem(rule, values);
     if (problem !== undefined) reader.problems.push(problem);
   }
   if (reader.problems.length > 0) throw new ConfigError(reader.problems);

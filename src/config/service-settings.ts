@@ -1,6 +1,6 @@
 /** Settings of the process and its HTTP server: where it listens, how many, its limits and its logs. */
 import { section } from './section.js';
-import { choice, integer, text, trustProxy } from './setting.js';
+import { choice, integer, filePath, text, trustProxy } from './setting.js';
 
 /** Where the API listens unless HOST says otherwise: this machine only. The image sets 0.0.0.0. */
 export const HOST_DEFAULT = 'localhost';
@@ -19,6 +19,11 @@ export const serverSection = section({
     trustProxy: trustProxy('TRUST_PROXY', {
       meaning: 'proxies trusted for the client address (`X-Forwarded-For`), as Fastify\'s `trustProxy`; behind HAProxy: its network',
     }),
+    tlsCertFile: filePath('TLS_CERT_FILE', {
+      meaning: 'PEM file of the certificate (then intermediates): with `TLS_KEY_FILE` the API port serves HTTPS only, with ' +
+        '`Strict-Transport-Security`; SIGHUP re-reads both ([TLS](deploy.md#tls))',
+    }),
+    tlsKeyFile: filePath('TLS_KEY_FILE', { meaning: 'PEM file of the certificate\'s private key (unencrypted)' }),
     bodyLimitBytes: integer('BODY_LIMIT_BYTES', {
       default: 16384, min: 256, max: 10485760, unit: 'bytes', meaning: 'request bodies above this get 413',
     }),

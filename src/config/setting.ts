@@ -11,7 +11,7 @@ import { Type, type TSchema } from 'typebox';
 export const SETTING = 'x-setting';
 
 /** How the variable's text is read; each kind has one parser in read-setting.ts. */
-export type SettingKind = 'integer' | 'boolean' | 'string' | 'choice' | 'postgres-url' | 'hex-key' | 'trust-proxy';
+export type SettingKind = 'integer' | 'boolean' | 'string' | 'file' | 'choice' | 'postgres-url' | 'hex-key' | 'trust-proxy';
 
 export interface SettingMeta {
   /** The environment variable. */
@@ -59,6 +59,11 @@ export function boolean(env: string, o: Described & { default: boolean }) {
 /** Any non-empty text; an empty variable counts as unset. */
 export function text(env: string, o: Described & { default: string }) {
   return Type.String({ default: o.default, ...meta(env, 'string', { meaning: o.meaning }) });
+}
+
+/** The path of a file that turns a feature on; unset by default (whether it can be read is checked where it is read). */
+export function filePath(env: string, o: Described) {
+  return Type.Union([Type.String(), Type.Undefined()], meta(env, 'file', { meaning: o.meaning }));
 }
 
 /** Text whose default is computed from settings read before it. */

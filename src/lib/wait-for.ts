@@ -3,6 +3,8 @@
  * with a message naming what was awaited and the bound. Used wherever a process or server has to
  * come up (PostgreSQL, PgBouncer, the app) or go away, instead of a sleep.
  */
+import https from 'node:https';
+
 export interface WaitOptions {
   /** What we wait for, as it reads in "<what>: not ready within N ms". */
   what: string;
@@ -51,4 +53,16 @@ export function httpOk(url: string, requestTimeoutMs = 2000): () => Promise<true
       return undefined; // not listening yet
     }
   };
+}
+
+/** The same over HTTPS, trusting only `ca` (PEM): a self-signed or test certificate, never the system store. */
+export function httpsOk(url: string, ca: string, requestTimeoutMs = 2000): () => Promise<true | undefined> {
+  return () => new Promise((resolve) => {
+    const request = https.get(url, { ca, timeout: requestTimeoutMs }, (response) => {
+      response.resume();
+      resolve(response.statusCode === 200 ? true : undefined);
+    });
+    request.on('timeout', () => request.destroy());
+    request.on('error', () => resolve(undefined)); // not listening yet
+  });
 }

@@ -1,6 +1,7 @@
 /**
  * Browser-facing hardening. Every answer: no MIME sniffing (a JSON error quoting user input must
- * never be rendered as HTML). The Swagger UI under /docs, the one HTML application we serve with
+ * never be rendered as HTML); when the service itself serves HTTPS (TLS_CERT_FILE), HSTS, so a
+ * browser that has been here once never again sends a key over plain HTTP to this host. The Swagger UI under /docs, the one HTML application we serve with
  * third-party code: no framing (clickjacking), no referrer, isolated from other origins, and the
  * content security policy below (the UI plugin's own static policy is off: see why below).
  */
@@ -13,8 +14,8 @@ export const DOCS_PREFIX = '/docs';
  * everything else is refused, including any third party (the spec validator's badge is off).
  * No `upgrade-insecure-requests`: the service is reached over plain HTTP by names other than
  * localhost (a load balancer, a container name, 127.0.0.2), where that directive makes the browser
- * fetch the UI's scripts over https and the page stays blank. TLS, where there is any, ends in
- * front of the service, which cannot know whether the client used it.
+ * fetch the UI's scripts over https and the page stays blank. Where TLS ends in front of the
+ * service, the service cannot know whether the client used it.
  */
 export const docsContentSecurityPolicy = [
   "default-src 'self'", "base-uri 'self'", "connect-src 'self'", "font-src 'self' data:", "form-action 'self'",
@@ -24,10 +25,14 @@ export const docsContentSecurityPolicy = [
 
 const isDocsPath = (path: string) => path === DOCS_PREFIX || path.startsWith(`${DOCS_PREFIX}/`);
 
-export function registerSecurityHeaders(app: FastifyInstance): void {
+/** One year, the value HSTS preload lists ask for; no includeSubDomains: other hosts of the domain are not ours to decide. */
+export const STRICT_TRANSPORT_SECURITY = 'max-age=31536000';
+
+export function registerSecurityHeaders(app: FastifyInstance, { strictTransportSecurity }: { strictTransportSecurity: boolean }): void {
   // Callback style: an async hook would cost every request a promise (issue 12's profile).
   app.addHook('onSend', (request, reply, payload, done) => {
     void reply.header('x-content-type-options', 'nosniff');
+    if (strictTransportSecurity) void reply.header('strict-transport-security', STRICT_TRANSPORT_SECURITY);
     if (request.url.startsWith(DOCS_PREFIX) && isDocsPath(request.url.split('?', 1)[0] ?? '')) {
       void reply
         .header('x-frame-options', 'DENY')

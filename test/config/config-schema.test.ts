@@ -59,7 +59,7 @@ describe('the configuration schema', () => {
     expect([...Value.Errors(ConfigSchema, defaults)]).toEqual([]);
     for (const { setting, schema } of all) {
       const hasDefault = (schema as { default?: unknown }).default !== undefined;
-      const mayBeUnset = ['postgres-url', 'hex-key'].includes(setting.kind);
+      const mayBeUnset = ['postgres-url', 'hex-key', 'file'].includes(setting.kind);
       expect(hasDefault || setting.derived !== undefined || mayBeUnset, `${setting.env} has a default`).toBe(true);
     }
   });

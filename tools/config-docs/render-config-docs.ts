@@ -4,7 +4,7 @@
  * committed file differs, so the docs cannot drift from the code.
  */
 import type { TSchema } from 'typebox';
-import { ORDER_RULES } from '../../src/config/config-rules.js';
+import { ORDER_RULES, TOGETHER_RULES } from '../../src/config/config-rules.js';
 import { SECTIONS } from '../../src/config/config-schema.js';
 import { assert } from '../../src/lib/assert.js';
 import type { Section } from '../../src/config/section.js';
@@ -63,6 +63,7 @@ function describe(schema: TSchema, setting: SettingMeta): Described {
       };
     case 'boolean': return { type: 'boolean', bounds: '', defaultText: `\`${String(s.default)}\`` };
     case 'string': return { type: 'text', bounds: '', defaultText: s.default === undefined ? unset : `\`${String(s.default)}\`` };
+    case 'file': return { type: 'file path', bounds: '', defaultText: unset };
     case 'choice': return { type: 'choice', bounds: s.enum!.map((v) => `\`${v}\``).join(', '), defaultText: `\`${String(s.default)}\`` };
     case 'postgres-url': return { type: 'PostgreSQL URL', bounds: `\`postgres://\` or \`postgresql://\`${file}`, defaultText: unset };
     case 'hex-key': return { type: 'secret key', bounds: `64 hex digits${file}`, defaultText: unset };
@@ -100,7 +101,10 @@ function friendlyReading(value: number, unit: string): string | undefined {
 }
 
 function renderRules(): string {
-  const lines = ORDER_RULES.map((rule) => `- \`${rule.lower}\` must not exceed \`${rule.upper}\`: ${rule.why}.`);
+  const lines = [
+    ...ORDER_RULES.map((rule) => `- \`${rule.lower}\` must not exceed \`${rule.upper}\`: ${rule.why}.`),
+    ...TOGETHER_RULES.map((rule) => `- \`${rule.settings[0]}\` and \`${rule.settings[1]}\` are set together or not at all: ${rule.why}.`),
+  ];
   return ['## Rules across settings', '', 'Checked after each setting on its own; a broken rule stops the service like a bad value.', '',
     ...lines, ''].join('\n');
 }

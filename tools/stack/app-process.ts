@@ -9,7 +9,7 @@ import { closeSync, openSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { projectRoot } from '../../src/db/migrations.js';
-import { httpOk, waitFor } from '../../src/lib/wait-for.js';
+import { httpOk, httpsOk, waitFor } from '../../src/lib/wait-for.js';
 
 export interface AppProcessOptions {
   entry: 'server' | 'cluster';
@@ -24,6 +24,8 @@ export interface AppProcessOptions {
   /** In a process group of its own: a terminal's Ctrl-C reaches only us, and we stop it in order. */
   detached?: boolean;
   startTimeoutMs: number;
+  /** The app serves HTTPS (TLS_CERT_FILE in env) with a certificate this CA or self-signed certificate (PEM) vouches for. */
+  tlsCa?: string;
 }
 
 export interface AppProcess {
@@ -89,7 +91,7 @@ export async function startAppProcess(options: AppProcessOptions): Promise<AppPr
   };
   const app: AppProcess = {
     child,
-    url: `http://${host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host}:${options.port}`,
+    url: `${options.tlsCa ? 'https' : 'http'}://${host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host}:${options.port}`,
     pid: child.pid ?? 0,
     get exited() { return exited; },
     exit,
@@ -103,7 +105,7 @@ export async function startAppProcess(options: AppProcessOptions): Promise<AppPr
     },
   };
   try {
-    await waitFor(httpOk(`${app.url}/health`), {
+    await waitFor(options.tlsCa ? httpsOk(`${app.url}/health`, options.tlsCa) : httpOk(`${app.url}/health`), {
       what: `the app (${options.entry}) at ${app.url}/health`, timeoutMs: options.startTimeoutMs, intervalMs: 200,
       failFast: () => (exited ? `exited during start-up (${child.signalCode ?? `code ${child.exitCode}`})` : undefined),
       detail: () => logTail(20),

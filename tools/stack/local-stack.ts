@@ -18,6 +18,7 @@ import { type AppProcess, startAppProcess } from './app-process.js';
 import { launchDatabase, type LaunchedDatabase } from './launcher.js';
 import { endpointsFile, type StackEndpoints, stackSettings } from './stack-settings.js';
 import { ensureFirstRunKey } from '../../src/auth/first-run-key.js';
+import { ensureSelfSignedCertificate } from './tls-certificate.js';
 
 const keyFile = (stackDir: string) => join(stackDir, 'api-key');
 
@@ -60,7 +61,7 @@ function stopLeftovers(stackDir: string): void {
   rmSync(file, { force: true });
 }
 
-export async function runStack(env: NodeJS.ProcessEnv = process.env): Promise<void> {
+export async function runStack(env: NodeJS.ProcessEnv = process.env, options: { tls?: boolean } = {}): Promise<void> {
   const settings = stackSettings(env);
   const startedAt = performance.now();
   mkdirSync(settings.stackDir, { recursive: true, mode: 0o755 });
@@ -76,6 +77,17 @@ export async function runStack(env: NodeJS.ProcessEnv = process.env): Promise<vo
     process.exit(2);
   }
   const secrets = loadSecrets(settings.stackDir, env);
+  // --tls: the given certificate, or a self-signed one for localhost kept in the stack's directory.
+  let tls: { certFile: string; keyFile: string } | undefined;
+  try {
+    if (options.tls) {
+      tls = env.TLS_CERT_FILE && env.TLS_KEY_FILE ? { certFile: env.TLS_CERT_FILE, keyFile: env.TLS_KEY_FILE }
+        : ensureSelfSignedCertificate(settings.stackDir, say);
+    }
+  } catch (error) {
+    console.error(`[stack] ${(error as Error).message}`);
+    process.exit(2);
+  }
 
   // Everything started so far, stopped in reverse order.
   let database: LaunchedDatabase | undefined;
@@ -159,8 +171,10 @@ export async function runStack(env: NodeJS.ProcessEnv = process.env): Promise<vo
     const pretty = prettyFactory({ colorize: Boolean(process.stdout.isTTY), translateTime: 'SYS:HH:MM:ss', ignore: 'pid,hostname', singleLine: true });
     app = await startAppProcess({
       entry: 'cluster', host: settings.host, port: settings.port, detached: true, startTimeoutMs: appStartTimeoutMs,
+      tlsCa: tls && readFileSync(tls.certFile, 'utf8'),
       env: {
         ...env,
+        ...(tls ? { TLS_CERT_FILE: tls.certFile, TLS_KEY_FILE: tls.keyFile } : {}),
         DATABASE_URL: front.appUrl,
         MIGRATE_ON_START: 'false',
         WEB_CONCURRENCY: String(settings.webConcurrency),
@@ -174,7 +188,9 @@ export async function runStack(env: NodeJS.ProcessEnv = process.env): Promise<vo
       if (!stopping) void shutdown(`the app exited (${started.child.signalCode ?? `code ${started.child.exitCode}`})`, 1);
     });
     const shown = settings.host === '0.0.0.0' || settings.host === '::' ? 'localhost' : settings.host;
-    const apiUrl = `http://${shown}:${settings.port}`;
+    const apiUrl = `${tls ? 'https' : 'http'}://${shown}:${settings.port}`;
+    // curl trusts the self-signed certificate by name only, never through the system's store.
+    const curl = tls ? `curl --cacert ${tls.certFile}` : 'curl';
 
     const endpoints: StackEndpoints = {
       apiUrl,
@@ -187,8 +203,8 @@ export async function runStack(env: NodeJS.ProcessEnv = process.env): Promise<vo
     console.log([
       '',
       `[stack] ready in ${seconds} s: ${settings.webConcurrency} app worker(s) on ${apiUrl} → PgBouncer :${settings.pgbouncerPort} → PostgreSQL`,
-      `[stack]   curl -s -X POST ${apiUrl}/api/v1/wallets/ -H "Authorization: Bearer $(cat ${keyFile(settings.stackDir)})"`,
-      `[stack]   curl -s -X POST ${apiUrl}/api/v1/wallets/<id>/operation -H "Authorization: Bearer $(cat ${keyFile(settings.stackDir)})" -H 'content-type: application/json' -d '{"operation_type":"DEPOSIT","amount":"10.00"}'`,
+      `[stack]   ${curl} -s -X POST ${apiUrl}/api/v1/wallets/ -H "Authorization: Bearer $(cat ${keyFile(settings.stackDir)})"`,
+      `[stack]   ${curl} -s -X POST ${apiUrl}/api/v1/wallets/<id>/operation -H "Authorization: Bearer $(cat ${keyFile(settings.stackDir)})" -H 'content-type: application/json' -d '{"operation_type":"DEPOSIT","amount":"10.00"}'`,
       `[stack]   docs ${apiUrl}/docs · pools: npm run pools · stop: Ctrl-C`,
       '',
     ].join('\n'));
