@@ -64,7 +64,7 @@ compose() { docker-compose --project-directory "$root" -f compose.yml "$@"; }
 # --- tools ------------------------------------------------------------------------------------
 check_tools() {
   local missing=0
-  for t in docker-compose haproxy promtool amtool shellcheck; do
+  for t in docker-compose haproxy promtool amtool shellcheck openssl; do
     command -v "$t" >/dev/null || { echo "missing: $t"; missing=1; }
   done
   "$py" -c 'import yaml' || { echo "missing: python3 yaml"; missing=1; }
@@ -146,8 +146,25 @@ if services['app']['environment'].get('TRUST_PROXY') != subnet:
     problems.append(f'app: TRUST_PROXY must be the edge network {subnet}')
 if set(services['lb'].get('networks', {})) != {'edge'}:
     problems.append('lb: must be on the edge network only (the app trusts that subnet)')
-if not re.search(r'(?m)^\s*option\s+forwardfor\b', open('docker/lb/haproxy.cfg').read()):
+lb_cfg = open('docker/lb/haproxy.cfg').read()
+if not re.search(r'(?m)^\s*option\s+forwardfor\b', lb_cfg):
     problems.append('docker/lb/haproxy.cfg: no `option forwardfor`')
+
+# TLS ends at HAProxy: 8443 with the secret's certificate and HSTS, 8080 redirects only, nothing else published
+if 'tls_certificate' not in (services['lb'].get('secrets') or [{}]) and not any(
+        (s if isinstance(s, str) else s.get('source')) == 'tls_certificate' for s in services['lb'].get('secrets') or []):
+    problems.append('lb: no tls_certificate secret')
+targets = sorted(str(p.get('target')) if isinstance(p, dict) else str(p).split(':')[-1] for p in services['lb'].get('ports', []))
+if targets != ['8080', '8443']:
+    problems.append(f'lb: publishes {targets}; wants 8443 (TLS) and 8080 (redirect) only')
+frontends = dict(re.findall(r'(?ms)^frontend\s+(\S+)\n(.*?)(?=^\S|\Z)', lb_cfg))
+tls_fe = [b for b in frontends.values() if re.search(r'(?m)^\s*bind\s+:8443\s+ssl\s+crt\s+/run/secrets/tls_certificate\b', b)]
+if len(tls_fe) != 1 or not re.search(r'(?m)^\s*http-response\s+set-header\s+Strict-Transport-Security\b', tls_fe[0]):
+    problems.append('docker/lb/haproxy.cfg: wants one frontend on :8443 ssl crt /run/secrets/tls_certificate with Strict-Transport-Security')
+plain = [b for b in frontends.values() if re.search(r'(?m)^\s*bind\s+:8080\s*$', b)]
+rules = [l.strip() for l in (plain[0] if plain else '').splitlines() if l.strip() and not l.strip().startswith(('#', 'bind'))]
+if rules != ['http-request redirect scheme https code 301']:
+    problems.append(f'docker/lb/haproxy.cfg: the :8080 frontend must only redirect to https, has {rules}')
 
 # Prometheus and Alertmanager talk to services that exist, on ports they expose
 prom = yaml.safe_load(open('docker/monitoring/prometheus.yml'))
@@ -206,7 +223,19 @@ PY
 }
 
 # --- haproxy ------------------------------------------------------------------------------------
-check_haproxy() { haproxy -c -f docker/lb/haproxy.cfg && haproxy -c -f docker/ha/haproxy.cfg; }
+# docker/lb/haproxy.cfg loads its certificate from the Compose secret: checked on a copy that
+# points at a throw-away self-signed one.
+check_haproxy() {
+  local dir; dir=$(mktemp -d)
+  openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 1 -subj /CN=localhost \
+    -keyout "$dir/key.pem" -out "$dir/cert.pem" 2>/dev/null &&
+  cat "$dir/cert.pem" "$dir/key.pem" > "$dir/tls.pem" &&
+  sed "s#/run/secrets/tls_certificate#$dir/tls.pem#" docker/lb/haproxy.cfg > "$dir/haproxy.cfg" &&
+  haproxy -c -f "$dir/haproxy.cfg" && haproxy -c -f docker/ha/haproxy.cfg
+  local status=$?
+  rm -rf "$dir"
+  return $status
+}
 
 # --- prometheus: config, both rule files, and the rules' unit tests ------------------------------
 check_prometheus() {
@@ -611,6 +640,8 @@ self_test() {
   mutate compose-rules compose.yml "s.replace('TRUST_PROXY: \${LB_SUBNET', 'TRUST_PROXY: \${LB_SUBNETX', 1)" 'app trusts a variable that is not the edge subnet'
   mutate compose-rules compose.secrets.yml "s.replace('      APP_DB_PASSWORD_FILE: /run/secrets/app_db_password\n      WEBHOOK_SECRET_KEY: \"\"', '      WEBHOOK_SECRET_KEY: \"\"', 1)" 'app password without a _FILE form'
   mutate compose-rules docker/lb/haproxy.cfg "s.replace('    option forwardfor\n', '', 1)" 'HAProxy without option forwardfor'
+  mutate compose-rules docker/lb/haproxy.cfg "s.replace('http-request redirect scheme https code 301', 'default_backend app', 1)" 'port 80 serves the API in clear'
+  mutate compose-rules compose.yml "s.replace('\"\${HTTP_PORT:-80}:8080\"', '\"\${HTTP_PORT:-80}:8080\"\n      - \"8000:8000\"', 1)" 'lb publishes a plain port'
   mutate compose-rules docker/ha/haproxy.cfg "s.replace(' on-marked-down shutdown-sessions', '', 1)" 'ha HAProxy keeps sessions on a demoted primary'
   mutate compose-rules compose.yml "re.sub(r'(  haproxy-ha:[\s\S]*?)    cpus: [^\n]*\n', r'\1', s, count=1)" 'haproxy-ha lost its CPU limit'
   mutate compose-rules compose.yml "re.sub(r'(  app:\n    <<: \*hardened\n    read_only: true\n)', '  app:\n    read_only: true\n', s, count=1)" 'app lost cap_drop and no-new-privileges'
@@ -637,7 +668,7 @@ if $self_test; then
   exit $?
 fi
 
-check tools         'docker-compose, haproxy, promtool, amtool, shellcheck, PyYAML present' check_tools
+check tools         'docker-compose, haproxy, promtool, amtool, shellcheck, openssl, PyYAML present' check_tools
 check compose       'docker-compose config: compose.yml, --profile monitoring, --profile ha, + compose.secrets.yml' check_compose
 check compose-rules 'limits, cap_drop/no-new-privileges/read_only, mounts, build targets, _FILE for every password, TRUST_PROXY = lb subnet, scrape targets, ha profile' check_compose_rules
 check haproxy       'haproxy -c -f docker/lb/haproxy.cfg, docker/ha/haproxy.cfg' check_haproxy
