@@ -8,6 +8,7 @@
  *   list [--tenant <name>] [--json]
  *   revoke <key id> [--json]
  *   rotate <key id> [--overlap 24h] [--expires-in 90d] [--json]
+ *   limits --tenant <name> [--rps N|none] [--key-rps N|none] [--wallets N|none] [--json]
  *
  * A key is printed once, at create/rotate; only its SHA-256 is stored. Revocation and expiry reach
  * every app process within KEY_CACHE_TTL_MS (default 5 s).
@@ -17,6 +18,7 @@ import { parseArgs } from 'node:util';
 import pg from 'pg';
 import { isKeyId } from '../src/auth/api-key.js';
 import { createKey, KeyNotFound, listKeys, OperatorScopeRefused, operatorTenant, revokeKey, rotateKey } from '../src/auth/key-store.js';
+import { listTenantLimits, setTenantLimits, type TenantLimitsListing, UnknownTenant } from '../src/auth/tenant-limits-store.js';
 import { OPERATOR_SCOPE, parseScopes, SCOPE_DESCRIPTIONS, SCOPES } from '../src/auth/scopes.js';
 import { ownerPool, scriptConfig } from './owner-database.js';
 
@@ -29,6 +31,10 @@ const usage = `usage: npm run keys -- <command>
   list   [--tenant <name>] [--json]
   revoke <key id> [--json]
   rotate <key id> [--overlap 24h] [--expires-in 90d] [--json]
+  limits --tenant <name> [--rps N|none] [--key-rps N|none] [--wallets N|none] [--json]
+         the tenant's quotas, held across every app process: requests per second over all its keys
+         (--rps) and per key (--key-rps), and wallets it may hold (--wallets); beyond them 429
+         (rates) or 403 (wallets). "none" removes one; without any, shows them. \`list\` shows them too
 scopes: ${SCOPES.map((s) => `${s} (${SCOPE_DESCRIPTIONS[s]})`).join('; ')}
 durations: <n>s, <n>m, <n>h or <n>d. Database: MIGRATION_DATABASE_URL or DATABASE_URL (schema owner), else .data/.`;
 
@@ -53,6 +59,21 @@ function print(json: boolean, value: unknown, text: string): void {
   console.log(json ? JSON.stringify(value, null, 2) : text);
 }
 
+/** --rps 100, --wallets 0, or none (remove); undefined when not given. */
+function limitArg(text: string | undefined, what: string, min: number): number | null | undefined {
+  if (text === undefined) return undefined;
+  if (text === 'none') return null;
+  if (!/^\d{1,10}$/.test(text) || Number(text) < min || Number(text) > 2_147_483_647) {
+    throw new UsageError(`${what} must be a whole number from ${min} (or none), got ${JSON.stringify(text)}`);
+  }
+  return Number(text);
+}
+
+function describeLimits(l: TenantLimitsListing): string {
+  return `${l.requests_per_second ?? 'unlimited'} requests/s, ${l.key_requests_per_second ?? 'unlimited'} per key, ` +
+    `wallets ${l.wallets_max === null ? 'unlimited' : `${l.wallets_used} of ${l.wallets_max}`}`;
+}
+
 async function run(pool: pg.Pool, argv: string[]): Promise<void> {
   const { positionals, values } = parseArgs({
     args: argv,
@@ -61,6 +82,7 @@ async function run(pool: pg.Pool, argv: string[]): Promise<void> {
       tenant: { type: 'string' }, scopes: { type: 'string' }, 'expires-in': { type: 'string' },
       description: { type: 'string' }, overlap: { type: 'string' }, json: { type: 'boolean', default: false },
       operator: { type: 'boolean', default: false },
+      rps: { type: 'string' }, 'key-rps': { type: 'string' }, wallets: { type: 'string' },
       help: { type: 'boolean', default: false },
     },
   });
@@ -88,10 +110,26 @@ async function run(pool: pg.Pool, argv: string[]): Promise<void> {
     }
     case 'list': {
       const keys = await listKeys(pool, values.tenant);
-      print(json, keys, keys.length === 0 ? 'no keys' : keys.map((k) =>
+      const limits = new Map((await listTenantLimits(pool, values.tenant)).map((l) => [l.tenant, l]));
+      const listed = keys.map((k) => ({ ...k, tenant_limits: limits.get(k.tenant) ?? null }));
+      print(json, listed, (keys.length === 0 ? 'no keys' : keys.map((k) =>
         `${k.key_id}  ${k.tenant.padEnd(16)} ${k.state.padEnd(8)} ${k.scopes.join(',').padEnd(34)} ` +
         `created ${k.created_at}  expires ${k.expires_at ?? 'never'}  last used ${k.last_used_at ?? 'never'}` +
-        (k.description ? `  "${k.description}"` : '')).join('\n'));
+        (k.description ? `  "${k.description}"` : '')).join('\n')) +
+        [...limits.values()].map((l) => `\nlimits of ${l.tenant}: ${describeLimits(l)}`).join(''));
+      return;
+    }
+    case 'limits': {
+      const tenant = values.tenant;
+      if (!tenant || !tenantPattern.test(tenant)) throw new UsageError('limits needs --tenant <name>');
+      const change = {
+        requestsPerSecond: limitArg(values.rps, '--rps', 1),
+        keyRequestsPerSecond: limitArg(values['key-rps'], '--key-rps', 1),
+        walletsMax: limitArg(values.wallets, '--wallets', 0),
+      };
+      const unchanged = Object.values(change).every((v) => v === undefined);
+      const limits = unchanged ? (await listTenantLimits(pool, tenant))[0] : await setTenantLimits(pool, tenant, change, actor());
+      print(json, limits ?? null, limits ? `limits of ${tenant}: ${describeLimits(limits)}` : `no limits for ${tenant}`);
       return;
     }
     case 'revoke': {
@@ -125,7 +163,7 @@ async function main(): Promise<number> {
     await run(pool, argv);
     return 0;
   } catch (error) {
-    if (error instanceof UsageError || error instanceof KeyNotFound || error instanceof OperatorScopeRefused) {
+    if (error instanceof UsageError || error instanceof KeyNotFound || error instanceof OperatorScopeRefused || error instanceof UnknownTenant) {
       say(error.message);
       return error instanceof UsageError ? 2 : 1;
     }

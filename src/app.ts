@@ -5,6 +5,7 @@ import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastif
 import { registerAuth } from './auth/auth-plugin.js';
 import { Authenticator } from './auth/authenticator.js';
 import { lookupKey, touchKeys } from './auth/key-store.js';
+import { TenantQuotas } from './auth/tenant-quotas.js';
 import { TokenBuckets } from './auth/token-bucket.js';
 import type { Config } from './config/config.js';
 import type { LedgerDb } from './ledger/tables.js';
@@ -30,6 +31,7 @@ import { holdRoutes } from './holds/hold-routes.js';
 import { HoldService } from './holds/hold-service.js';
 import { CommandBatcher } from './ledger/command-batcher.js';
 import { CommandExecutor } from './ledger/command-executor.js';
+import { RefusalPruner } from './ledger/refusal-pruner.js';
 import { transferRoutes } from './transfers/transfer-routes.js';
 import { TransferService } from './transfers/transfer-service.js';
 import { walletRoutes } from './wallets/wallet-routes.js';
@@ -119,6 +121,7 @@ export async function buildApp({ config, db, logger, tls }: AppOptions): Promise
     }, readPolicy, app.log),
     required: config.auth.required,
     rateLimit: new TokenBuckets({ ratePerSecond: config.auth.rateLimitPerSecond, burst: config.auth.rateLimitBurst }),
+    quotas: new TenantQuotas(db.pool, config.auth.keyCacheTtlMs, (error) => app.log.warn({ err: error }, 'tenant quota read failed; admitting')),
   });
   if (!config.auth.required) {
     app.log.warn('AUTH_REQUIRED=false: the wallet API needs no key; every wallet request acts as tenant "default" with ' +
@@ -149,6 +152,9 @@ export async function buildApp({ config, db, logger, tls }: AppOptions): Promise
   }, app.log);
   // Resolves once every command taken has been answered: the pool closes only after it.
   app.addHook('onClose', async () => batcher.close());
+  const refusals = new RefusalPruner(db.kysely, config.refusals, app.log);
+  app.addHook('onReady', async () => refusals.start());
+  app.addHook('preClose', async () => refusals.stop());
 
   app.get('/health', { config: { auth: 'public' }, schema: { tags: ['service'], summary: 'Liveness: the process is up' } },
     async () => ({ status: 'ok' }));

@@ -19,6 +19,7 @@ import type { Caller } from '../ledger/caller.js';
 import { Forbidden, RateLimited } from './auth-errors.js';
 import type { Authenticator, Principal } from './authenticator.js';
 import type { Scope } from './scopes.js';
+import type { TenantQuotas } from './tenant-quotas.js';
 import type { TokenBuckets } from './token-bucket.js';
 
 export type AuthRequirement = Scope | 'public';
@@ -66,6 +67,8 @@ export interface AuthPluginOptions {
   /** false: AUTH_REQUIRED=false, the open mode. */
   required: boolean;
   rateLimit: TokenBuckets;
+  /** The tenants' shared request quotas (tenant_limits), checked after the key's own bucket. */
+  quotas: TenantQuotas;
 }
 
 /** In the open mode, routes that need no key. */
@@ -74,7 +77,7 @@ function openWithoutKey(auth: AuthRequirement, required: boolean): boolean {
 }
 
 /** Register before any route (and before swagger, which reads the schemas added here). */
-export function registerAuth(app: FastifyInstance, { authenticator, required, rateLimit }: AuthPluginOptions): void {
+export function registerAuth(app: FastifyInstance, { authenticator, required, rateLimit, quotas }: AuthPluginOptions): void {
   app.decorateRequest('principal', null);
 
   app.addHook('onRoute', (route) => {
@@ -115,7 +118,12 @@ export function registerAuth(app: FastifyInstance, { authenticator, required, ra
     const taken = rateLimit.take(principal.actor ?? principal.tenant);
     if (!taken.ok) return done(new RateLimited(taken.retryAfterSeconds));
     request.principal = principal;
-    done();
+    const shared = quotas.take(principal);
+    if (shared instanceof Promise) {
+      shared.then((t) => done(t.ok ? undefined : new RateLimited(t.retryAfterSeconds)), done);
+    } else {
+      done(shared.ok ? undefined : new RateLimited(shared.retryAfterSeconds));
+    }
   }
 
   app.addHook('onClose', async () => authenticator.close());

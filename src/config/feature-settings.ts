@@ -68,6 +68,26 @@ export const holdsSection = section({
   },
 });
 
+export const refusalsSection = section({
+  title: 'Refusals kept for their Idempotency-Key',
+  intro: 'A refused request with an `Idempotency-Key` is stored (REJECTED) so that its replay is the same 400; ' +
+    'after the retention it is deleted: [retention](access-control.md#quotas).',
+  group: 'refusals',
+  settings: {
+    // Stripe keeps keys 24 h; a ledger's clients reconcile over days, so a month by default.
+    retentionHours: integer('IDEMPOTENCY_RETENTION_HOURS', {
+      default: 720, min: 1, max: 87600, unit: 'h',
+      meaning: 'refused ledger rows and holds older than this are deleted once their event left the outbox; a replay of their key after that is a new request',
+    }),
+    pruneIntervalMs: integer('IDEMPOTENCY_PRUNE_INTERVAL_MS', {
+      default: 3600000, min: 100, max: 86400000, unit: 'ms', meaning: 'how often each process prunes refusals',
+    }),
+    pruneRowsMax: integer('IDEMPOTENCY_PRUNE_ROWS_MAX', {
+      default: 10000, min: 1, max: 1000000, unit: 'rows', meaning: 'refused rows deleted per prune pass, at most, of ledger rows and of holds each',
+    }),
+  },
+});
+
 export const eventsSection = section({
   title: 'Events',
   intro: 'The transactional outbox and its retention: [events](events.md).',

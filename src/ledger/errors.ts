@@ -10,7 +10,7 @@ export const DOMAIN_ERROR_CODES = [
   'wallet_not_found', 'operation_not_found', 'transfer_not_found', 'insufficient_funds', 'balance_limit_exceeded',
   'idempotency_conflict', 'invalid_input', 'database_unavailable', 'overloaded', 'already_reversed', 'not_reversible',
   'hold_not_found', 'hold_closed', 'capture_exceeds_hold',
-  'webhook_not_found',
+  'webhook_not_found', 'wallet_quota_reached',
 ] as const;
 export type DomainErrorCode = (typeof DOMAIN_ERROR_CODES)[number];
 
@@ -188,6 +188,15 @@ export class DatabaseUnavailable extends DomainError {
   readonly code = 'database_unavailable';
   readonly outcome = 'UNAVAILABLE';
   constructor() { super('Database unavailable, please retry later'); }
+}
+
+/** The tenant holds as many wallets as its quota allows (tenant_limits.wallets_max). */
+export class WalletQuotaReached extends DomainError {
+  readonly code = 'wallet_quota_reached';
+  readonly outcome = 'REJECTED';
+  constructor(walletsMax: string) {
+    super(`Wallet quota reached: this tenant may create at most ${walletsMax} wallets; ask the operator to raise it`);
+  }
 }
 
 /** A queue bound was reached; the operation was not queued, so certainly not applied. */

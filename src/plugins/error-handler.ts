@@ -28,6 +28,7 @@ const STATUS: Record<DomainErrorCode, number> = {
   hold_closed: 409,
   capture_exceeds_hold: 400,
   webhook_not_found: 404,
+  wallet_quota_reached: 403,
 };
 
 const AUTH_STATUS: Record<AuthErrorCode, number> = {

@@ -5,7 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import type { Caller } from '../ledger/caller.js';
-import { WalletNotFound } from '../ledger/errors.js';
+import { WalletNotFound, WalletQuotaReached } from '../ledger/errors.js';
 import { formatMoney } from '../ledger/money.js';
 import { readWithRetry } from '../ledger/read-retry.js';
 import type { Database, WalletRow } from '../ledger/tables.js';
@@ -53,7 +53,11 @@ export class WalletService {
     // Retry-safe: the id is fixed, and a retry after an unheard commit finds the row.
     const row = await this.read(async () => (await repo.insertWallet(this.db, id, caller.tenant)) ??
       repo.findWallet(this.db, id, caller.tenant));
-    assert(row, 'wallet insert returned nothing');
+    if (!row) {
+      const quota = await this.read(() => repo.walletQuotaOf(this.db, caller.tenant));
+      assert(quota !== undefined, 'wallet insert returned nothing and the tenant has no quota');
+      throw new WalletQuotaReached(quota);
+    }
     return walletView(row);
   }
 

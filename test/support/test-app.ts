@@ -224,8 +224,9 @@ export function adminPool(): pg.Pool {
   return new pg.Pool({ connectionString: inject('adminDatabaseUrl'), max: 4 });
 }
 
-export async function createWallet(app: FastifyInstance): Promise<string> {
-  const res = await app.inject({ method: 'POST', url: '/api/v1/wallets/' });
+/** `headers`: another key's (default: the app's). */
+export async function createWallet(app: FastifyInstance, headers: Record<string, string> = {}): Promise<string> {
+  const res = await app.inject({ method: 'POST', url: '/api/v1/wallets/', headers });
   if (res.statusCode !== 200) throw new Error(`create wallet: ${res.statusCode} ${res.body}`);
   return (res.json() as { id: string }).id;
 }
