@@ -159,7 +159,8 @@ export async function buildApp({ config, db, logger, tls }: AppOptions): Promise
   app.get('/health', { config: { auth: 'public' }, schema: { tags: ['service'], summary: 'Liveness: the process is up' } },
     async () => ({ status: 'ok' }));
   registerReadiness(app, new ReadinessCheck(db.pool, expectedChangesets(), config.readyTimeoutMs));
-  await app.register(walletRoutes(new WalletService(db.kysely, readPolicy, app.log, config.readCoalescing)));
+  await app.register(walletRoutes(new WalletService(db.kysely, readPolicy, app.log, config.readCoalescing,
+    config.wallets.defaultCurrency)));
   await app.register(operationRoutes(new OperationService(db.kysely, batcher, readPolicy, app.log)));
   // Transfers share the batcher: a transfer and the deposits/withdrawals of either wallet are
   // ordered and committed together (src/ledger/command-batcher.ts).

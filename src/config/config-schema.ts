@@ -4,14 +4,14 @@
  */
 import { Type, type Static } from 'typebox';
 import { databaseSection, groupCommitSection, readCoalescingSection, retrySection } from './database-settings.js';
-import { authSection, eventsSection, holdsSection, refusalsSection, webhooksSection } from './feature-settings.js';
+import { authSection, eventsSection, holdsSection, refusalsSection, walletsSection, webhooksSection } from './feature-settings.js';
 import type { Section } from './section.js';
 import { httpSection, observabilitySection, serverSection } from './service-settings.js';
 
 /** In the order of docs/configuration.md. */
 export const SECTIONS: readonly Section[] = [
   serverSection, observabilitySection, httpSection, databaseSection, retrySection, groupCommitSection,
-  readCoalescingSection, authSection, holdsSection, refusalsSection, eventsSection, webhooksSection,
+  readCoalescingSection, authSection, walletsSection, holdsSection, refusalsSection, eventsSection, webhooksSection,
 ];
 
 export const ConfigSchema = Type.Object({
@@ -23,6 +23,7 @@ export const ConfigSchema = Type.Object({
   groupCommit: Type.Object(groupCommitSection.settings),
   readCoalescing: Type.Object(readCoalescingSection.settings),
   auth: Type.Object(authSection.settings),
+  wallets: Type.Object(walletsSection.settings),
   holds: Type.Object(holdsSection.settings),
   refusals: Type.Object(refusalsSection.settings),
   events: Type.Object(eventsSection.settings),

@@ -1,7 +1,7 @@
 /** Settings of the features: access control, holds, events and webhooks. */
 import { dirname, join } from 'node:path';
 import { section } from './section.js';
-import { boolean, derivedText, hexKey, integer } from './setting.js';
+import { boolean, derivedText, hexKey, integer, text } from './setting.js';
 
 export const authSection = section({
   title: 'Access control',
@@ -49,6 +49,17 @@ export const authSection = section({
     }),
     rateLimitBurst: integer('RATE_LIMIT_BURST', {
       default: 100000, min: 1, max: 100000000, unit: 'requests', meaning: 'token bucket size: the burst a key may send at once',
+    }),
+  },
+});
+
+export const walletsSection = section({
+  title: 'Wallets',
+  intro: 'Currencies, limits and status of wallets: [money movement](money-movement.md#currencies-and-scales).',
+  group: 'wallets',
+  settings: {
+    defaultCurrency: text('DEFAULT_CURRENCY', {
+      default: 'USD', meaning: 'the ISO 4217 currency of a wallet created without `currency` (checked at start-up; its minor unit is the wallet\'s scale)',
     }),
   },
 });

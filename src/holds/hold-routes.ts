@@ -1,6 +1,6 @@
 /** HTTP only: parse, call the hold service, answer. No SQL and no business rules here. */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import type { FastifyRequest } from 'fastify';
+import { emptyBodyIsEmptyObject, wholeNumberField } from '../plugins/body-shapes.js';
 import { callerOf } from '../auth/auth-plugin.js';
 import type { HoldLimits, HoldService } from './hold-service.js';
 import { answer } from '../plugins/submission-reply.js';
@@ -13,22 +13,7 @@ const HoldClosedBody = ErrorDetail('The hold is no longer HELD (captured, voided
   'The hold is already CAPTURED at 2026-11-25T12:10:00.000Z; only a HELD hold can be captured or voided (status CAPTURED). ' +
   'Send the same Idempotency-Key to replay the request that closed it');
 
-/**
- * Bodies are parsed losslessly (src/plugins/json-body.ts): a JSON number arrives as its source
- * text. expires_in_seconds is a count, not money: whole-number text becomes the number the schema
- * checks (as pydantic's lax mode takes "60" for an int); anything else fails validation as before.
- */
-async function integerExpiry(request: FastifyRequest): Promise<void> {
-  const body = request.body as { expires_in_seconds?: unknown } | undefined;
-  if (body && typeof body === 'object' && typeof body.expires_in_seconds === 'string' && /^\d{1,12}$/.test(body.expires_in_seconds)) {
-    body.expires_in_seconds = Number(body.expires_in_seconds);
-  }
-}
-
-/** The capture body is optional: no body (or an empty one) captures all of the hold. */
-async function emptyBodyIsEmptyObject(request: FastifyRequest): Promise<void> {
-  if (request.body === undefined || request.body === null) request.body = {};
-}
+const integerExpiry = wholeNumberField('expires_in_seconds');
 
 export function holdRoutes(service: HoldService, limits: HoldLimits): FastifyPluginAsyncTypebox {
   return async (app) => {

@@ -10,20 +10,20 @@
  * not applied, PENDING when unknown (GET the hold to learn it).
  */
 import type { Kysely } from 'kysely';
-import { parseCents } from '../lib/cents.js';
 import { assert } from '../lib/assert.js';
 import { uuidv7 } from '../lib/uuid7.js';
 import type { Logger } from '../lib/logger.js';
 import type { RetryPolicy } from '../lib/retry.js';
 import type { Caller } from '../ledger/caller.js';
-import { formatMoney, normalizeAmount } from '../ledger/money.js';
+import { amountKey, atScale, decimalsOf, engineAmount, formatMoney, normalizeAmount, scaleOf, toUnits } from '../ledger/money.js';
 import type { CommandBatcher } from '../ledger/command-batcher.js';
 import type { HoldRequestType, HoldStatus } from '../ledger/names.js';
 import { readWithRetry } from '../ledger/read-retry.js';
 import { closeRequestHash, holdRequestHash } from '../ledger/request-hash.js';
 import { enqueue, logSubmission, refused, type Submission } from '../ledger/submission.js';
 import {
-  CaptureExceedsHold, HoldClosed, HoldNotFound, IdempotencyConflict, InsufficientAvailable, Overloaded, WalletNotFound,
+  amountScaleProblem, CaptureExceedsHold, HoldClosed, HoldNotFound, IdempotencyConflict, InsufficientAvailable, Overloaded,
+  WalletNotFound, walletRefusal,
 } from '../ledger/errors.js';
 import type { AppliedCommand, Command } from '../ledger/apply-script.js';
 import { walletExists } from '../ledger/ledger-reads.js';
@@ -115,7 +115,7 @@ export class HoldService {
   ) {}
 
   async placeHold(request: PlaceHoldRequest): Promise<HoldSubmission> {
-    const amount = normalizeAmount(request.amount);
+    const amount = engineAmount(request.amount);
     const seconds = request.expiresInSeconds ?? this.limits.expiresInSecondsDefault;
     assert(Number.isInteger(seconds) && seconds >= 1 && seconds <= this.limits.expiresInSecondsMax, `expiry ${seconds} s out of bounds`);
     const input: Command = {
@@ -127,7 +127,7 @@ export class HoldService {
       amount,
       holdSeconds: seconds,
       idempotencyKey: request.idempotencyKey ?? null,
-      requestHash: request.idempotencyKey === undefined ? null : holdRequestHash(amount, request.expiresInSeconds),
+      requestHash: request.idempotencyKey === undefined ? null : holdRequestHash(amountKey(request.amount), request.expiresInSeconds),
     };
     return this.submit(input, null);
   }
@@ -177,8 +177,11 @@ export class HoldService {
   private async close(type: 'CAPTURE' | 'VOID', request: CloseHoldRequest): Promise<HoldSubmission> {
     const hold = await readWithRetry(this.readPolicy, this.log, () => repo.findHold(this.db, request.holdId, request.caller.tenant));
     if (!hold) return refused(new HoldNotFound());
-    const amount = type === 'CAPTURE' && request.amount !== undefined ? normalizeAmount(request.amount) : formatMoney(hold.amount);
-    if (parseCents(amount) > parseCents(hold.amount)) return refused(new CaptureExceedsHold(amount, formatMoney(hold.amount)));
+    // The hold's amount has its wallet's scale: a capture amount is checked against it and written with it.
+    const scale = scaleOf(hold.amount);
+    if (type === 'CAPTURE' && request.amount !== undefined && decimalsOf(request.amount) > scale) return refused(amountScaleProblem(scale));
+    const amount = type === 'CAPTURE' && request.amount !== undefined ? atScale(request.amount, scale) : formatMoney(hold.amount);
+    if (toUnits(amount, scale) > toUnits(hold.amount, scale)) return refused(new CaptureExceedsHold(amount, formatMoney(hold.amount)));
     // Without a key nothing can replay: a hold closed for good is answered here, without a batch.
     if (request.idempotencyKey === undefined && hold.status !== 'HELD') {
       return refused(new HoldClosed(hold.status, hold.closed_at?.toISOString() ?? null));
@@ -206,7 +209,7 @@ export class HoldService {
     if (result.kind !== 'done') {
       const status = result.kind === 'failed' ? 'FAILED' : 'PENDING';
       submission = { kind: 'answered', replayed: false, outcome: status, view: {
-        id: known?.id ?? input.id, wallet_id: input.walletId, amount: known ? formatMoney(known.amount) : input.amount, status,
+        id: known?.id ?? input.id, wallet_id: input.walletId, amount: known ? formatMoney(known.amount) : normalizeAmount(input.amount), status,
         expires_at: known?.expires_at.toISOString() ?? null, created_at: (known?.created_at ?? new Date()).toISOString(),
         available_balance: null, detail: result.detail,
       } };
@@ -224,6 +227,8 @@ export class HoldService {
     const type = input.type as HoldRequestType;
     const { outcome, hold } = applied;
     const replayed = outcome === 'REPLAY';
+    const notTaken = walletRefusal(applied, input.amount);
+    if (notTaken) return refused(notTaken);
     switch (outcome) {
       case 'NOT_FOUND': return refused(type === 'HOLD' ? new WalletNotFound() : new HoldNotFound());
       case 'HOLD_NOT_FOUND': return refused(new HoldNotFound());
@@ -238,7 +243,8 @@ export class HoldService {
       default: break;
     }
     if (hold.status === 'REJECTED') {
-      return refused(new InsufficientAvailable(formatMoney(available ?? '0'), formatMoney(hold.amount)), replayed);
+      return refused(new InsufficientAvailable(formatMoney(available ?? '0'), formatMoney(hold.amount),
+        outcome === 'REJECTED_FUNDS' ? applied.limit ?? null : null), replayed);
     }
     // Placing: a replay (or a retry finding its own hold) repeats the first answer, as operations
     // do, whatever became of the hold since; GET /holds/{id} tells its state now.

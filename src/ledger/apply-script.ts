@@ -45,6 +45,10 @@ export interface AppliedCommand {
   hold?: HoldState;
   /** Hold requests: the wallet's available balance after the request (as stored on the hold; null for an expired one). */
   available?: string | null;
+  /** The wallet's scale (its amounts' decimals); null when the wallet was not found. */
+  scale?: number | null;
+  /** A refusal for funds or for the limit: the bound that refused (min_balance or max_balance); null otherwise. */
+  limit?: string | null;
 }
 
 interface ApplyResultRow {
@@ -67,6 +71,8 @@ interface ApplyResultRow {
   o_hold_expires_at: Date | null;
   o_hold_closed_at: Date | null;
   o_lock_wait_ms: number | null;
+  o_scale: number | null;
+  o_limit: string | null;
 }
 
 export interface BatchLimits {
@@ -89,7 +95,7 @@ const literal = (value: string | null | undefined) => (value === null || value =
 const NEEDS_ESCAPE = /['\\]/;
 const int = (value: number | null | undefined) => (value === null || value === undefined ? 'NULL' : String(Math.trunc(value)));
 
-/** apply_operations_v4's array arguments, in its order: each one's element type and how a command writes its element. */
+/** apply_operations_v5's array arguments, in its order: each one's element type and how a command writes its element. */
 const APPLY_ARGUMENTS: readonly { type: string; text: (o: Command) => string }[] = [
   { type: 'uuid', text: (o) => literal(o.walletId) },
   { type: 'uuid', text: (o) => literal(o.counterpartyWalletId) },
@@ -107,9 +113,10 @@ const APPLY_ARGUMENTS: readonly { type: string; text: (o: Command) => string }[]
 
 /**
  * The whole transaction for one batch as a single script: BEGIN, per-transaction limits
- * (SET LOCAL, never session state: safe behind PgBouncer), the apply_operations_v4 call (see
- * db/changelog/changes/003, 010, 011, 012 and functions/apply-operations-v4.sql: it refuses another
- * tenant's wallet as NOT_FOUND, applies a transfer's two legs, and holds) and COMMIT. Sent in one round trip; every value
+ * (SET LOCAL, never session state: safe behind PgBouncer), the apply_operations_v5 call (see
+ * db/changelog/changes/003, 010, 011, 012 and functions/apply-operations-v4.sql, -v5.sql: it refuses another
+ * tenant's wallet as NOT_FOUND, applies a transfer's two legs, holds, and judges each wallet's
+ * scale, currency, limits and status) and COMMIT. Sent in one round trip; every value
  * goes through `literal` or `int` (above).
  * `checkExisting` makes a retry find what an earlier attempt with the same ids committed.
  * The COMMIT runs without statement_timeout: PostgreSQL applies the timeout to each statement of
@@ -127,12 +134,12 @@ export function applyCommandsScript(commands: readonly Command[], checkExisting:
   const args = columns.map((values, c) => `ARRAY[${values.join(',')}]::${APPLY_ARGUMENTS[c]!.type}[]`).join(', ');
   return `BEGIN; SET LOCAL lock_timeout = '${Math.trunc(limits.lockTimeoutMs)}ms'; ` +
     `SET LOCAL statement_timeout = '${Math.trunc(limits.statementTimeoutMs)}ms'; ` +
-    `SELECT * FROM apply_operations_v4(${args}, ${checkExisting ? 'true' : 'false'}); SET LOCAL statement_timeout = 0; COMMIT`;
+    `SELECT * FROM apply_operations_v5(${args}, ${checkExisting ? 'true' : 'false'}); SET LOCAL statement_timeout = 0; COMMIT`;
 }
 
 /** Outcomes that name no stored or new row (nothing was judged). */
 const NO_ROW_OUTCOMES: ReadonlySet<ApplyOutcome> = new Set<ApplyOutcome>(['NOT_FOUND', 'ORIGINAL_NOT_FOUND', 'NOT_REVERSIBLE',
-  'HOLD_NOT_FOUND']);
+  'HOLD_NOT_FOUND', 'AMOUNT_SCALE', 'CURRENCY_MISMATCH', 'WALLET_FROZEN', 'WALLET_CLOSED']);
 
 export interface BatchRows {
   applied: AppliedCommand[];
@@ -152,7 +159,7 @@ export function readAppliedRows(results: readonly pg.QueryResult[], count: numbe
   const applied: AppliedCommand[] = new Array(count);
   for (const r of rows) {
     assert(Number.isInteger(r.o_idx) && r.o_idx >= 1 && r.o_idx <= count && !applied[r.o_idx - 1], `bad o_idx ${r.o_idx}`);
-    const hold = r.o_hold_status === null ? undefined : {
+    const hold = r.o_hold_status === null || NO_ROW_OUTCOMES.has(r.o_outcome) ? undefined : {
       id: r.o_id, wallet_id: r.o_wallet_id, amount: r.o_amount, status: r.o_hold_status, captured_amount: r.o_hold_captured,
       expires_at: r.o_hold_expires_at!, created_at: r.o_created_at!, closed_at: r.o_hold_closed_at,
     };
@@ -173,6 +180,8 @@ export function readAppliedRows(results: readonly pg.QueryResult[], count: numbe
         created_at: r.o_created_at ?? new Date(),
       },
       counterpartyBalanceAfter: r.o_counterparty_balance_after,
+      scale: r.o_scale,
+      limit: r.o_limit,
     };
   }
   return { applied, lockWaitMs: rows[0]?.o_lock_wait_ms ?? 0 };

@@ -3,14 +3,15 @@
  * error handler (src/plugins/error-handler.ts) is the only place that maps codes to status codes.
  * The detail texts clients see live here, with the errors they describe.
  */
-import { formatCents, parseCents } from '../lib/cents.js';
+import { DEFAULT_SCALE, fromUnits, scaleOf, toUnits } from './money.js';
 import type { LedgerType, RequestOutcome } from './names.js';
 
 export const DOMAIN_ERROR_CODES = [
   'wallet_not_found', 'operation_not_found', 'transfer_not_found', 'insufficient_funds', 'balance_limit_exceeded',
   'idempotency_conflict', 'invalid_input', 'database_unavailable', 'overloaded', 'already_reversed', 'not_reversible',
   'hold_not_found', 'hold_closed', 'capture_exceeds_hold',
-  'webhook_not_found', 'wallet_quota_reached',
+  'webhook_not_found', 'wallet_quota_reached', 'wallet_not_active', 'currency_mismatch', 'external_id_taken', 'wallet_status_conflict',
+  'asset_conflict',
 ] as const;
 export type DomainErrorCode = (typeof DOMAIN_ERROR_CODES)[number];
 
@@ -51,11 +52,16 @@ export class WebhookNotFound extends DomainError {
 export class InsufficientFunds extends DomainError {
   readonly code = 'insufficient_funds';
   readonly outcome = 'REJECTED';
-  /** `held`: what the wallet had on hold when refused (null or 0: nothing, and the text stays as before holds). */
-  constructor(balance: string, requested: string, held: string | null = null) {
-    super(held === null || parseCents(held) === 0n
-      ? `Insufficient funds: balance ${balance}, requested ${requested}`
-      : `Insufficient funds: available ${formatCents(parseCents(balance) - parseCents(held))} (balance ${balance}, held ${held}), requested ${requested}`);
+  /**
+   * `held`: what the wallet had on hold when refused (null or 0: nothing, and the text stays as before holds).
+   * `minBalance`: the wallet's min_balance when it is not 0 (an overdraft or a reserve), named in the text.
+   */
+  constructor(balance: string, requested: string, held: string | null = null, minBalance: string | null = null) {
+    const scale = scaleOf(balance);
+    const limit = minBalance === null || toUnits(minBalance, scaleOf(minBalance)) === 0n ? '' : `, min_balance ${minBalance}`;
+    super(held === null || toUnits(held, scaleOf(held)) === 0n
+      ? `Insufficient funds: balance ${balance}, requested ${requested}${limit}`
+      : `Insufficient funds: available ${fromUnits(toUnits(balance, scale) - toUnits(held, scale), scale)} (balance ${balance}, held ${held}), requested ${requested}${limit}`);
   }
 }
 
@@ -63,8 +69,9 @@ export class InsufficientFunds extends DomainError {
 export class InsufficientAvailable extends DomainError {
   readonly code = 'insufficient_funds';
   readonly outcome = 'REJECTED';
-  constructor(available: string, requested: string) {
-    super(`Insufficient funds: available ${available}, requested ${requested}`);
+  constructor(available: string, requested: string, minBalance: string | null = null) {
+    const limit = minBalance === null || toUnits(minBalance, scaleOf(minBalance)) === 0n ? '' : `, min_balance ${minBalance}`;
+    super(`Insufficient funds: available ${available}, requested ${requested}${limit}`);
   }
 }
 
@@ -146,17 +153,80 @@ export class NotReversible extends DomainError {
  * to pay it back (`twoWallets`; the source passing the maximum balance is not told apart).
  */
 export function refusalFor(type: LedgerType, balance: string, amount: string, limit: string, twoWallets = false,
-  held: string | null = null): DomainError {
+  held: string | null = null, minBalance: string | null = null): DomainError {
   switch (type) {
     case 'DEPOSIT': return new BalanceLimitExceeded(balance, amount, limit);
     case 'TRANSFER_OUT':
       // `held` is stored only on refusals for funds, so an amount the source could pay is the target's limit
-      return parseCents(amount) > parseCents(balance) - parseCents(held ?? '0')
-        ? new InsufficientFunds(balance, amount, held) : new TargetBalanceLimitExceeded(amount, limit);
+      return minBalance !== null || units(amount) > units(balance) - units(held ?? '0') - units(minBalance ?? '0')
+        ? new InsufficientFunds(balance, amount, held, minBalance) : new TargetBalanceLimitExceeded(amount, limit);
     case 'REVERSAL_IN':
       return twoWallets ? new TargetInsufficientFunds(amount) : new BalanceLimitExceeded(balance, amount, limit);
-    default: return new InsufficientFunds(balance, amount, held);
+    default: return new InsufficientFunds(balance, amount, held, minBalance);
   }
+}
+
+/**
+ * The refusals apply_operations_v5 makes for a wallet's scale, currency or status (nothing stored),
+ * or undefined for any other outcome.
+ */
+export function walletRefusal(applied: { outcome: string; scale?: number | null }, amount?: string): DomainError | undefined {
+  switch (applied.outcome) {
+    // An unknown wallet's amount is judged at the default scale, as the edge did before currencies:
+    // "1.001" stays a 422 before it is a 404.
+    case 'NOT_FOUND': return amount !== undefined && scaleOf(amount) > DEFAULT_SCALE ? amountScaleProblem(DEFAULT_SCALE) : undefined;
+    case 'AMOUNT_SCALE': return amountScaleProblem(applied.scale ?? DEFAULT_SCALE);
+    case 'CURRENCY_MISMATCH': return new CurrencyMismatch();
+    case 'WALLET_FROZEN': return new WalletNotActive('FROZEN');
+    case 'WALLET_CLOSED': return new WalletNotActive('CLOSED');
+    default: return undefined;
+  }
+}
+
+/** Compares amounts of one wallet: every stored value has its scale, so the widest of them is safe. */
+const units = (value: string) => toUnits(value, 18);
+
+/** A movement a FROZEN or CLOSED wallet does not take (nothing stored). */
+export class WalletNotActive extends DomainError {
+  readonly code = 'wallet_not_active';
+  readonly outcome = 'REJECTED';
+  constructor(status: 'FROZEN' | 'CLOSED') { super(status === 'FROZEN' ? 'Wallet is frozen' : 'Wallet is closed'); }
+}
+
+/** A transfer (or the reversal or capture of one) between wallets of different currencies. */
+export class CurrencyMismatch extends DomainError {
+  readonly code = 'currency_mismatch';
+  readonly outcome = 'INVALID';
+  constructor() {
+    super('The wallets hold different currencies; a transfer moves one currency between wallets of that currency');
+  }
+}
+
+/** More decimals than the wallet's scale: pydantic's 422, as the edge answers it for two decimals. */
+export function amountScaleProblem(scale: number): InvalidInput {
+  return new InvalidInput([{ loc: ['body', 'amount'], msg: `Decimal input should have no more than ${scale} decimal places`,
+    type: 'decimal_max_places' }]);
+}
+
+/** A second wallet with the tenant's external_id: the detail names the existing wallet. */
+export class ExternalIdTaken extends DomainError {
+  readonly code = 'external_id_taken';
+  readonly outcome = 'INVALID';
+  constructor(readonly walletId: string) {
+    super(`A wallet with this external_id already exists: ${walletId}`);
+  }
+}
+
+/** A status change the wallet's state does not allow: CLOSED with money or holds left, or leaving CLOSED. */
+export class WalletStatusConflict extends DomainError {
+  readonly code = 'wallet_status_conflict';
+  readonly outcome = 'REJECTED';
+}
+
+/** An asset code taken by another scale, or by an ISO 4217 currency. */
+export class AssetConflict extends DomainError {
+  readonly code = 'asset_conflict';
+  readonly outcome = 'INVALID';
 }
 
 export class IdempotencyConflict extends DomainError {

@@ -1,7 +1,8 @@
 /**
  * Every event type name, defined once. The triggers write the same names: on operations
  * (db/changelog/changes/015-events-outbox.sql; test/events/feed.test.ts checks that every ledger
- * row type maps as eventTypeOf says) and on holds (016-hold-events.sql, HOLD_EVENT_TYPES).
+ * row type maps as eventTypeOf says), on holds (016-hold-events.sql, HOLD_EVENT_TYPES) and on
+ * wallet_changes (031-wallet-changes.sql: 'wallet.' || kind).
  */
 import type { HoldStatus, LedgerType, StoredStatus } from './names.js';
 
@@ -10,6 +11,8 @@ export const EVENT_TYPES = [
   'transfer.sent', 'transfer.received', 'transfer.rejected',
   'reversal.succeeded', 'reversal.rejected',
   'hold.created', 'hold.rejected', 'hold.captured', 'hold.voided', 'hold.expired',
+  // changeset 031: a wallet's creation and each PATCH, with the wallet as GET shows it and `changes`
+  'wallet.created', 'wallet.updated',
 ] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 

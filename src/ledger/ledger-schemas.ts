@@ -5,25 +5,27 @@
  * (lossless parsing) and meets the same check.
  */
 import { Type, type Static } from 'typebox';
-import { MONEY_MAX } from './money.js';
+import { MONEY_MAX, SCALE_MAX } from './money.js';
 import { LEDGER_TYPES, type LedgerType as LedgerTypeName, OPERATION_STATUSES, type OperationStatus } from './names.js';
 
 export const isoExample = '2026-11-25T12:00:00.000Z';
 export const walletIdExample = '3f1c6b1e-8a8e-4c55-9a58-1b2f2d3e4a5b';
 export const operationIdExample = '9b2e7c4d-1f3a-4e6b-8c9d-0a1b2c3d4e5f';
 
-/** Money in answers: a decimal string with exactly two decimals. */
+/** Money in answers: a decimal string with exactly the wallet's scale in decimals (two by default). */
 export const Money = Type.String({
-  pattern: '^\\d{1,16}\\.\\d{2}$',
-  description: 'Decimal amount as a string with exactly two decimals',
+  pattern: `^-?\\d{1,16}(\\.\\d{1,${SCALE_MAX}})?$`,
+  description: 'Decimal amount as a string with exactly the wallet\'s scale in decimals: "100.00" (USD, the default), ' +
+    '"100" (JPY), "1.000" (KWD), "0.00000001" (an asset of scale 8). Negative only for a balance below 0 (min_balance)',
   examples: ['100.00'],
 });
 
-/** Money in requests: checked by the `money` format (greater than 0, at most MONEY_MAX, two decimals). */
+/** Money in requests: checked by the `money` format (greater than 0, 16 integer digits, up to 18 decimals), then against the wallet's scale. */
 export const Amount = Type.String({
   format: 'money',
-  description: `Greater than 0, at most ${MONEY_MAX}, at most two decimals. A string, or a JSON number taken by ` +
-    'its exact text (0.1 means 0.10; no exponent forms, NaN or Infinity).',
+  description: `Greater than 0, at most 16 integer digits (${MONEY_MAX} for two decimals), at most the wallet's scale in ` +
+    'decimals (two by default; more is 422). A string, or a JSON number taken by its exact text (0.1 means 0.10; no ' +
+    'exponent forms, NaN or Infinity).',
   examples: ['100.00'],
 });
 

@@ -3,6 +3,13 @@
  * so a new name is added here and the compiler finds every place that must handle it.
  */
 
+/**
+ * A wallet's status: ACTIVE takes every movement; FROZEN takes credits and voids only (debits, new
+ * holds and captures are refused); CLOSED takes none (only with balance 0 and nothing held).
+ */
+export const WALLET_STATUSES = ['ACTIVE', 'FROZEN', 'CLOSED'] as const;
+export type WalletStatus = (typeof WALLET_STATUSES)[number];
+
 /** What POST .../operation asks for, and the type of the operation (ledger row) it writes. */
 export const OPERATION_TYPES = ['DEPOSIT', 'WITHDRAW'] as const;
 export type OperationType = (typeof OPERATION_TYPES)[number];
@@ -76,6 +83,8 @@ export const APPLY_OUTCOMES = [
   'ORIGINAL_NOT_FOUND', 'NOT_REVERSIBLE', 'ALREADY_REVERSED',
   // capture and void only (apply_operations_v4)
   'HOLD_NOT_FOUND', 'HOLD_CLOSED', 'CAPTURE_EXCEEDS',
+  // a wallet's scale, currency and status (apply_operations_v5): nothing stored
+  'AMOUNT_SCALE', 'CURRENCY_MISMATCH', 'WALLET_FROZEN', 'WALLET_CLOSED',
 ] as const;
 export type ApplyOutcome = (typeof APPLY_OUTCOMES)[number];
 

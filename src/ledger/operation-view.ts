@@ -23,9 +23,16 @@ export function operationView(row: OperationRow): OperationView {
   return view;
 }
 
-/** The refusal a stored or fresh rejection stands for; its balance is the one it was judged on. */
-export function refusal(row: OperationRow): DomainError {
-  return refusalFor(row.operation_type, formatMoney(row.balance_after), formatMoney(row.amount), MONEY_MAX,
-    row.counterparty_wallet_id !== null, row.held ? formatMoney(row.held) : null);
+/**
+ * The refusal a stored or fresh rejection stands for; its balance is the one it was judged on.
+ * `judged`: a fresh judgement's outcome and the bound that refused (apply_operations_v5's o_limit:
+ * a max_balance, or a min_balance named in the text); a stored row is told with the default bounds.
+ */
+export function refusal(row: OperationRow, judged?: { outcome: string; limit?: string | null }): DomainError {
+  const limit = judged?.limit ?? null;
+  return refusalFor(row.operation_type, formatMoney(row.balance_after), formatMoney(row.amount),
+    judged?.outcome === 'REJECTED_LIMIT' && limit !== null ? limit : MONEY_MAX,
+    row.counterparty_wallet_id !== null, row.held ? formatMoney(row.held) : null,
+    judged?.outcome === 'REJECTED_FUNDS' ? limit : null);
 }
 

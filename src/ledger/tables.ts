@@ -4,7 +4,7 @@
  */
 import type { ColumnType, Generated, Selectable } from 'kysely';
 import { createDatabase, type DatabaseOptions, type Db } from '../db/database.js';
-import type { HoldStatus, LedgerType, StoredStatus } from './names.js';
+import type { HoldStatus, LedgerType, StoredStatus, WalletStatus } from './names.js';
 
 export interface WalletTable {
   id: string;
@@ -15,6 +15,23 @@ export interface WalletTable {
   last_seq: ColumnType<string, string | undefined, string>;
   created_at: ColumnType<Date, string | undefined, never>;
   updated_at: ColumnType<Date, string | undefined, string>;
+  /** Changeset 030: fixed at creation (the engine copies nothing: it reads scale and currency under the row lock). */
+  currency: ColumnType<string, string | undefined, never>;
+  scale: ColumnType<number, number | undefined, never>;
+  min_balance: ColumnType<string, string | undefined, string>;
+  max_balance: ColumnType<string, string | undefined, string>;
+  status: ColumnType<WalletStatus, WalletStatus | undefined, WalletStatus>;
+  metadata: ColumnType<Record<string, string>, string | undefined, string>;
+  external_id: ColumnType<string | null, string | null | undefined, never>;
+}
+
+/** A tenant's own assets (changeset 030): a code and its scale, never changed. */
+export interface AssetTable {
+  tenant: string;
+  code: string;
+  scale: number;
+  created_at: ColumnType<Date, string | undefined, never>;
+  actor: string | null;
 }
 
 export interface OperationTable {
@@ -63,12 +80,14 @@ export interface Database {
   wallets: WalletTable;
   operations: OperationTable;
   holds: HoldTable;
+  assets: AssetTable;
 }
 
 type Picked<Table, Column extends keyof Selectable<Table>> = Pick<Selectable<Table>, Column>;
 
 /** A wallet for its answer; `available` is balance minus the HELD holds not yet past their expiry. */
-export type WalletRow = Picked<WalletTable, 'id' | 'tenant' | 'balance' | 'created_at' | 'updated_at'> & { available: string };
+export type WalletRow = Picked<WalletTable, 'id' | 'tenant' | 'balance' | 'created_at' | 'updated_at' | 'currency' | 'scale' |
+  'min_balance' | 'max_balance' | 'status' | 'metadata' | 'external_id'> & { available: string };
 
 /**
  * A hold as stored (a HELD hold past expires_at reads as EXPIRED through holdView). available_after:

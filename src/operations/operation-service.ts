@@ -6,11 +6,11 @@ import type { Kysely } from 'kysely';
 import type { Command } from '../ledger/apply-script.js';
 import type { Caller } from '../ledger/caller.js';
 import {
-  AlreadyReversed, IdempotencyConflict, NotReversible, OperationNotFound, Overloaded, WalletNotFound,
+  AlreadyReversed, IdempotencyConflict, NotReversible, OperationNotFound, Overloaded, WalletNotFound, walletRefusal,
 } from '../ledger/errors.js';
 import { findOperation, walletExists } from '../ledger/ledger-reads.js';
 import type { Operation as OperationView } from '../ledger/ledger-schemas.js';
-import { formatMoney, normalizeAmount } from '../ledger/money.js';
+import { amountKey, engineAmount, formatMoney, normalizeAmount } from '../ledger/money.js';
 import type { LedgerType, OperationType } from '../ledger/names.js';
 import type { ExecutionResult } from '../ledger/command-executor.js';
 import type { CommandBatcher } from '../ledger/command-batcher.js';
@@ -64,16 +64,15 @@ export class OperationService {
   }
 
   async submitOperation(request: OperationRequest): Promise<OperationSubmission> {
-    const amount = normalizeAmount(request.amount);
     return this.submit({
       id: uuidv7(), // fixed before the first attempt: retries look for it
       walletId: request.walletId,
       tenant: request.caller.tenant,
       actor: request.caller.actor,
       type: request.type,
-      amount,
+      amount: engineAmount(request.amount),
       idempotencyKey: request.idempotencyKey ?? null,
-      requestHash: request.idempotencyKey === undefined ? null : operationRequestHash(request.type, amount),
+      requestHash: request.idempotencyKey === undefined ? null : operationRequestHash(request.type, amountKey(request.amount)),
     }, request.type);
   }
 
@@ -132,7 +131,7 @@ export class OperationService {
         replayed: false,
         outcome: status,
         view: {
-          id: input.id, wallet_id: input.walletId, operation_type: viewType, amount: input.amount,
+          id: input.id, wallet_id: input.walletId, operation_type: viewType, amount: normalizeAmount(input.amount),
           status, balance: null, ...(input.reversesId ? { reverses_id: input.reversesId } : {}),
           created_at: new Date().toISOString(), detail: result.detail,
         },
@@ -140,6 +139,8 @@ export class OperationService {
     }
     const { outcome, row } = result.applied;
     const replayed = outcome === 'REPLAY';
+    const notTaken = walletRefusal(result.applied, input.amount);
+    if (notTaken) return refused(notTaken);
     switch (outcome) {
       case 'NOT_FOUND':
         return refused(new WalletNotFound());
@@ -153,7 +154,7 @@ export class OperationService {
         return refused(new AlreadyReversed('operation', row?.id ?? 'another reversal'));
       default:
         assert(row, `outcome ${outcome} without a row`);
-        if (row.status === 'REJECTED') return refused(refusal(row), replayed);
+        if (row.status === 'REJECTED') return refused(refusal(row, result.applied), replayed);
         return { kind: 'answered', view: operationView(row), replayed, outcome: row.status };
     }
   }

@@ -29,6 +29,11 @@ const STATUS: Record<DomainErrorCode, number> = {
   capture_exceeds_hold: 400,
   webhook_not_found: 404,
   wallet_quota_reached: 403,
+  wallet_not_active: 400,
+  currency_mismatch: 422,
+  external_id_taken: 409,
+  wallet_status_conflict: 409,
+  asset_conflict: 409,
 };
 
 const AUTH_STATUS: Record<AuthErrorCode, number> = {

@@ -17,7 +17,7 @@ export const holdsSql = (filtered: boolean) => `
   SELECT 'held' AS kind, w.id::text AS wallet_id,
          format('held %s, but its HELD holds sum to %s (balance %s)', w.held, coalesce(a.total, 0), w.balance) AS message
     FROM wallets w LEFT JOIN active a ON a.wallet_id = w.id
-   WHERE (w.held <> coalesce(a.total, 0) OR w.held > w.balance) ${filtered ? 'AND w.id = ANY ($1::uuid[])' : ''}
+   WHERE (w.held <> coalesce(a.total, 0) OR w.held < 0) ${filtered ? 'AND w.id = ANY ($1::uuid[])' : ''}
   UNION ALL
   SELECT 'hold', h.wallet_id::text,
          format('hold %s is %s (amount %s, captured %s) but its CAPTURE ledger row is %s', h.id, h.status, h.amount,

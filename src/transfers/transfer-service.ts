@@ -12,13 +12,13 @@ import { uuidv7 } from '../lib/uuid7.js';
 import type { Logger } from '../lib/logger.js';
 import type { RetryPolicy } from '../lib/retry.js';
 import type { Caller } from '../ledger/caller.js';
-import { MONEY_MAX, formatMoney, normalizeAmount } from '../ledger/money.js';
+import { amountKey, engineAmount, formatMoney, normalizeAmount } from '../ledger/money.js';
+import { refusal } from '../ledger/operation-view.js';
 import type { CommandBatcher } from '../ledger/command-batcher.js';
 import type { ExecutionResult } from '../ledger/command-executor.js';
 import { readWithRetry } from '../ledger/read-retry.js';
 import {
-  AlreadyReversed, type DomainError, IdempotencyConflict, InvalidInput, NotReversible, Overloaded, refusalFor, TransferNotFound,
-  WalletNotFound,
+  AlreadyReversed, IdempotencyConflict, InvalidInput, NotReversible, Overloaded, TransferNotFound, WalletNotFound, walletRefusal,
 } from '../ledger/errors.js';
 import { reversalRequestHash, transferRequestHash } from '../ledger/request-hash.js';
 import { enqueue, logSubmission, refused, type Submission } from '../ledger/submission.js';
@@ -37,11 +37,6 @@ export interface TransferRequest {
 }
 
 export type TransferSubmission = Submission<TransferView>;
-
-function refusal(row: OperationRow): DomainError {
-  return refusalFor(row.operation_type, formatMoney(row.balance_after), formatMoney(row.amount), MONEY_MAX, true,
-    row.held ? formatMoney(row.held) : null);
-}
 
 export interface TransferReversalRequest {
   caller: Caller;
@@ -65,7 +60,7 @@ export class TransferService {
         type: 'value_error' }]);
       return refused(error);
     }
-    const amount = normalizeAmount(request.amount);
+    const amount = engineAmount(request.amount);
     const input: Command = {
       id: uuidv7(), // the transfer id, fixed before the first attempt: retries look for it
       walletId: fromWalletId,
@@ -75,7 +70,7 @@ export class TransferService {
       type: 'TRANSFER_OUT',
       amount,
       idempotencyKey: request.idempotencyKey ?? null,
-      requestHash: request.idempotencyKey === undefined ? null : transferRequestHash(toWalletId, amount),
+      requestHash: request.idempotencyKey === undefined ? null : transferRequestHash(toWalletId, amountKey(request.amount)),
     };
     const submitted = await enqueue(this.batcher, input);
     if (submitted instanceof Overloaded) return refused(submitted);
@@ -118,12 +113,14 @@ export class TransferService {
     if (result.kind !== 'done') {
       const status = result.kind === 'failed' ? 'FAILED' : 'PENDING';
       return { kind: 'answered', replayed: false, outcome: status, view: back({
-        id: input.id, from_wallet_id: out.counterparty_wallet_id!, to_wallet_id: out.wallet_id, amount: input.amount, status,
+        id: input.id, from_wallet_id: out.counterparty_wallet_id!, to_wallet_id: out.wallet_id, amount: normalizeAmount(input.amount), status,
         from_balance: null, to_balance: null, created_at: new Date().toISOString(), detail: result.detail,
       }) };
     }
     const { outcome, row, counterpartyBalanceAfter } = result.applied;
     const replayed = outcome === 'REPLAY';
+    const notTaken = walletRefusal(result.applied, input.amount);
+    if (notTaken) return refused(notTaken);
     switch (outcome) {
       case 'NOT_FOUND': return refused(new WalletNotFound());
       case 'KEY_CONFLICT': return refused(new IdempotencyConflict());
@@ -133,7 +130,7 @@ export class TransferService {
       default: {
         assert(row, `outcome ${outcome} without a row`);
         if (row.operation_type !== 'REVERSAL_IN' || row.reverses_id !== out.id) return refused(new IdempotencyConflict());
-        if (row.status === 'REJECTED') return refused(refusal(row), replayed);
+        if (row.status === 'REJECTED') return refused(refusal(row, result.applied), replayed);
         return { kind: 'answered', replayed, outcome: row.status, view: back({
           id: row.id, from_wallet_id: out.counterparty_wallet_id!, to_wallet_id: out.wallet_id, amount: formatMoney(row.amount),
           status: row.status, from_balance: counterpartyBalanceAfter === null ? null : formatMoney(counterpartyBalanceAfter),
@@ -174,13 +171,15 @@ export class TransferService {
       return {
         kind: 'answered', replayed: false, outcome: status,
         view: {
-          id: input.id, from_wallet_id: input.walletId, to_wallet_id: input.counterpartyWalletId!, amount: input.amount,
+          id: input.id, from_wallet_id: input.walletId, to_wallet_id: input.counterpartyWalletId!, amount: normalizeAmount(input.amount),
           status, from_balance: null, to_balance: null, created_at: new Date().toISOString(), detail: result.detail,
         },
       };
     }
     const { outcome, row, counterpartyBalanceAfter } = result.applied;
     const replayed = outcome === 'REPLAY';
+    const notTaken = walletRefusal(result.applied, input.amount);
+    if (notTaken) return refused(notTaken);
     switch (outcome) {
       case 'NOT_FOUND':
         return refused(new WalletNotFound());
@@ -191,7 +190,7 @@ export class TransferService {
         // The key was first used on this wallet by a deposit or withdrawal with the same hash:
         // cannot happen (the type is hashed), so anything else is a conflict.
         if (row.operation_type !== 'TRANSFER_OUT') return refused(new IdempotencyConflict());
-        if (row.status === 'REJECTED') return refused(refusal(row), replayed);
+        if (row.status === 'REJECTED') return refused(refusal(row, result.applied), replayed);
         return { kind: 'answered', view: this.view(row, counterpartyBalanceAfter), replayed, outcome: row.status };
     }
   }

@@ -186,7 +186,7 @@ describe('the cursor never skips', () => {
     const insert = async (c: pg.PoolClient, w: string, seq: number) => {
       await c.query(`INSERT INTO operations (wallet_id, id, seq, operation_type, amount, balance_after, status)
         VALUES ($1, gen_random_uuid(), $2::bigint, 'DEPOSIT', 1, $2::bigint, 'SUCCESS')`, [w, seq]);
-      await c.query('UPDATE wallets SET balance = $2::bigint, last_seq = $2::bigint WHERE id = $1', [w, seq]);
+      await c.query('UPDATE wallets SET balance = $2::bigint::numeric(18,2), last_seq = $2::bigint WHERE id = $1', [w, seq]);
     };
     // a consumer at the end of the tenant's feed before either transaction starts
     const follow = async (from: string | null) => {

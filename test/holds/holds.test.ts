@@ -318,10 +318,11 @@ describe('available balance rules', () => {
     expect((await t.app.inject({ method: 'POST', url: `/api/v1/transfers/${tr.id}/reverse` })).statusCode).toBe(200);
   });
 
-  it('the database refuses held above balance (the second line of the invariant)', async () => {
+  it('the database refuses a negative held amount and money off the wallet\'s scale (the second line of the invariant)', async () => {
     const w = await funded('10.00');
     expect((await hold(w, { amount: '10.00' })).statusCode).toBe(200);
-    await expect(admin.query(`UPDATE wallets SET balance = 9.99 WHERE id = $1`, [w])).rejects.toMatchObject({ code: '23514' });
+    await expect(admin.query(`UPDATE wallets SET held = -0.01 WHERE id = $1`, [w])).rejects.toMatchObject({ code: '23514' });
+    await expect(admin.query(`UPDATE wallets SET balance = 9.999 WHERE id = $1`, [w])).rejects.toMatchObject({ code: '23514' });
   });
 });
 

@@ -10,10 +10,10 @@ const op = (over: Partial<Command> = {}): Command => ({
 });
 
 describe('applyCommandsScript', () => {
-  it('passes each argument as one array, in apply_operations_v4 order, NULL for absent values', () => {
+  it('passes each argument as one array, in apply_operations_v5 order, NULL for absent values', () => {
     const script = applyCommandsScript([op(), op({ idempotencyKey: 'k-1', holdSeconds: 60.9 })], true, limits);
     expect(script).toBe("BEGIN; SET LOCAL lock_timeout = '5000ms'; SET LOCAL statement_timeout = '3000ms'; " +
-      "SELECT * FROM apply_operations_v4(ARRAY['00000000-0000-4000-8000-000000000002','00000000-0000-4000-8000-000000000002']::uuid[], " +
+      "SELECT * FROM apply_operations_v5(ARRAY['00000000-0000-4000-8000-000000000002','00000000-0000-4000-8000-000000000002']::uuid[], " +
       'ARRAY[NULL,NULL]::uuid[], ARRAY[NULL,NULL]::uuid[], ARRAY[NULL,NULL]::uuid[], ARRAY[NULL,60]::int[], ' +
       "ARRAY['default','default']::text[], ARRAY[NULL,NULL]::text[], " +
       "ARRAY['00000000-0000-4000-8000-000000000001','00000000-0000-4000-8000-000000000001']::uuid[], " +

@@ -1,6 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { checkAmount, formatMoney, isAmountText, normalizeAmount } from '../../src/ledger/money.js';
+import {
+  amountKey, atScale, checkAmount, engineAmount, formatMoney, fromUnits, isAmountText, moneyMax, normalizeAmount, toUnits,
+} from '../../src/ledger/money.js';
 
 describe('checkAmount', () => {
   it.each([
@@ -17,8 +19,8 @@ describe('checkAmount', () => {
     ['abc', 'decimal_parsing'], ['NaN', 'decimal_parsing'], ['Infinity', 'decimal_parsing'], ['1e5', 'decimal_parsing'],
     ['1E-2', 'decimal_parsing'], ['', 'decimal_parsing'], [' 1', 'decimal_parsing'], ['1.', 'decimal_parsing'],
     ['+1', 'decimal_parsing'], ['0x10', 'decimal_parsing'], ['1,5', 'decimal_parsing'],
-  ])('refuses %s (%s)', (input, type) => {
-    const result = checkAmount(input);
+  ])('refuses %s at scale 2 (%s)', (input, type) => {
+    const result = checkAmount(input, 2);
     expect(result.ok).toBe(false);
     expect(result.ok ? '' : result.type).toBe(type);
   });
@@ -31,12 +33,39 @@ describe('checkAmount', () => {
   });
 });
 
-describe('formatMoney', () => {
-  it.each([['0', '0.00'], ['5.5', '5.50'], ['10.00', '10.00'], ['1234567890123456.78', '1234567890123456.78'], ['3.100', '3.10']])(
-    'formats %s as %s', (input, expected) => expect(formatMoney(input)).toBe(expected));
+describe('checkAmount at other scales', () => {
+  it('takes up to 18 decimals by default (the largest scale) and names the scale it refuses for', () => {
+    expect(checkAmount('0.000000000000000001')).toEqual({ ok: true, value: '0.000000000000000001' });
+    expect(checkAmount('0.0000000000000000001')).toMatchObject({ ok: false, type: 'decimal_max_places' });
+    expect(checkAmount('1.5', 0)).toEqual({ ok: false, type: 'decimal_max_places', msg: 'Decimal input should have no more than 0 decimal places' });
+    expect(checkAmount('1.125', 3)).toEqual({ ok: true, value: '1.125' });
+  });
+});
 
-  it('refuses to drop significant digits', () => {
-    expect(() => formatMoney('1.005')).toThrow();
+describe('formatMoney (stored values keep their wallet\'s scale)', () => {
+  it.each([['0.00', '0.00'], ['100', '100'], ['10.00', '10.00'], ['-5.000', '-5.000'], ['0.00000001', '0.00000001']])(
+    'prints %s as %s', (input, expected) => expect(formatMoney(input)).toBe(expected));
+
+  it('refuses what is not a decimal', () => {
+    expect(() => formatMoney('abc')).toThrow();
+  });
+});
+
+describe('amounts at a scale', () => {
+  it.each([['1.5', '1.5', '1.50'], ['007', '7', '7.00'], ['1.000', '1.000', '1.00'], ['1.250', '1.250', '1.25'], ['10', '10', '10.00'],
+    ['0.00000001', '0.00000001', '0.00000001']])('%s: the engine gets %s, the fingerprint %s', (input, engine, key) => {
+    expect(engineAmount(input)).toBe(engine);
+    expect(amountKey(input)).toBe(key);
+  });
+
+  it('pads to a scale, converts to units and back, and states the largest amount per scale', () => {
+    expect(atScale('5', 3)).toBe('5.000');
+    expect(atScale('5', 0)).toBe('5');
+    expect(fromUnits(toUnits('-1.05', 2) - 1n, 2)).toBe('-1.06');
+    expect(fromUnits(toUnits('0.5', 3), 3)).toBe('0.500');
+    expect(moneyMax(0)).toBe('9999999999999999');
+    expect(moneyMax(2)).toBe('9999999999999999.99');
+    expect(moneyMax(8)).toBe('9999999999999999.99999999');
   });
 });
 
@@ -51,7 +80,7 @@ describe('normalizeAmount (after the money format, without checking again)', () 
     }), { numRuns: 2000 });
   });
 
-  it.each(['1.234', '', '1.', '.5'])('asserts on text the format refuses: %j', (text) => {
+  it.each(['1.0000000000000000000', '', '1.', '.5'])('asserts on text the format refuses: %j', (text) => {
     expect(() => normalizeAmount(text)).toThrow(/assertion failed/);
   });
 });

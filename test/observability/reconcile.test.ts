@@ -133,10 +133,10 @@ describe('reconcile and transfers', () => {
     const misdirected = await transfer(t.app, a, d, '1.00');
     // the incoming leg of `lost` deleted (balances and chains fixed up so that only the pairing shows)
     await admin.query('DELETE FROM operations WHERE wallet_id = $1 AND id = $2', [b, lost.id]);
-    await admin.query('UPDATE wallets SET balance = 0, last_seq = 0 WHERE id = $1', [b]);
+    await admin.query('UPDATE wallets SET balance = 0.00, last_seq = 0 WHERE id = $1', [b]);
     // the incoming leg of `altered` credits 6.00 instead of 5.00 (chain and balance consistent with it)
     await admin.query('UPDATE operations SET amount = 6, balance_after = 6 WHERE wallet_id = $1 AND id = $2', [c, altered.id]);
-    await admin.query('UPDATE wallets SET balance = 6 WHERE id = $1', [c]);
+    await admin.query('UPDATE wallets SET balance = 6.00 WHERE id = $1', [c]);
     // the incoming leg of `misdirected` names another source
     await admin.query('UPDATE operations SET counterparty_wallet_id = $3 WHERE wallet_id = $1 AND id = $2', [d, misdirected.id, b]);
     const report = await reconcile(admin, { walletIds: ids });
@@ -211,7 +211,7 @@ describe('reconcile and holds', () => {
     // held no longer the sum of the HELD holds
     await admin.query('UPDATE wallets SET held = held + 0.01 WHERE id = $1', [wrongHeld]);
     // the hold says it captured 8.00, the ledger row took 7.00
-    await admin.query('UPDATE holds SET captured_amount = 8 WHERE id = $1', [c1.id]);
+    await admin.query('UPDATE holds SET captured_amount = 8.00 WHERE id = $1', [c1.id]);
     // a CAPTURE row whose hold is gone
     await admin.query('DELETE FROM holds WHERE id = $1', [c2.id]);
     // a hold past expiry still HELD on a wallet written after the expiry (a writer that skipped the release)

@@ -32,10 +32,10 @@ describe.skipIf(viaPgbouncer)('the upgrade to the range outbox (changeset 017)',
     cpSync(join(projectRoot, 'db', 'changelog'), join(copy, 'changelog'), { recursive: true });
     const master = join(copy, 'changelog', 'db.changelog-master.yaml');
     const full = readFileSync(master, 'utf8');
-    // the changelog as it was before 017: without it and the function file that follows it
-    const include017 = /\s+- include:\s+file: changes\/017-outbox-ranges\.sql\s+relativeToChangelogFile: true\s+- include:\s+file: functions\/events-outbox\.sql\s+relativeToChangelogFile: true/;
-    expect(full).toMatch(include017);
-    writeFileSync(master, full.replace(include017, '\n'));
+    // the changelog as it was before 017: without it and everything after it
+    const include017 = full.indexOf('  - include:\n      file: changes/017-outbox-ranges.sql');
+    expect(include017).toBeGreaterThan(0);
+    writeFileSync(master, `${full.slice(0, include017)}\n`);
     const postgres = await startEmbeddedPostgres({ dataDir: join(home, 'postgres'), port: await freePort() });
     const pool = new pg.Pool({ connectionString: postgres.url, max: 2 });
     try {

@@ -21,7 +21,8 @@ describe('wallets', () => {
     const res = await t.app.inject({ method: 'POST', url });
     expect(res.statusCode).toBe(200);
     const body = res.json();
-    expect(Object.keys(body).sort()).toEqual(['available_balance', 'balance', 'created_at', 'id', 'updated_at']);
+    expect(Object.keys(body).sort()).toEqual(['available_balance', 'balance', 'created_at', 'currency', 'external_id', 'id', 'max_balance',
+      'metadata', 'min_balance', 'scale', 'status', 'updated_at']);
     expect(body.id).toMatch(UUID);
     expect(body.balance).toBe('0.00');
     expect(body.available_balance).toBe('0.00'); // issue 11: balance minus active holds
