@@ -20,8 +20,7 @@
  * even while the service keeps writing. Nothing here writes.
  */
 import type pg from 'pg';
-import { formatCents, parseCents } from '../lib/cents.js';
-import { MONEY_MAX } from '../ledger/money.js';
+import { MONEY_MAX, SCALE_MAX, scaleOf, toUnits } from '../ledger/money.js';
 import type { LedgerType } from '../ledger/names.js';
 import { type HoldMismatchRow, holdsSql } from './hold-checks.js';
 
@@ -194,7 +193,16 @@ interface SummaryRow {
   held: string;
 }
 
-const money = (text: string) => formatCents(parseCents(text));
+/**
+ * Exact comparisons of NUMERIC text as BigInt units of the smallest scale (10^-18): every wallet's
+ * values fit, whatever its currency's scale, and a JS number never holds money.
+ */
+const units = (text: string) => toUnits(text, SCALE_MAX);
+/** A total as the report prints it: at least two decimals (a sum of 2-decimal values, or "0" when there are none, prints as before). */
+const money = (text: string) => {
+  const decimals = scaleOf(text);
+  return decimals >= 2 ? text : `${text}${decimals === 0 ? '.' : ''}${'0'.repeat(2 - decimals)}`;
+};
 
 async function inSnapshot<T extends pg.QueryResultRow>(
   pool: pg.Pool, text: string, values: unknown[], workMem: string,
@@ -229,14 +237,14 @@ function chainMismatches(row: ChainRow): Mismatch[] {
         `(previous ${row.prev_after} + ${effect})` });
   }
   if (row.status === 'REJECTED' && found.every((m) => m.kind !== 'chain')) {
-    // Exact comparisons of the NUMERIC text as BigInt cents, never a JS number.
+    // Exact comparisons of the NUMERIC text as BigInt units, never a JS number.
     // A refused TRANSFER_OUT the source could pay was refused for its target's balance limit,
     // which this wallet's chain cannot show: only a refused deposit or withdrawal is judged here.
     // A refusal for funds stores what was on hold then: available was prev_after - held.
     const refused = row.operation_type === 'WITHDRAW'
-      ? parseCents(row.amount) <= parseCents(row.prev_after) - parseCents(row.held ?? '0')
+      ? units(row.amount) <= units(row.prev_after) - units(row.held ?? '0')
       : row.operation_type === 'DEPOSIT'
-        ? parseCents(row.prev_after) + parseCents(row.amount) <= parseCents(MONEY_MAX)
+        ? units(row.prev_after) + units(row.amount) <= units(MONEY_MAX)
         : row.operation_type === 'TRANSFER_IN'; // never refused; a refused reversal is not judged here
     if (refused) {
       found.push({ kind: 'rejection', ...at,
@@ -291,8 +299,8 @@ export async function reconcile(pool: pg.Pool, options: ReconcileOptions = {}): 
   // Over the whole database every transfer's legs are both counted, so they cancel out exactly
   // (so do a reversed transfer's two reversal legs); reversals of deposits and withdrawals count,
   // and captures leave like withdrawals (a hold alone moves nothing: it stays in the balance).
-  const conserved = parseCents(totals.balances) === parseCents(totals.deposits) - parseCents(totals.withdrawals) -
-    parseCents(totals.captures) - parseCents(totals.reversalsOut) + parseCents(totals.reversalsIn);
+  const conserved = units(totals.balances) === units(totals.deposits) - units(totals.withdrawals) -
+    units(totals.captures) - units(totals.reversalsOut) + units(totals.reversalsIn);
   if (!filtered && (!conserved || totals.transfersIn !== totals.transfersOut)) {
     mismatches.push({ kind: 'conservation', walletId: '',
       message: `sum of balances ${totals.balances}, deposits ${totals.deposits} - withdrawals ${totals.withdrawals} ` +
