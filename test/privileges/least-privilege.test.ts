@@ -144,7 +144,7 @@ describe('roles and ownership', () => {
     expect(member.rows[0]!.m).toBe(false);
   });
 
-  it('the only SECURITY DEFINER functions wallet_app may call: the engine (018), the two key functions (009), event retention (015)', async () => {
+  it('the only SECURITY DEFINER functions wallet_app may call: the engine (018; v5, 030), the key functions (009), retention of events (015) and refusals (021), lapsed holds (033)', async () => {
     const r = await client.query<{ fn: string }>(`
       SELECT p.oid::regprocedure::text AS fn FROM pg_proc p
        WHERE p.prosecdef AND p.pronamespace NOT IN ('pg_catalog'::regnamespace, 'information_schema'::regnamespace)
@@ -153,7 +153,8 @@ describe('roles and ownership', () => {
        ORDER BY 1`);
     expect(r.rows.map((row) => row.fn)).toEqual(['api_key_lookup(text)', 'api_keys_touch(text[])',
       'apply_operations_v4(uuid[],uuid[],uuid[],uuid[],integer[],text[],text[],uuid[],text[],numeric[],text[],text[],boolean)',
-      'events_prune(interval,integer)']);
+      'apply_operations_v5(uuid[],uuid[],uuid[],uuid[],integer[],text[],text[],uuid[],text[],numeric[],text[],text[],boolean)',
+      'events_prune(interval,integer)', 'refusals_prune(interval,integer)', 'release_lapsed_holds(uuid)']);
     // Each with a pinned search_path, so no object elsewhere can stand in for what it touches.
     const unpinned = await client.query(`SELECT p.proname FROM pg_proc p WHERE p.prosecdef
         AND p.pronamespace = 'public'::regnamespace AND NOT EXISTS (SELECT 1 FROM unnest(p.proconfig) c WHERE c LIKE 'search_path=%')`);

@@ -5,7 +5,7 @@
 -- 018 let wallet_app insert (id, tenant) only and update nothing. A new wallet now also names its
 -- currency, scale, limits, metadata and external id; PATCH changes metadata, limits and status.
 -- Balances and holds stay out of reach: a new wallet's balance and held are the column defaults
--- (0.00), which the trigger below pads to the wallet's scale (exact: it only adds zeros, so
+-- (0.00), which the trigger below sets to the wallet's scale when that changes no value (so
 -- wallets_money_scale holds for a JPY wallet's "0" and a KWD wallet's "0.000").
 GRANT INSERT (currency, scale, min_balance, max_balance, metadata, external_id) ON wallets TO wallet_app;
 GRANT UPDATE (metadata, min_balance, max_balance, status, updated_at) ON wallets TO wallet_app;
@@ -16,10 +16,11 @@ LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
-    IF scale(NEW.balance) < NEW.scale THEN NEW.balance := round(NEW.balance, NEW.scale); END IF;
-    IF scale(NEW.held) < NEW.scale THEN NEW.held := round(NEW.held, NEW.scale); END IF;
-    IF scale(NEW.min_balance) < NEW.scale THEN NEW.min_balance := round(NEW.min_balance, NEW.scale); END IF;
-    IF scale(NEW.max_balance) < NEW.scale THEN NEW.max_balance := round(NEW.max_balance, NEW.scale); END IF;
+    -- To the wallet's scale when that changes no value (0.00 -> 0 for JPY, 0.00 -> 0.000 for KWD).
+    IF NEW.balance = round(NEW.balance, NEW.scale) THEN NEW.balance := round(NEW.balance, NEW.scale); END IF;
+    IF NEW.held = round(NEW.held, NEW.scale) THEN NEW.held := round(NEW.held, NEW.scale); END IF;
+    IF NEW.min_balance = round(NEW.min_balance, NEW.scale) THEN NEW.min_balance := round(NEW.min_balance, NEW.scale); END IF;
+    IF NEW.max_balance = round(NEW.max_balance, NEW.scale) THEN NEW.max_balance := round(NEW.max_balance, NEW.scale); END IF;
     RETURN NEW;
 END
 $$;
