@@ -3,7 +3,7 @@ import tseslint from 'typescript-eslint';
 import { importRules } from './eslint.layers.js';
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'dist/', 'coverage/', '.data/', 'bench/results/', 'bench/runs/', 'faults/runs/', 'faults/results/'] },
+  { ignores: ['node_modules/', '**/dist/', 'coverage/', '.data/', 'bench/results/', 'bench/runs/', 'faults/runs/', 'faults/results/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
