@@ -20,6 +20,7 @@ export const LAYERS = [
   { name: 'auth', members: ['auth'] },
   { name: 'kernel', members: ['ledger'] },
   { name: 'db', members: ['db'] },
+  { name: 'tracing', members: ['tracing'] },
   { name: 'lib', members: ['lib'] },
   { name: 'config', members: ['config'] },
 ];

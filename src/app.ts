@@ -40,6 +40,10 @@ import { operationRoutes } from './operations/operation-routes.js';
 import { OperationService } from './operations/operation-service.js';
 import { AccessLog } from './plugins/access-log.js';
 import { LOG_REDACT } from './lib/logger.js';
+import { registerTracing } from './plugins/tracing.js';
+import { batchTrace } from './tracing/batch-trace.js';
+import { tracePool } from './tracing/pg-spans.js';
+import type { Tracing } from './tracing/tracing.js';
 
 export interface AppOptions {
   config: Config;
@@ -47,6 +51,8 @@ export interface AppOptions {
   logger?: FastifyServerOptions['logger'];
   /** HTTPS with this certificate and key (PEM; src/lib/tls-files.ts reads them); absent: plain HTTP. */
   tls?: { cert: string; key: string };
+  /** From loadTracing(config.tracing): null or absent when tracing is off. Its owner shuts it down. */
+  tracing?: Tracing | null;
 }
 
 const requestIdPattern = /^[\w.:-]{1,128}$/;
@@ -56,7 +62,7 @@ function trustProxyOption(value: Config['trustProxy']): FastifyServerOptions['tr
   return typeof value === 'number' ? (_address: string, hop: number) => hop < value : value;
 }
 
-export async function buildApp({ config, db, logger, tls }: AppOptions): Promise<FastifyInstance> {
+export async function buildApp({ config, db, logger, tls, tracing = null }: AppOptions): Promise<FastifyInstance> {
   const serverLimits = {
     maxHeaderSize: config.http.maxHeaderSizeBytes,
     headersTimeout: config.http.headersTimeoutMs,
@@ -90,6 +96,11 @@ export async function buildApp({ config, db, logger, tls }: AppOptions): Promise
   });
 
   app.setValidatorCompiler(validatorCompiler());
+  // First: every later hook, the handler and its queries run inside the request's span.
+  if (tracing) {
+    registerTracing(app, tracing);
+    tracePool(db.pool, tracing);
+  }
 
   // Callback style on the request path: an async hook costs every request a promise.
   app.addHook('onSend', (request, reply, payload, done) => {
@@ -149,7 +160,7 @@ export async function buildApp({ config, db, logger, tls }: AppOptions): Promise
     // Each batch holds one pool connection: never more batches at once than the pool has.
     batchesInFlightMax: Math.min(config.groupCommit.batchesInFlightMax || config.poolSizeMax, config.poolSizeMax),
     commandBudgetMs: config.operationBudgetMs,
-  }, app.log);
+  }, app.log, tracing ? batchTrace(tracing) : undefined);
   // Resolves once every command taken has been answered: the pool closes only after it.
   app.addHook('onClose', async () => batcher.close());
   const refusals = new RefusalPruner(db.kysely, config.refusals, app.log);
@@ -183,7 +194,7 @@ export async function buildApp({ config, db, logger, tls }: AppOptions): Promise
       retentionHours: config.events.retentionHours,
       pruneIntervalMs: config.events.pruneIntervalMs,
       pruneRowsMax: config.events.pruneRowsMax,
-    }, new WebhookMetrics(metrics.registry), app.log);
+    }, new WebhookMetrics(metrics.registry), app.log, tracing);
     // Started once the app is ready; stopped first on close (runs in flight finish), before the pool closes.
     app.addHook('onReady', async () => dispatcher.start());
     app.addHook('preClose', async () => dispatcher.stop());

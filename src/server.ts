@@ -13,6 +13,8 @@ import { assertPortFree } from './lib/free-port.js';
 import { loadConfigOrExit } from './lib/load-config-or-exit.js';
 import { readTlsFiles, type TlsFiles, tlsFilesOf, type TlsMaterial } from './lib/tls-files.js';
 import { ensureLocalSecretKey } from './webhooks/local-secret-key.js';
+import { readableLogStream } from './lib/readable-log.js';
+import { loadTracing, type Tracing } from './tracing/tracing.js';
 
 /** After the grace period, how long closing the pool and PostgreSQL may take before we exit anyway. */
 const shutdownCleanupMs = 30_000;
@@ -58,7 +60,19 @@ async function serve(config: Config, database: PreparedDatabase, tls: TlsMateria
     idleTimeoutMs: config.poolIdleTimeoutMs,
     queryTimeoutMs: config.statementTimeoutMs + 1000,
   });
-  const app = await buildApp({ config, db, tls });
+  // Before the app: the OpenTelemetry SDK is imported only when an endpoint is set.
+  let tracing: Tracing | null;
+  try {
+    tracing = await loadTracing(config.tracing);
+  } catch (error) {
+    await db.close();
+    throw error;
+  }
+  if (tracing) say(`tracing on: spans go to ${config.tracing.tracesEndpoint || config.tracing.endpoint} (${config.tracing.protocol})`);
+  const pretty = config.logFormat === 'pretty' || (config.logFormat === 'auto' && process.stdout.isTTY === true);
+  const app = await buildApp({
+    config, db, tls, tracing, logger: { level: config.logLevel, ...(pretty ? { stream: readableLogStream(process.stdout) } : {}) },
+  });
   let shuttingDown = false;
   db.pool.on('error', (error: Error & { code?: string }) => {
     // An idle connection the server or PgBouncer closed: the pool opens another when needed.
@@ -95,6 +109,7 @@ async function serve(config: Config, database: PreparedDatabase, tls: TlsMateria
     try {
       await closeApp(app, graceMs);
       await db.close();
+      await tracing?.shutdown(); // sends the spans still buffered
     } catch (error) {
       console.error(`[wallet-service] error while shutting down: ${(error as Error)?.message ?? String(error)}`);
     } finally {

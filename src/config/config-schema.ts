@@ -6,12 +6,12 @@ import { Type, type Static } from 'typebox';
 import { databaseSection, groupCommitSection, readCoalescingSection, retrySection } from './database-settings.js';
 import { authSection, eventsSection, holdsSection, refusalsSection, walletsSection, webhooksSection } from './feature-settings.js';
 import type { Section } from './section.js';
-import { httpSection, observabilitySection, serverSection } from './service-settings.js';
+import { httpSection, observabilitySection, serverSection, tracingSection } from './service-settings.js';
 
 /** In the order of docs/configuration.md. */
 export const SECTIONS: readonly Section[] = [
   serverSection, observabilitySection, httpSection, databaseSection, retrySection, groupCommitSection,
-  readCoalescingSection, authSection, walletsSection, holdsSection, refusalsSection, eventsSection, webhooksSection,
+  readCoalescingSection, authSection, walletsSection, holdsSection, refusalsSection, eventsSection, webhooksSection, tracingSection,
 ];
 
 export const ConfigSchema = Type.Object({
@@ -28,6 +28,7 @@ export const ConfigSchema = Type.Object({
   refusals: Type.Object(refusalsSection.settings),
   events: Type.Object(eventsSection.settings),
   webhooks: Type.Object(webhooksSection.settings),
+  tracing: Type.Object(tracingSection.settings),
 });
 
 export type Config = Static<typeof ConfigSchema>;

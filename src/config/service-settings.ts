@@ -5,6 +5,7 @@ import { choice, integer, filePath, text, trustProxy } from './setting.js';
 /** Where the API listens unless HOST says otherwise: this machine only. The image sets 0.0.0.0. */
 export const HOST_DEFAULT = 'localhost';
 
+export const LOG_FORMATS = ['auto', 'json', 'pretty'] as const;
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
 export const serverSection = section({
@@ -51,6 +52,9 @@ export const observabilitySection = section({
   intro: 'Logs are JSON with a request id (`x-request-id` is echoed); see [observability](observability.md).',
   settings: {
     logLevel: choice('LOG_LEVEL', { values: LOG_LEVELS, default: 'info', meaning: 'pino log level' }),
+    logFormat: choice('LOG_FORMAT', {
+      values: LOG_FORMATS, default: 'auto', meaning: '`json`: one JSON object per line; `pretty`: readable lines; `auto`: pretty when the output is a terminal',
+    }),
     slowTransactionMs: integer('SLOW_TRANSACTION_MS', {
       default: 200, min: 1, max: 600000, unit: 'ms', meaning: 'transactions slower than this are logged as warnings',
     }),
@@ -88,6 +92,36 @@ export const httpSection = section({
     }),
     timeoutCheckIntervalMs: integer('HTTP_TIMEOUT_CHECK_INTERVAL_MS', {
       default: 1000, min: 10, max: 60000, unit: 'ms', meaning: 'how often Node checks the headers and request timeouts above',
+    }),
+  },
+});
+
+/** OTEL_TRACES_SAMPLER's values (the OpenTelemetry specification's names). */
+export const TRACE_SAMPLERS = ['parentbased_always_on', 'parentbased_always_off', 'parentbased_traceidratio',
+  'always_on', 'always_off', 'traceidratio'] as const;
+
+export const tracingSection = section({
+  title: 'Tracing (OpenTelemetry)',
+  intro: 'The standard OpenTelemetry variables; with neither endpoint set, tracing is off and none of its code is loaded. ' +
+    'The exporter also reads its other `OTEL_EXPORTER_OTLP_*` variables (headers, timeout, compression) and the ' +
+    '`OTEL_BSP_*` ones; see [observability](observability.md#tracing).',
+  group: 'tracing',
+  settings: {
+    endpoint: text('OTEL_EXPORTER_OTLP_ENDPOINT', {
+      default: '', meaning: 'OTLP/HTTP base URL (`http://collector:4318`): spans go to `<endpoint>/v1/traces`; set, tracing is on',
+    }),
+    tracesEndpoint: text('OTEL_EXPORTER_OTLP_TRACES_ENDPOINT', {
+      default: '', meaning: 'the full URL spans are sent to (overrides `OTEL_EXPORTER_OTLP_ENDPOINT`); set, tracing is on',
+    }),
+    protocol: choice('OTEL_EXPORTER_OTLP_TRACES_PROTOCOL', {
+      values: ['http/protobuf', 'http/json'], default: 'http/protobuf', meaning: 'OTLP/HTTP encoding of the spans',
+    }),
+    serviceName: text('OTEL_SERVICE_NAME', { default: 'wallet-service', meaning: 'the `service.name` of every span' }),
+    sampler: choice('OTEL_TRACES_SAMPLER', {
+      values: TRACE_SAMPLERS, default: 'parentbased_always_on', meaning: 'which traces are recorded (parentbased: as the incoming `traceparent` says)',
+    }),
+    samplerArg: text('OTEL_TRACES_SAMPLER_ARG', {
+      default: '1', meaning: 'the ratio (0 to 1) of the `traceidratio` samplers',
     }),
   },
 });

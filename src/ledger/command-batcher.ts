@@ -43,6 +43,7 @@ import type { Logger } from '../lib/logger.js';
 import type { ExecutionResult, CommandExecutor } from './command-executor.js';
 import { FAILED_DETAIL_UNAVAILABLE, Overloaded, PENDING_DETAIL } from './errors.js';
 import type { Command } from './apply-script.js';
+import type { BatchTrace, SpanContext } from '../tracing/batch-trace.js';
 
 /** A batch answered this recently means more commands are probably on their way (see maxWaitUs). */
 const LINGER_WINDOW_MS = 5;
@@ -65,6 +66,8 @@ interface Queued {
   /** Arrival order over all wallets: a group's commands are sent in this order. */
   arrival: number;
   enqueuedAt: number;
+  /** The queueing request's span, linked from the batch span (tracing on only). */
+  trace: SpanContext | undefined;
   resolve(result: SubmittedResult): void;
 }
 
@@ -102,6 +105,8 @@ export class CommandBatcher {
     private readonly executor: Pick<CommandExecutor, 'execute'>,
     private readonly limits: BatcherLimits,
     private readonly log?: Logger,
+    /** Tracing's batch spans; undefined when tracing is off (src/tracing/batch-trace.ts). */
+    private readonly trace?: BatchTrace,
   ) {}
 
   /** Queued commands right now (for metrics). */
@@ -117,7 +122,7 @@ export class CommandBatcher {
     }
     const transfer = walletIds.length > 1;
     return new Promise((resolve) => {
-      const item: Queued = { command, arrival: this.arrivals++, enqueuedAt: performance.now(), resolve };
+      const item: Queued = { command, arrival: this.arrivals++, enqueuedAt: performance.now(), trace: this.trace?.capture(), resolve };
       for (const walletId of walletIds) {
         let wallet = this.wallets.get(walletId);
         if (!wallet) {
@@ -286,7 +291,8 @@ export class CommandBatcher {
       const oldest = Math.min(...live.map((q) => q.enqueuedAt));
       const budgetMs = Math.max(1, this.limits.commandBudgetMs - (now - oldest));
       try {
-        const execution = await this.executor.execute(live.map((q) => q.command), budgetMs);
+        const execute = () => this.executor.execute(live.map((q) => q.command), budgetMs);
+        const execution = await (this.trace ? this.trace.run(live.map((q) => q.trace), live.length, execute) : execute());
         answers = live.map((q, i) => ({
           result: execution.results[i]!, attempts: execution.attempts, transactionMs: execution.transactionMs,
           batchSize: live.length, queuedMs: now - q.enqueuedAt,

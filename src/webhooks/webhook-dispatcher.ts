@@ -17,6 +17,8 @@ import { sleep } from '../lib/wait-for.js';
 import * as repo from './webhook-repository.js';
 import type { SecretBox } from './secret-box.js';
 import { type AttemptResult, sendSigned, Signer } from './webhook-sender.js';
+import { withClientSpan } from '../tracing/client-span.js';
+import type { Tracing } from '../tracing/tracing.js';
 
 /** After a failed step, the dispatcher waits up to this long before the next. */
 const errorBackoffMaxMs = 5000;
@@ -49,6 +51,8 @@ export class WebhookDispatcher {
     private readonly options: DispatcherOptions,
     private readonly hooks: DispatcherHooks,
     private readonly log: Logger,
+    /** With tracing on, each attempt is a client span and sends its `traceparent`. */
+    private readonly tracing: Tracing | null = null,
   ) {
     this.pace = new BusyPace(options.yieldBusyPercent / 100, options.busyRateMax);
   }
@@ -171,8 +175,10 @@ export class WebhookDispatcher {
       await this.pace.turn();
       const attemptedAt = new Date();
       // The address is judged by the sender on each connection (a literal, or every DNS answer for a name).
-      const outcome = await sendSigned(stream.url, this.signer(stream), event.id, JSON.stringify(eventView(event)),
-        this.options.attemptTimeoutMs, this.options.allowPrivateNetworks);
+      const send = (headers: Record<string, string>) => sendSigned(stream.url, this.signer(stream), event.id,
+        JSON.stringify(eventView(event)), this.options.attemptTimeoutMs, this.options.allowPrivateNetworks, headers);
+      const outcome = this.tracing ? await withClientSpan(this.tracing, 'webhook POST', { 'http.request.method': 'POST', 'server.address': new URL(stream.url).hostname,
+        'webhook.event_id': event.id, 'webhook.event_type': event.type }, send) : await send({});
       this.hooks.onAttempt(outcome.result);
       if (outcome.refusedBy) {
         this.log.warn({ subscription: stream.subscription_id, rule: outcome.refusedBy }, 'webhook address refused (SSRF guard)');

@@ -60,7 +60,7 @@ const agents = {
 class AttemptTimeout extends Error {}
 
 export function sendSigned(url: string, signer: Signer, eventId: string, body: string, timeoutMs: number,
-  allowPrivateNetworks: boolean): Promise<AttemptOutcome> {
+  allowPrivateNetworks: boolean, extraHeaders: Record<string, string> = {}): Promise<AttemptOutcome> {
   const target = new URL(url);
   const timestamp = Math.floor(Date.now() / 1000);
   const headers = {
@@ -70,6 +70,7 @@ export function sendSigned(url: string, signer: Signer, eventId: string, body: s
     'webhook-id': eventId,
     'webhook-timestamp': String(timestamp),
     'webhook-signature': signer.sign(eventId, timestamp, body),
+    ...extraHeaders, // traceparent, with tracing on
   };
   const transport = target.protocol === 'https:' ? https : http;
   // node:net connects to an IP literal without calling `lookup`: the literal is judged here, by the same rule.

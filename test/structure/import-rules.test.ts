@@ -30,6 +30,8 @@ describe('import rules (eslint.layers.js)', () => {
     ['src/transfers/probe.ts', "import { HoldService } from '../holds/hold-service.js';", 'another feature'],
     ['src/ledger/probe.ts', "import { x } from '../../tools/stack/launcher.js';", 'tooling'],
     ['src/ledger/probe.ts', "import Fastify from 'fastify';", 'no HTTP'],
+    ['src/tracing/probe.ts', "import { Overloaded } from '../ledger/errors.js';", 'tracing layer'],
+    ['src/tracing/probe.ts', "import { createLedgerDatabase } from '../db/database.js';", 'tracing layer'],
     ['src/holds/hold-service.ts', "import { answer } from '../plugins/submission-reply.js';", 'no HTTP'],
   ])('%s: %s is refused (%s)', async (filePath, code) => {
     const found = await problems(filePath, code);

@@ -22,6 +22,7 @@ import { OPERATOR_SCOPE, TENANT_SCOPES, type Scope } from '../../src/auth/scopes
 import { createKey, type CreatedKey, operatorTenant } from '../../src/auth/key-store.js';
 import { loadConfig, type Config } from '../../src/config/config.js';
 import { createLedgerDatabase, type LedgerDb } from '../../src/ledger/tables.js';
+import type { Tracing } from '../../src/tracing/tracing.js';
 
 export interface TestApp {
   app: FastifyInstance;
@@ -115,6 +116,8 @@ export interface TestAppOptions {
   ownerUrl?: Lazy<string>;
   /** Where the app logs, at config.logLevel (default: no logger while logLevel is silent). */
   logStream?: Writable;
+  /** Tracing for the app (tests of tracing); its owner shuts it down. */
+  tracing?: Lazy<Tracing | null>;
   /** Runs before `ready()`: a test may add a route of its own. */
   beforeReady?: (app: FastifyInstance) => void;
 }
@@ -142,7 +145,7 @@ async function openTestApp(overrides: Lazy<Partial<Config>>, options: TestAppOpt
   const operatorHeaders = bearer(operatorKey.key);
   const silent = config.logLevel === 'silent' && !options.logStream;
   const logger = silent ? false : { level: config.logLevel, ...(options.logStream ? { stream: options.logStream } : {}) };
-  const app = await buildApp({ config, db, logger });
+  const app = await buildApp({ config, db, logger, tracing: (await resolve(options.tracing)) ?? null });
   options.beforeReady?.(app);
   await app.ready();
   const authHeaders = bearer(made.key);
