@@ -6,9 +6,13 @@
  * HTTP ceiling, so every figure is reported as a share of the ceiling of the same run too. Prints
  * every run, the medians per scenario and the ratio head / base.
  * Options: --base <rev> (required), --rounds <n> (3), --connections <n> (100), --duration <s> (10),
- * --scenarios <ids> (hot-deposit,spread-deposit). Reports stay in bench/runs/code-ab-<time>/.
+ * --scenarios <ids> (hot-deposit,spread-deposit), --head-tracing (the head arm traces every request
+ * to a local OTLP/HTTP sink started here: `--base HEAD --head-tracing` measures tracing's cost).
+ * Reports stay in bench/runs/code-ab-<time>/.
  */
 import { execFileSync } from 'node:child_process';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -20,6 +24,7 @@ import type { ScenarioResult } from './report/types.js';
 const { values } = parseArgs({ options: {
   base: { type: 'string' }, rounds: { type: 'string', default: '3' }, connections: { type: 'string', default: '100' },
   duration: { type: 'string', default: '10' }, scenarios: { type: 'string', default: 'hot-deposit,spread-deposit' },
+  'head-tracing': { type: 'boolean', default: false },
 } });
 if (!values.base) {
   console.error('usage: npm run bench:code-ab -- --base <git revision> [--rounds 3] [--connections 100] [--duration 10] [--scenarios a,b]');
@@ -38,9 +43,10 @@ symlinkSync(join(projectRoot, 'node_modules'), join(baseDir, 'node_modules'));
 
 interface Figure { arm: 'base' | 'head'; scenario: string; requestsPerS: number; ceilingShare: number; serviceUs: number; postgresUs: number }
 const figures: Figure[] = [];
+const sink = values['head-tracing'] ? await startOtlpSink() : null;
 const arms: (Arm & { name: 'on' | 'off' })[] = [
   { name: 'off', label: `base ${baseRev}`, cwd: baseDir },
-  { name: 'on', label: `head ${headRev}` },
+  { name: 'on', label: `head ${headRev}${sink ? ' (tracing every request)' : ''}`, ...(sink ? { env: sink.env } : {}) },
 ];
 try {
   for (let round = 1; round <= rounds; round++) {
@@ -60,6 +66,7 @@ try {
     }
   }
 } finally {
+  await sink?.close();
   git('worktree', 'remove', '--force', baseDir);
   rmSync(dirname(baseDir), { recursive: true, force: true });
 }
@@ -78,3 +85,28 @@ for (const scenario of o.scenario.split(',')) {
   console.log(`| ${scenario} | head / base | | ${(ratio.head! / ratio.base!).toFixed(3)} | | | |`);
 }
 console.log(`\n${o.connections} connections, ${o.duration} s per run, ${rounds} rounds; reports in ${outRoot}`);
+if (sink) console.log(`OTLP sink: ${sink.requests} export requests, ${(sink.bytes / 1e6).toFixed(1)} MB of spans`);
+
+/**
+ * A local OTLP/HTTP receiver that acknowledges and counts every export, and the environment that
+ * sends the head arm's spans to it: every request sampled, a queue large enough that none is dropped.
+ */
+async function startOtlpSink() {
+  const counts = { requests: 0, bytes: 0 };
+  const server = createServer((req, res) => {
+    req.on('data', (chunk: Buffer) => { counts.bytes += chunk.length; });
+    req.on('end', () => { counts.requests++; res.writeHead(200, { 'content-type': 'application/x-protobuf' }).end(); });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const env = {
+    OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    OTEL_TRACES_SAMPLER: 'always_on', OTEL_BSP_MAX_QUEUE_SIZE: '100000', OTEL_BSP_SCHEDULE_DELAY: '1000',
+    OTEL_BSP_MAX_EXPORT_BATCH_SIZE: '2048',
+  };
+  return {
+    env,
+    get requests() { return counts.requests; },
+    get bytes() { return counts.bytes; },
+    close: () => new Promise<void>((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }),
+  };
+}
