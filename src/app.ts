@@ -167,8 +167,13 @@ export async function buildApp({ config, db, logger, tls, tracing = null }: AppO
   app.addHook('onReady', async () => refusals.start());
   app.addHook('preClose', async () => refusals.stop());
 
-  app.get('/health', { config: { auth: 'public' }, schema: { tags: ['service'], summary: 'Liveness: the process is up' } },
-    async () => ({ status: 'ok' }));
+  app.get('/health', {
+    config: { auth: 'public' },
+    schema: {
+      tags: ['service'], summary: 'Liveness: the process is up',
+      response: { 200: { type: 'object', required: ['status'], properties: { status: { type: 'string', enum: ['ok'] } }, example: { status: 'ok' } } },
+    },
+  }, async () => ({ status: 'ok' }));
   registerReadiness(app, new ReadinessCheck(db.pool, expectedChangesets(), config.readyTimeoutMs));
   await app.register(walletRoutes(new WalletService(db.kysely, readPolicy, app.log, config.readCoalescing,
     config.wallets.defaultCurrency)));

@@ -69,8 +69,10 @@ export const HOLDS_LIMIT_DEFAULT = 50;
 export const HoldsQuerystring = Type.Object({
   status: Type.Optional(Type.Unsafe<HoldStatus>({ type: 'string', enum: [...HOLD_STATUSES],
     description: 'Only holds in this state, as GET /holds/{id} shows it (a HELD hold past its expiry is EXPIRED)', examples: ['HELD'] })),
-  limit: Type.Integer({ minimum: 1, maximum: HOLDS_LIMIT_MAX, default: HOLDS_LIMIT_DEFAULT, description: `Page size, 1-${HOLDS_LIMIT_MAX}` }),
-  cursor: Type.Optional(Type.String({ minLength: 1, maxLength: 512, description: 'Opaque: the next_cursor of the previous page' })),
+  limit: Type.Integer({ minimum: 1, maximum: HOLDS_LIMIT_MAX, default: HOLDS_LIMIT_DEFAULT, description: `Page size, 1-${HOLDS_LIMIT_MAX}`,
+    examples: [HOLDS_LIMIT_DEFAULT] }),
+  cursor: Type.Optional(Type.String({ minLength: 1, maxLength: 512, description: 'Opaque: the next_cursor of the previous page',
+    examples: ['eyJjIjoiMjAyNi0xMS0yNVQxMjowMDowMC4wMDBaIiwiaSI6IjJjN2U5ZjRhIn0'] })),
 });
 export type HoldsQuerystring = Static<typeof HoldsQuerystring>;
 

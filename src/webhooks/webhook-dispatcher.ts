@@ -152,6 +152,7 @@ export class WebhookDispatcher {
     const started = Date.now();
     const events = await repo.readRun(this.db, stream, this.options.runMax);
     const types = new Set<string>(stream.event_types);
+    const wanted = (type: string) => types.has(type) || types.has(repo.EVERY_TYPE);
     // Read to the end (fewer than runMax): every row up to the claim's head was read, if it still exists.
     const lastRead = events.at(-1)?.position;
     const seenHead = lastRead !== undefined && BigInt(lastRead) > BigInt(stream.head_position) ? lastRead : stream.head_position;
@@ -162,7 +163,7 @@ export class WebhookDispatcher {
     let firstAttemptAt = stream.first_attempt_at;
     let sent = 0;
     for (const event of events) {
-      if (!types.has(event.type)) {
+      if (!wanted(event.type)) {
         result.done = { position: event.position, seq: event.seq };
         continue;
       }

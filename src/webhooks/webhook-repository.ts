@@ -9,11 +9,15 @@ import type { Database } from '../ledger/tables.js';
 import type { EventType } from '../ledger/event-names.js';
 import { eventColumns, type EventRow } from '../ledger/event-view.js';
 
+/** What a subscription lists: event types, or `*` for every type (Stripe's convention), those added later too. */
+export type SubscribedType = EventType | typeof EVERY_TYPE;
+export const EVERY_TYPE = '*';
+
 export interface SubscriptionRow {
   id: string;
   tenant: string;
   url: string;
-  event_types: EventType[];
+  event_types: SubscribedType[];
   secret: string;
   description: string | null;
   created_at: Date;
@@ -42,7 +46,7 @@ export interface DeliveryRow {
 const subscriptionColumns = sql`id, tenant, url, event_types, secret, description, created_at, paused_at, consecutive_failures`;
 
 export async function insertSubscription(db: Kysely<Database>, s: {
-  id: string; tenant: string; url: string; eventTypes: EventType[]; secret: string; description: string | null; perTenantMax: number;
+  id: string; tenant: string; url: string; eventTypes: SubscribedType[]; secret: string; description: string | null; perTenantMax: number;
 }): Promise<SubscriptionRow | undefined> {
   // The bound is checked in the same statement (two racing creates may both pass: a soft bound).
   const r = await sql<SubscriptionRow>`
@@ -84,7 +88,7 @@ export async function findDeliveries(db: Kysely<Database>, subscriptionId: strin
          CROSS JOIN LATERAL (
                SELECT e.id, e.type, e.recorded_at FROM event_log e
                 WHERE e.wallet_id = t.wallet_id AND e.position >= t.done_position AND (e.position, e.seq) > (t.done_position, t.done_seq)
-                  AND e.type = ANY (s.event_types)
+                  AND (e.type = ANY (s.event_types) OR '*' = ANY (s.event_types))
                 ORDER BY e.position, e.seq LIMIT 1) x
          WHERE t.subscription_id = ${subscriptionId}::uuid AND t.pending
          ORDER BY t.next_attempt_at DESC LIMIT ${limit}`.execute(db)).rows
@@ -150,7 +154,7 @@ export interface ClaimedStream {
   claim: string;
   url: string;
   secret: string;
-  event_types: EventType[];
+  event_types: SubscribedType[];
 }
 
 /**

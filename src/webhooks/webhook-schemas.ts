@@ -1,7 +1,8 @@
 /** Webhook endpoints' schemas: validation, types (Static) and OpenAPI from one source. */
 import { Type, type Static } from 'typebox';
+import { EVENT_TYPES } from '../ledger/event-names.js';
 import { EventTypeSchema } from '../ledger/event-schemas.js';
-import { DELIVERY_STATES, type DeliveryState } from './webhook-repository.js';
+import { DELIVERY_STATES, type DeliveryState, EVERY_TYPE, type SubscribedType } from './webhook-repository.js';
 
 const idExample = '6c1d2e3f-4a5b-4c6d-8e7f-9a0b1c2d3e4f';
 const created = '2026-11-25T12:00:00.000Z';
@@ -13,17 +14,23 @@ export const WebhookIdParams = Type.Object({
 });
 export type WebhookIdParams = Static<typeof WebhookIdParams>;
 
+const SubscribedTypeSchema = Type.Unsafe<SubscribedType>({ type: 'string', enum: [EVERY_TYPE, ...EVENT_TYPES], examples: ['operation.succeeded'] });
+
 export const CreateWebhookBody = Type.Object({
   url: Type.String({ minLength: 1, maxLength: 2048, description: 'http(s) URL that receives POSTed events', examples: ['https://example.com/hooks/wallets'] }),
-  event_types: Type.Array(EventTypeSchema, { minItems: 1, uniqueItems: true, description: 'The event types to send' }),
+  event_types: Type.Optional(Type.Array(SubscribedTypeSchema, {
+    minItems: 1, uniqueItems: true,
+    description: 'The event types to send; `["*"]` (also when omitted): every type, including types added later',
+  })),
   description: Type.Optional(Type.String({ maxLength: 200 })),
-}, { examples: [{ url: 'https://example.com/hooks/wallets', event_types: ['operation.succeeded', 'transfer.sent'] }] });
+}, { examples: [{ url: 'https://example.com/hooks/wallets', event_types: ['operation.succeeded', 'transfer.sent'] },
+  { url: 'https://example.com/hooks/everything', event_types: ['*'] }] });
 export type CreateWebhookBody = Static<typeof CreateWebhookBody>;
 
 const subscriptionFields = {
   id: Type.String({ format: 'uuid' }),
   url: Type.String(),
-  event_types: Type.Array(EventTypeSchema),
+  event_types: Type.Array(SubscribedTypeSchema, { description: 'The event types sent; `*`: every type' }),
   description: Type.Union([Type.String(), Type.Null()]),
   created_at: Type.String({ format: 'date-time' }),
   paused_at: Type.Union([Type.String({ format: 'date-time' }), Type.Null()], {
@@ -45,8 +52,8 @@ export type CreatedWebhook = Static<typeof CreatedWebhook>;
 export const WebhookList = Type.Object({ items: Type.Array(Webhook) }, { examples: [{ items: [example] }] });
 
 export const DeliveriesQuerystring = Type.Object({
-  state: Type.Optional(Type.Unsafe<DeliveryState>({ type: 'string', enum: [...DELIVERY_STATES] })),
-  limit: Type.Integer({ minimum: 1, maximum: DELIVERIES_LIMIT_MAX, default: 50 }),
+  state: Type.Optional(Type.Unsafe<DeliveryState>({ type: 'string', enum: [...DELIVERY_STATES], examples: ['failed'] })),
+  limit: Type.Integer({ minimum: 1, maximum: DELIVERIES_LIMIT_MAX, default: 50, examples: [50] }),
 });
 
 export const Delivery = Type.Object({

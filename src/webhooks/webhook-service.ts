@@ -54,7 +54,7 @@ export class WebhookService {
     const id = randomUUID();
     const secret = newWebhookSecret();
     const row = await this.read(() => repo.insertSubscription(this.db, {
-      id, tenant: caller.tenant, url: body.url, eventTypes: body.event_types, secret: this.secrets.seal(secret, id),
+      id, tenant: caller.tenant, url: body.url, eventTypes: body.event_types ?? [repo.EVERY_TYPE], secret: this.secrets.seal(secret, id),
       description: body.description ?? null, perTenantMax: this.options.subscriptionsPerTenantMax,
     }));
     if (!row) {

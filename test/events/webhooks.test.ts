@@ -23,8 +23,8 @@ const fast = (more: Partial<Config['webhooks']> = {}): Partial<Config> => ({
 const t = useTestApp(fast());
 const admin = useAdminPool();
 
-async function subscribe(app: TestApp['app'], url: string, types = ['operation.succeeded', 'operation.rejected']) {
-  const res = await app.inject({ method: 'POST', url: '/api/v1/webhooks', payload: { url, event_types: types } });
+async function subscribe(app: TestApp['app'], url: string, types: string[] | null = ['operation.succeeded', 'operation.rejected']) {
+  const res = await app.inject({ method: 'POST', url: '/api/v1/webhooks', payload: { url, ...(types ? { event_types: types } : {}) } });
   expect(res.statusCode, res.body).toBe(200);
   return res.json() as { id: string; secret: string };
 }
@@ -67,6 +67,46 @@ describe('the webhook API', () => {
       const res = await post(guarded.app, { url, event_types: ['operation.succeeded'] });
       expect(res.statusCode, url).toBe(422);
     }
+  });
+});
+
+describe('"*": every event type (Stripe\'s convention), also when event_types is omitted', () => {
+  it('stores ["*"] and delivers every type: deposits, refusals, transfers, holds', async () => {
+    const receiver = await startReceiver();
+    const star = await subscribe(t.app, receiver.url, ['*']);
+    const omitted = await subscribe(t.app, receiver.url, null); // event_types omitted
+    try {
+      expect(star).toMatchObject({ event_types: ['*'] });
+      expect(omitted).toMatchObject({ event_types: ['*'] });
+      expect((await t.app.inject({ method: 'GET', url: `/api/v1/webhooks/${omitted.id}` })).json()).toMatchObject({ event_types: ['*'] });
+      const [a, b] = [await createWallet(t.app), await createWallet(t.app)];
+      await operate(t.app, a, { operation_type: 'DEPOSIT', amount: '5.00' });
+      await operate(t.app, a, { operation_type: 'WITHDRAW', amount: '99.00' }, { 'idempotency-key': 'refused' });
+      await t.app.inject({ method: 'POST', url: '/api/v1/transfers', payload: { from_wallet_id: a, to_wallet_id: b, amount: '1.00' } });
+      await t.app.inject({ method: 'POST', url: `/api/v1/wallets/${a}/holds`, payload: { amount: '1.00' } });
+      const expected = ['operation.succeeded', 'operation.rejected', 'transfer.sent', 'hold.created'];
+      for (const sub of [star, omitted]) {
+        const types = await waitFor(async () => {
+          const got = receiver.acknowledged.filter((r) => JSON.parse(r.body).wallet_id === a)
+            .filter((r) => { try { verify(sub.secret, r); return true; } catch { return false; } })
+            .map((r) => JSON.parse(r.body).type as string);
+          return got.length >= expected.length ? got : undefined;
+        }, 15_000, 'every type delivered');
+        expect(types).toEqual(expected);
+      }
+      const pending = (await t.app.inject({ method: 'GET', url: `/api/v1/webhooks/${star.id}/deliveries?state=pending` })).statusCode;
+      expect(pending).toBe(200);
+    } finally {
+      await remove(star.id);
+      await remove(omitted.id);
+      await receiver.close();
+    }
+  });
+
+  it('refuses "*" mixed into an unknown type and an empty list', async () => {
+    const post = (payload: Record<string, unknown>) => t.app.inject({ method: 'POST', url: '/api/v1/webhooks', payload });
+    expect((await post({ url: 'https://example.com/', event_types: ['*', 'nope'] })).statusCode).toBe(422);
+    expect((await post({ url: 'https://example.com/', event_types: [] })).statusCode).toBe(422);
   });
 });
 

@@ -20,6 +20,32 @@ describe(OPENAPI_PATH, () => {
       .toBe(await renderClientTypes(document));
   });
 
+  it('has an example for every request body, parameter and JSON answer', () => {
+    const doc = JSON.parse(readFileSync(join(projectRoot, OPENAPI_PATH), 'utf8')) as {
+      paths: Record<string, Record<string, {
+        parameters?: { name: string; example?: unknown; examples?: unknown; schema?: { example?: unknown; examples?: unknown } }[];
+        requestBody?: { content: Record<string, Example> };
+        responses: Record<string, { content?: Record<string, Example> }>;
+      }>>;
+    };
+    type Example = { example?: unknown; examples?: unknown; schema?: { example?: unknown; examples?: unknown } };
+    const has = (c: Example | undefined) => c !== undefined &&
+      [c.example, c.examples, c.schema?.example, c.schema?.examples].some((e) => e !== undefined);
+    const missing: string[] = [];
+    for (const [path, operations] of Object.entries(doc.paths)) {
+      for (const [method, op] of Object.entries(operations)) {
+        const where = `${method.toUpperCase()} ${path}`;
+        if (op.requestBody && !has(op.requestBody.content['application/json'])) missing.push(`${where} body`);
+        for (const p of op.parameters ?? []) if (!has(p)) missing.push(`${where} parameter ${p.name}`);
+        for (const [status, answer] of Object.entries(op.responses)) {
+          if (answer.content?.['application/json'] && !has(answer.content['application/json'])) missing.push(`${where} ${status}`);
+        }
+        if (path === '/health' && !op.responses['200']?.content) missing.push(`${where} 200 (no schema)`);
+      }
+    }
+    expect(missing).toEqual([]);
+  });
+
   it.runIf(authRequired)('is what a running app serves at /openapi.json', async () => {
     const res = await t.app.inject({ method: 'GET', url: '/openapi.json' });
     expect(res.statusCode).toBe(200);

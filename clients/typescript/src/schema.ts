@@ -22,7 +22,12 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            /** @enum {string} */
+                            status: "ok";
+                        };
+                    };
                 };
             };
         };
@@ -1776,9 +1781,15 @@ export interface paths {
                      * @example HELD
                      */
                     status?: "HELD" | "CAPTURED" | "VOIDED" | "EXPIRED" | "REJECTED";
-                    /** @description Page size, 1-500 */
+                    /**
+                     * @description Page size, 1-500
+                     * @example 50
+                     */
                     limit: number;
-                    /** @description Opaque: the next_cursor of the previous page */
+                    /**
+                     * @description Opaque: the next_cursor of the previous page
+                     * @example eyJjIjoiMjAyNi0xMS0yNVQxMjowMDowMC4wMDBaIiwiaSI6IjJjN2U5ZjRhIn0
+                     */
                     cursor?: string;
                 };
                 header?: never;
@@ -3362,7 +3373,8 @@ export interface paths {
                                 /** Format: uuid */
                                 id: string;
                                 url: string;
-                                event_types: ("operation.succeeded" | "operation.rejected" | "transfer.sent" | "transfer.received" | "transfer.rejected" | "reversal.succeeded" | "reversal.rejected" | "hold.created" | "hold.rejected" | "hold.captured" | "hold.voided" | "hold.expired")[];
+                                /** @description The event types sent; `*`: every type */
+                                event_types: ("*" | "operation.succeeded" | "operation.rejected" | "transfer.sent" | "transfer.received" | "transfer.rejected" | "reversal.succeeded" | "reversal.rejected" | "hold.created" | "hold.rejected" | "hold.captured" | "hold.voided" | "hold.expired")[];
                                 description: string | null;
                                 /** Format: date-time */
                                 created_at: string;
@@ -3456,23 +3468,14 @@ export interface paths {
             };
             requestBody: {
                 content: {
-                    /**
-                     * @example {
-                     *       "url": "https://example.com/hooks/wallets",
-                     *       "event_types": [
-                     *         "operation.succeeded",
-                     *         "transfer.sent"
-                     *       ]
-                     *     }
-                     */
                     "application/json": {
                         /**
                          * @description http(s) URL that receives POSTed events
                          * @example https://example.com/hooks/wallets
                          */
                         url: string;
-                        /** @description The event types to send */
-                        event_types: ("operation.succeeded" | "operation.rejected" | "transfer.sent" | "transfer.received" | "transfer.rejected" | "reversal.succeeded" | "reversal.rejected" | "hold.created" | "hold.rejected" | "hold.captured" | "hold.voided" | "hold.expired")[];
+                        /** @description The event types to send; `["*"]` (also when omitted): every type, including types added later */
+                        event_types?: ("*" | "operation.succeeded" | "operation.rejected" | "transfer.sent" | "transfer.received" | "transfer.rejected" | "reversal.succeeded" | "reversal.rejected" | "hold.created" | "hold.rejected" | "hold.captured" | "hold.voided" | "hold.expired")[];
                         description?: string;
                     };
                 };
@@ -3502,7 +3505,8 @@ export interface paths {
                             /** Format: uuid */
                             id: string;
                             url: string;
-                            event_types: ("operation.succeeded" | "operation.rejected" | "transfer.sent" | "transfer.received" | "transfer.rejected" | "reversal.succeeded" | "reversal.rejected" | "hold.created" | "hold.rejected" | "hold.captured" | "hold.voided" | "hold.expired")[];
+                            /** @description The event types sent; `*`: every type */
+                            event_types: ("*" | "operation.succeeded" | "operation.rejected" | "transfer.sent" | "transfer.received" | "transfer.rejected" | "reversal.succeeded" | "reversal.rejected" | "hold.created" | "hold.rejected" | "hold.captured" | "hold.voided" | "hold.expired")[];
                             description: string | null;
                             /** Format: date-time */
                             created_at: string;
@@ -3664,7 +3668,8 @@ export interface paths {
                             /** Format: uuid */
                             id: string;
                             url: string;
-                            event_types: ("operation.succeeded" | "operation.rejected" | "transfer.sent" | "transfer.received" | "transfer.rejected" | "reversal.succeeded" | "reversal.rejected" | "hold.created" | "hold.rejected" | "hold.captured" | "hold.voided" | "hold.expired")[];
+                            /** @description The event types sent; `*`: every type */
+                            event_types: ("*" | "operation.succeeded" | "operation.rejected" | "transfer.sent" | "transfer.received" | "transfer.rejected" | "reversal.succeeded" | "reversal.rejected" | "hold.created" | "hold.rejected" | "hold.captured" | "hold.voided" | "hold.expired")[];
                             description: string | null;
                             /** Format: date-time */
                             created_at: string;
@@ -3977,7 +3982,8 @@ export interface paths {
                             /** Format: uuid */
                             id: string;
                             url: string;
-                            event_types: ("operation.succeeded" | "operation.rejected" | "transfer.sent" | "transfer.received" | "transfer.rejected" | "reversal.succeeded" | "reversal.rejected" | "hold.created" | "hold.rejected" | "hold.captured" | "hold.voided" | "hold.expired")[];
+                            /** @description The event types sent; `*`: every type */
+                            event_types: ("*" | "operation.succeeded" | "operation.rejected" | "transfer.sent" | "transfer.received" | "transfer.rejected" | "reversal.succeeded" | "reversal.rejected" | "hold.created" | "hold.rejected" | "hold.captured" | "hold.voided" | "hold.expired")[];
                             description: string | null;
                             /** Format: date-time */
                             created_at: string;
@@ -4118,7 +4124,9 @@ export interface paths {
         get: {
             parameters: {
                 query: {
+                    /** @example failed */
                     state?: "pending" | "delivered" | "failed";
+                    /** @example 50 */
                     limit: number;
                 };
                 header?: never;
