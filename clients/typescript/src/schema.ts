@@ -126,15 +126,37 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get?: never;
-        put?: never;
         /**
-         * Create a wallet
-         * @description Creates a wallet with balance 0.00. Takes no body (an empty body or {} is fine). Also served at /api/v1/wallets/.
+         * List the tenant's wallets, newest first
+         * @description Keyset pages (limit, cursor), filtered by currency, status, external_id, created_after, created_before and metadata[key]=value (exact match; several are ANDed), e.g. `?metadata[user_id]=42&status=ACTIVE`. Another tenant's wallets never appear.
          */
-        post: {
+        get: {
             parameters: {
-                query?: never;
+                query: {
+                    /** @description Page size, 1-100 */
+                    limit: number;
+                    /** @description Opaque: the next_cursor of the previous page */
+                    cursor?: string;
+                    /**
+                     * @description An ISO 4217 code (its minor unit is the scale: JPY 0, USD 2, KWD 3) or an asset of the tenant (POST /api/v1/assets)
+                     * @example USD
+                     */
+                    currency?: string;
+                    /**
+                     * @description ACTIVE: every movement. FROZEN: credits and voids only (debits, new holds and captures: 400 "Wallet is frozen"). CLOSED: no movement (400 "Wallet is closed"); only with balance 0 and no active hold; stays readable and listed
+                     * @example ACTIVE
+                     */
+                    status?: "ACTIVE" | "FROZEN" | "CLOSED";
+                    /**
+                     * @description Your id for the wallet (1-255 printable ASCII characters), unique per tenant: a second wallet with it is 409, whose detail names the existing wallet
+                     * @example user-42
+                     */
+                    external_id?: string;
+                    /** @description Only wallets created after this instant (exclusive) */
+                    created_after?: string;
+                    /** @description Only wallets created before this instant (exclusive) */
+                    created_before?: string;
+                };
                 header?: never;
                 path?: never;
                 cookie?: never;
@@ -149,30 +171,80 @@ export interface paths {
                     content: {
                         /**
                          * @example {
-                         *       "id": "3f1c6b1e-8a8e-4c55-9a58-1b2f2d3e4a5b",
-                         *       "balance": "100.00",
-                         *       "available_balance": "70.00",
-                         *       "created_at": "2026-11-25T12:00:00.000Z",
-                         *       "updated_at": "2026-11-25T12:00:00.000Z"
+                         *       "items": [
+                         *         {
+                         *           "id": "3f1c6b1e-8a8e-4c55-9a58-1b2f2d3e4a5b",
+                         *           "balance": "100.00",
+                         *           "available_balance": "100.00",
+                         *           "created_at": "2026-11-25T12:00:00.000Z",
+                         *           "updated_at": "2026-11-25T12:00:00.000Z",
+                         *           "currency": "USD",
+                         *           "scale": 2,
+                         *           "metadata": {
+                         *             "user_id": "42"
+                         *           },
+                         *           "min_balance": "0.00",
+                         *           "max_balance": "9999999999999999.99",
+                         *           "status": "ACTIVE",
+                         *           "external_id": "user-42"
+                         *         }
+                         *       ],
+                         *       "next_cursor": null
                          *     }
                          */
                         "application/json": {
-                            /** Format: uuid */
-                            id: string;
-                            /**
-                             * @description Decimal amount as a string with exactly two decimals
-                             * @example 100.00
-                             */
-                            balance: string;
-                            /**
-                             * @description balance minus the amounts of active (HELD, unexpired) holds: what withdrawals, transfers and new holds may take
-                             * @example 100.00
-                             */
-                            available_balance: string;
-                            /** Format: date-time */
-                            created_at: string;
-                            /** Format: date-time */
-                            updated_at: string;
+                            items: {
+                                /** Format: uuid */
+                                id: string;
+                                /**
+                                 * @description Decimal amount as a string with exactly the wallet's scale in decimals: "100.00" (USD, the default), "100" (JPY), "1.000" (KWD), "0.00000001" (an asset of scale 8). Negative only for a balance below 0 (min_balance)
+                                 * @example 100.00
+                                 */
+                                balance: string;
+                                /**
+                                 * @description balance minus the amounts of active (HELD, unexpired) holds: what withdrawals, transfers and new holds may take (down to min_balance)
+                                 * @example 100.00
+                                 */
+                                available_balance: string;
+                                /** Format: date-time */
+                                created_at: string;
+                                /** Format: date-time */
+                                updated_at: string;
+                                /**
+                                 * @description ISO 4217 code or tenant asset; fixed at creation
+                                 * @example USD
+                                 */
+                                currency: string;
+                                /**
+                                 * @description Decimals of every amount of the wallet
+                                 * @example 2
+                                 */
+                                scale: number;
+                                /** @description String keys (1-40 characters) to string values (at most 500 characters), at most 50 keys; {} when none */
+                                metadata: {
+                                    [key: string]: string;
+                                };
+                                /**
+                                 * @description The lowest the available balance may go (negative: an overdraft)
+                                 * @example 100.00
+                                 */
+                                min_balance: string;
+                                /**
+                                 * @description The highest the balance may go
+                                 * @example 100.00
+                                 */
+                                max_balance: string;
+                                /**
+                                 * @description ACTIVE: every movement. FROZEN: credits and voids only (debits, new holds and captures: 400 "Wallet is frozen"). CLOSED: no movement (400 "Wallet is closed"); only with balance 0 and no active hold; stays readable and listed
+                                 * @example ACTIVE
+                                 * @enum {string}
+                                 */
+                                status: "ACTIVE" | "FROZEN" | "CLOSED";
+                                /** @description Your id for the wallet, or null */
+                                external_id: string | null;
+                            }[];
+                            /** @description Pass as ?cursor= for the next page; null on the last page */
+                            next_cursor: string | null;
                         };
                     };
                 };
@@ -208,7 +280,272 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Rate limit of this API key exceeded (retry after Retry-After seconds) */
+                /** @description Validation error (FastAPI shape), or an Idempotency-Key reused with a different body */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "detail": [
+                         *         {
+                         *           "loc": [
+                         *             "body",
+                         *             "amount"
+                         *           ],
+                         *           "msg": "Input should be greater than 0",
+                         *           "type": "greater_than"
+                         *         }
+                         *       ]
+                         *     }
+                         */
+                        "application/json": {
+                            detail: {
+                                loc: (string | number)[];
+                                msg: string;
+                                type: string;
+                            }[] | string;
+                        };
+                    };
+                };
+                /** @description Rate limit of this API key, or of failed authentications from this address, exceeded (retry after Retry-After seconds) */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "detail": "Rate limit exceeded for this API key, retry after Retry-After seconds"
+                         *     }
+                         */
+                        "application/json": {
+                            detail: string;
+                        };
+                    };
+                };
+                /** @description Database unavailable (retry after the Retry-After seconds) */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "detail": "Database unavailable, please retry later"
+                         *     }
+                         */
+                        "application/json": {
+                            detail: string;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        /**
+         * Create a wallet
+         * @description Creates a wallet with balance 0. The body is optional (no body or {}: the default currency, USD unless DEFAULT_CURRENCY says otherwise, two decimals, min_balance 0). Also served at /api/v1/wallets/.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /**
+                         * @description An ISO 4217 code (its minor unit is the scale: JPY 0, USD 2, KWD 3) or an asset of the tenant (POST /api/v1/assets)
+                         * @example USD
+                         */
+                        currency?: string;
+                        /**
+                         * @description String keys (1-40 characters) to string values (at most 500 characters), at most 50 keys
+                         * @example {
+                         *       "user_id": "42",
+                         *       "plan": "gold"
+                         *     }
+                         */
+                        metadata?: {
+                            [key: string]: string;
+                        };
+                        /**
+                         * @description The lowest the available balance (balance minus active holds) may go: 0 by default; negative for an overdraft or credit line. At most the wallet's scale in decimals
+                         * @example -100.00
+                         */
+                        min_balance?: string;
+                        /**
+                         * @description The highest the balance may go; default (and ceiling): the largest balance of the scale, 9999999999999999 followed by `scale` nines after the point
+                         * @example 1000000.00
+                         */
+                        max_balance?: string;
+                        /**
+                         * @description Your id for the wallet (1-255 printable ASCII characters), unique per tenant: a second wallet with it is 409, whose detail names the existing wallet
+                         * @example user-42
+                         */
+                        external_id?: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "id": "3f1c6b1e-8a8e-4c55-9a58-1b2f2d3e4a5b",
+                         *       "balance": "100.00",
+                         *       "available_balance": "70.00",
+                         *       "created_at": "2026-11-25T12:00:00.000Z",
+                         *       "updated_at": "2026-11-25T12:00:00.000Z",
+                         *       "currency": "USD",
+                         *       "scale": 2,
+                         *       "metadata": {
+                         *         "user_id": "42"
+                         *       },
+                         *       "min_balance": "0.00",
+                         *       "max_balance": "9999999999999999.99",
+                         *       "status": "ACTIVE",
+                         *       "external_id": "user-42"
+                         *     }
+                         */
+                        "application/json": {
+                            /** Format: uuid */
+                            id: string;
+                            /**
+                             * @description Decimal amount as a string with exactly the wallet's scale in decimals: "100.00" (USD, the default), "100" (JPY), "1.000" (KWD), "0.00000001" (an asset of scale 8). Negative only for a balance below 0 (min_balance)
+                             * @example 100.00
+                             */
+                            balance: string;
+                            /**
+                             * @description balance minus the amounts of active (HELD, unexpired) holds: what withdrawals, transfers and new holds may take (down to min_balance)
+                             * @example 100.00
+                             */
+                            available_balance: string;
+                            /** Format: date-time */
+                            created_at: string;
+                            /** Format: date-time */
+                            updated_at: string;
+                            /**
+                             * @description ISO 4217 code or tenant asset; fixed at creation
+                             * @example USD
+                             */
+                            currency: string;
+                            /**
+                             * @description Decimals of every amount of the wallet
+                             * @example 2
+                             */
+                            scale: number;
+                            /** @description String keys (1-40 characters) to string values (at most 500 characters), at most 50 keys; {} when none */
+                            metadata: {
+                                [key: string]: string;
+                            };
+                            /**
+                             * @description The lowest the available balance may go (negative: an overdraft)
+                             * @example 100.00
+                             */
+                            min_balance: string;
+                            /**
+                             * @description The highest the balance may go
+                             * @example 100.00
+                             */
+                            max_balance: string;
+                            /**
+                             * @description ACTIVE: every movement. FROZEN: credits and voids only (debits, new holds and captures: 400 "Wallet is frozen"). CLOSED: no movement (400 "Wallet is closed"); only with balance 0 and no active hold; stays readable and listed
+                             * @example ACTIVE
+                             * @enum {string}
+                             */
+                            status: "ACTIVE" | "FROZEN" | "CLOSED";
+                            /** @description Your id for the wallet, or null */
+                            external_id: string | null;
+                        };
+                    };
+                };
+                /** @description Missing, malformed, unknown, expired or revoked API key (WWW-Authenticate: Bearer) */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "detail": "Invalid or expired API key"
+                         *     }
+                         */
+                        "application/json": {
+                            detail: string;
+                        };
+                    };
+                };
+                /** @description The API key lacks the scope this endpoint needs */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "detail": "This API key lacks the scope wallets:write"
+                         *     }
+                         */
+                        "application/json": {
+                            detail: string;
+                        };
+                    };
+                };
+                /** @description A wallet of the tenant already has this external_id; the detail names it */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "detail": "A wallet with this external_id already exists: 3f1c6b1e-8a8e-4c55-9a58-1b2f2d3e4a5b"
+                         *     }
+                         */
+                        "application/json": {
+                            detail: string;
+                        };
+                    };
+                };
+                /** @description Validation error (FastAPI shape), or an Idempotency-Key reused with a different body */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "detail": [
+                         *         {
+                         *           "loc": [
+                         *             "body",
+                         *             "amount"
+                         *           ],
+                         *           "msg": "Input should be greater than 0",
+                         *           "type": "greater_than"
+                         *         }
+                         *       ]
+                         *     }
+                         */
+                        "application/json": {
+                            detail: {
+                                loc: (string | number)[];
+                                msg: string;
+                                type: string;
+                            }[] | string;
+                        };
+                    };
+                };
+                /** @description Rate limit of this API key, or of failed authentications from this address, exceeded (retry after Retry-After seconds) */
                 429: {
                     headers: {
                         [name: string]: unknown;
@@ -283,19 +620,28 @@ export interface paths {
                          *       "balance": "100.00",
                          *       "available_balance": "70.00",
                          *       "created_at": "2026-11-25T12:00:00.000Z",
-                         *       "updated_at": "2026-11-25T12:00:00.000Z"
+                         *       "updated_at": "2026-11-25T12:00:00.000Z",
+                         *       "currency": "USD",
+                         *       "scale": 2,
+                         *       "metadata": {
+                         *         "user_id": "42"
+                         *       },
+                         *       "min_balance": "0.00",
+                         *       "max_balance": "9999999999999999.99",
+                         *       "status": "ACTIVE",
+                         *       "external_id": "user-42"
                          *     }
                          */
                         "application/json": {
                             /** Format: uuid */
                             id: string;
                             /**
-                             * @description Decimal amount as a string with exactly two decimals
+                             * @description Decimal amount as a string with exactly the wallet's scale in decimals: "100.00" (USD, the default), "100" (JPY), "1.000" (KWD), "0.00000001" (an asset of scale 8). Negative only for a balance below 0 (min_balance)
                              * @example 100.00
                              */
                             balance: string;
                             /**
-                             * @description balance minus the amounts of active (HELD, unexpired) holds: what withdrawals, transfers and new holds may take
+                             * @description balance minus the amounts of active (HELD, unexpired) holds: what withdrawals, transfers and new holds may take (down to min_balance)
                              * @example 100.00
                              */
                             available_balance: string;
@@ -303,6 +649,38 @@ export interface paths {
                             created_at: string;
                             /** Format: date-time */
                             updated_at: string;
+                            /**
+                             * @description ISO 4217 code or tenant asset; fixed at creation
+                             * @example USD
+                             */
+                            currency: string;
+                            /**
+                             * @description Decimals of every amount of the wallet
+                             * @example 2
+                             */
+                            scale: number;
+                            /** @description String keys (1-40 characters) to string values (at most 500 characters), at most 50 keys; {} when none */
+                            metadata: {
+                                [key: string]: string;
+                            };
+                            /**
+                             * @description The lowest the available balance may go (negative: an overdraft)
+                             * @example 100.00
+                             */
+                            min_balance: string;
+                            /**
+                             * @description The highest the balance may go
+                             * @example 100.00
+                             */
+                            max_balance: string;
+                            /**
+                             * @description ACTIVE: every movement. FROZEN: credits and voids only (debits, new holds and captures: 400 "Wallet is frozen"). CLOSED: no movement (400 "Wallet is closed"); only with balance 0 and no active hold; stays readable and listed
+                             * @example ACTIVE
+                             * @enum {string}
+                             */
+                            status: "ACTIVE" | "FROZEN" | "CLOSED";
+                            /** @description Your id for the wallet, or null */
+                            external_id: string | null;
                         };
                     };
                 };
@@ -383,7 +761,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Rate limit of this API key exceeded (retry after Retry-After seconds) */
+                /** @description Rate limit of this API key, or of failed authentications from this address, exceeded (retry after Retry-After seconds) */
                 429: {
                     headers: {
                         [name: string]: unknown;
@@ -419,6 +797,545 @@ export interface paths {
         };
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * Change a wallet's metadata, limits or status
+         * @description metadata is merged (a key set to "" or null is removed); min_balance and max_balance apply to movements after the change and never rewrite history (a min_balance above the available balance is allowed and blocks further debits); status ACTIVE / FROZEN / CLOSED (CLOSED only with balance 0 and no active hold, and for good: 409). Each change is recorded with its key and sent as a wallet.updated event.
+         */
+        patch: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /**
+                     * @description Wallet id (UUID)
+                     * @example 3f1c6b1e-8a8e-4c55-9a58-1b2f2d3e4a5b
+                     */
+                    wallet_id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /**
+                         * @description Merged into the wallet's metadata: a key set to "" or null is removed; the result keeps the limits (50 keys)
+                         * @example {
+                         *       "plan": "platinum",
+                         *       "trial": null
+                         *     }
+                         */
+                        metadata?: {
+                            [key: string]: string | null;
+                        };
+                        /**
+                         * @description The new min_balance, for movements after this change (history is never rewritten). Raising it above the available balance is allowed and blocks further debits until credits bring it back
+                         * @example -50.00
+                         */
+                        min_balance?: string;
+                        /**
+                         * @description The new max_balance, for movements after this change
+                         * @example 5000.00
+                         */
+                        max_balance?: string;
+                        /**
+                         * @description ACTIVE: every movement. FROZEN: credits and voids only (debits, new holds and captures: 400 "Wallet is frozen"). CLOSED: no movement (400 "Wallet is closed"); only with balance 0 and no active hold; stays readable and listed
+                         * @example ACTIVE
+                         * @enum {string}
+                         */
+                        status?: "ACTIVE" | "FROZEN" | "CLOSED";
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "id": "3f1c6b1e-8a8e-4c55-9a58-1b2f2d3e4a5b",
+                         *       "balance": "100.00",
+                         *       "available_balance": "70.00",
+                         *       "created_at": "2026-11-25T12:00:00.000Z",
+                         *       "updated_at": "2026-11-25T12:00:00.000Z",
+                         *       "currency": "USD",
+                         *       "scale": 2,
+                         *       "metadata": {
+                         *         "user_id": "42"
+                         *       },
+                         *       "min_balance": "0.00",
+                         *       "max_balance": "9999999999999999.99",
+                         *       "status": "ACTIVE",
+                         *       "external_id": "user-42"
+                         *     }
+                         */
+                        "application/json": {
+                            /** Format: uuid */
+                            id: string;
+                            /**
+                             * @description Decimal amount as a string with exactly the wallet's scale in decimals: "100.00" (USD, the default), "100" (JPY), "1.000" (KWD), "0.00000001" (an asset of scale 8). Negative only for a balance below 0 (min_balance)
+                             * @example 100.00
+                             */
+                            balance: string;
+                            /**
+                             * @description balance minus the amounts of active (HELD, unexpired) holds: what withdrawals, transfers and new holds may take (down to min_balance)
+                             * @example 100.00
+                             */
+                            available_balance: string;
+                            /** Format: date-time */
+                            created_at: string;
+                            /** Format: date-time */
+                            updated_at: string;
+                            /**
+                             * @description ISO 4217 code or tenant asset; fixed at creation
+                             * @example USD
+                             */
+                            currency: string;
+                            /**
+                             * @description Decimals of every amount of the wallet
+                             * @example 2
+                             */
+                            scale: number;
+                            /** @description String keys (1-40 characters) to string values (at most 500 characters), at most 50 keys; {} when none */
+                            metadata: {
+                                [key: string]: string;
+                            };
+                            /**
+                             * @description The lowest the available balance may go (negative: an overdraft)
+                             * @example 100.00
+                             */
+                            min_balance: string;
+                            /**
+                             * @description The highest the balance may go
+                             * @example 100.00
+                             */
+                            max_balance: string;
+                            /**
+                             * @description ACTIVE: every movement. FROZEN: credits and voids only (debits, new holds and captures: 400 "Wallet is frozen"). CLOSED: no movement (400 "Wallet is closed"); only with balance 0 and no active hold; stays readable and listed
+                             * @example ACTIVE
+                             * @enum {string}
+                             */
+                            status: "ACTIVE" | "FROZEN" | "CLOSED";
+                            /** @description Your id for the wallet, or null */
+                            external_id: string | null;
+                        };
+                    };
+                };
+                /** @description Missing, malformed, unknown, expired or revoked API key (WWW-Authenticate: Bearer) */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "detail": "Invalid or expired API key"
+                         *     }
+                         */
+                        "application/json": {
+                            detail: string;
+                        };
+                    };
+                };
+                /** @description The API key lacks the scope this endpoint needs */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "detail": "This API key lacks the scope wallets:write"
+                         *     }
+                         */
+                        "application/json": {
+                            detail: string;
+                        };
+                    };
+                };
+                /** @description Wallet not found */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "detail": "Wallet not found"
+                         *     }
+                         */
+                        "application/json": {
+                            detail: string;
+                        };
+                    };
+                };
+                /** @description CLOSED asked of a wallet with money or an active hold, or of a closed wallet another status */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "detail": "A wallet is closed only with balance 0 and no active hold (balance 10.00, held 0.00)"
+                         *     }
+                         */
+                        "application/json": {
+                            detail: string;
+                        };
+                    };
+                };
+                /** @description Validation error (FastAPI shape), or an Idempotency-Key reused with a different body */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "detail": [
+                         *         {
+                         *           "loc": [
+                         *             "body",
+                         *             "amount"
+                         *           ],
+                         *           "msg": "Input should be greater than 0",
+                         *           "type": "greater_than"
+                         *         }
+                         *       ]
+                         *     }
+                         */
+                        "application/json": {
+                            detail: {
+                                loc: (string | number)[];
+                                msg: string;
+                                type: string;
+                            }[] | string;
+                        };
+                    };
+                };
+                /** @description Rate limit of this API key, or of failed authentications from this address, exceeded (retry after Retry-After seconds) */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "detail": "Rate limit exceeded for this API key, retry after Retry-After seconds"
+                         *     }
+                         */
+                        "application/json": {
+                            detail: string;
+                        };
+                    };
+                };
+                /** @description Database unavailable (retry after the Retry-After seconds) */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "detail": "Database unavailable, please retry later"
+                         *     }
+                         */
+                        "application/json": {
+                            detail: string;
+                        };
+                    };
+                };
+            };
+        };
+        trace?: never;
+    };
+    "/api/v1/assets": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List the tenant's assets */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "items": [
+                         *         {
+                         *           "code": "POINTS",
+                         *           "scale": 0,
+                         *           "created_at": "2026-11-25T12:00:00.000Z"
+                         *         }
+                         *       ]
+                         *     }
+                         */
+                        "application/json": {
+                            items: {
+                                /** @example POINTS */
+                                code: string;
+                                /** @example 0 */
+                                scale: number;
+                                /** Format: date-time */
+                                created_at: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Missing, malformed, unknown, expired or revoked API key (WWW-Authenticate: Bearer) */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "detail": "Invalid or expired API key"
+                         *     }
+                         */
+                        "application/json": {
+                            detail: string;
+                        };
+                    };
+                };
+                /** @description The API key lacks the scope this endpoint needs */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "detail": "This API key lacks the scope wallets:write"
+                         *     }
+                         */
+                        "application/json": {
+                            detail: string;
+                        };
+                    };
+                };
+                /** @description Rate limit of this API key, or of failed authentications from this address, exceeded (retry after Retry-After seconds) */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "detail": "Rate limit exceeded for this API key, retry after Retry-After seconds"
+                         *     }
+                         */
+                        "application/json": {
+                            detail: string;
+                        };
+                    };
+                };
+                /** @description Database unavailable (retry after the Retry-After seconds) */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "detail": "Database unavailable, please retry later"
+                         *     }
+                         */
+                        "application/json": {
+                            detail: string;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        /**
+         * Define an asset of the tenant
+         * @description A currency of your own (points, a token) with its scale (0-18 decimals), for wallets created with `currency` set to its code. The scale never changes; defining the same code with the same scale again answers the stored asset.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "POINTS",
+                     *       "scale": 0
+                     *     }
+                     */
+                    "application/json": {
+                        /**
+                         * @description Not an ISO 4217 code
+                         * @example POINTS
+                         */
+                        code: string;
+                        /**
+                         * @description Decimals (0-18); never changes
+                         * @example 0
+                         */
+                        scale: number;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": "POINTS",
+                         *       "scale": 0,
+                         *       "created_at": "2026-11-25T12:00:00.000Z"
+                         *     }
+                         */
+                        "application/json": {
+                            /** @example POINTS */
+                            code: string;
+                            /** @example 0 */
+                            scale: number;
+                            /** Format: date-time */
+                            created_at: string;
+                        };
+                    };
+                };
+                /** @description Missing, malformed, unknown, expired or revoked API key (WWW-Authenticate: Bearer) */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "detail": "Invalid or expired API key"
+                         *     }
+                         */
+                        "application/json": {
+                            detail: string;
+                        };
+                    };
+                };
+                /** @description The API key lacks the scope this endpoint needs */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "detail": "This API key lacks the scope wallets:write"
+                         *     }
+                         */
+                        "application/json": {
+                            detail: string;
+                        };
+                    };
+                };
+                /** @description The code is an ISO 4217 currency, or an asset with another scale */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "detail": "Asset POINTS exists with scale 0; an asset's scale never changes"
+                         *     }
+                         */
+                        "application/json": {
+                            detail: string;
+                        };
+                    };
+                };
+                /** @description Validation error (FastAPI shape), or an Idempotency-Key reused with a different body */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "detail": [
+                         *         {
+                         *           "loc": [
+                         *             "body",
+                         *             "amount"
+                         *           ],
+                         *           "msg": "Input should be greater than 0",
+                         *           "type": "greater_than"
+                         *         }
+                         *       ]
+                         *     }
+                         */
+                        "application/json": {
+                            detail: {
+                                loc: (string | number)[];
+                                msg: string;
+                                type: string;
+                            }[] | string;
+                        };
+                    };
+                };
+                /** @description Rate limit of this API key, or of failed authentications from this address, exceeded (retry after Retry-After seconds) */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "detail": "Rate limit exceeded for this API key, retry after Retry-After seconds"
+                         *     }
+                         */
+                        "application/json": {
+                            detail: string;
+                        };
+                    };
+                };
+                /** @description Database unavailable (retry after the Retry-After seconds) */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "detail": "Database unavailable, please retry later"
+                         *     }
+                         */
+                        "application/json": {
+                            detail: string;
+                        };
+                    };
+                };
+            };
+        };
         delete?: never;
         options?: never;
         head?: never;
@@ -467,7 +1384,7 @@ export interface paths {
                         operation_type: "DEPOSIT" | "WITHDRAW";
                         /**
                          * Format: money
-                         * @description Greater than 0, at most 9999999999999999.99, at most two decimals. A string, or a JSON number taken by its exact text (0.1 means 0.10; no exponent forms, NaN or Infinity).
+                         * @description Greater than 0, at most 16 integer digits (9999999999999999.99 for two decimals), at most the wallet's scale in decimals (two by default; more is 422). A string, or a JSON number taken by its exact text (0.1 means 0.10; no exponent forms, NaN or Infinity).
                          * @example 100.00
                          */
                         amount: string;
@@ -496,7 +1413,7 @@ export interface paths {
                              */
                             operation_type: "DEPOSIT" | "WITHDRAW" | "TRANSFER_OUT" | "TRANSFER_IN" | "REVERSAL_OUT" | "REVERSAL_IN" | "CAPTURE";
                             /**
-                             * @description Decimal amount as a string with exactly two decimals
+                             * @description Decimal amount as a string with exactly the wallet's scale in decimals: "100.00" (USD, the default), "100" (JPY), "1.000" (KWD), "0.00000001" (an asset of scale 8). Negative only for a balance below 0 (min_balance)
                              * @example 100.00
                              */
                             amount: string;
@@ -626,7 +1543,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Rate limit of this API key exceeded (retry after Retry-After seconds) */
+                /** @description Rate limit of this API key, or of failed authentications from this address, exceeded (retry after Retry-After seconds) */
                 429: {
                     headers: {
                         [name: string]: unknown;
@@ -726,7 +1643,7 @@ export interface paths {
                              */
                             operation_type: "DEPOSIT" | "WITHDRAW" | "TRANSFER_OUT" | "TRANSFER_IN" | "REVERSAL_OUT" | "REVERSAL_IN" | "CAPTURE";
                             /**
-                             * @description Decimal amount as a string with exactly two decimals
+                             * @description Decimal amount as a string with exactly the wallet's scale in decimals: "100.00" (USD, the default), "100" (JPY), "1.000" (KWD), "0.00000001" (an asset of scale 8). Negative only for a balance below 0 (min_balance)
                              * @example 100.00
                              */
                             amount: string;
@@ -872,7 +1789,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Rate limit of this API key exceeded (retry after Retry-After seconds) */
+                /** @description Rate limit of this API key, or of failed authentications from this address, exceeded (retry after Retry-After seconds) */
                 429: {
                     headers: {
                         [name: string]: unknown;
@@ -964,7 +1881,7 @@ export interface paths {
                              */
                             operation_type: "DEPOSIT" | "WITHDRAW" | "TRANSFER_OUT" | "TRANSFER_IN" | "REVERSAL_OUT" | "REVERSAL_IN" | "CAPTURE";
                             /**
-                             * @description Decimal amount as a string with exactly two decimals
+                             * @description Decimal amount as a string with exactly the wallet's scale in decimals: "100.00" (USD, the default), "100" (JPY), "1.000" (KWD), "0.00000001" (an asset of scale 8). Negative only for a balance below 0 (min_balance)
                              * @example 100.00
                              */
                             amount: string;
@@ -1078,7 +1995,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Rate limit of this API key exceeded (retry after Retry-After seconds) */
+                /** @description Rate limit of this API key, or of failed authentications from this address, exceeded (retry after Retry-After seconds) */
                 429: {
                     headers: {
                         [name: string]: unknown;
@@ -1170,7 +2087,7 @@ export interface paths {
                         to_wallet_id: string;
                         /**
                          * Format: money
-                         * @description Greater than 0, at most 9999999999999999.99, at most two decimals. A string, or a JSON number taken by its exact text (0.1 means 0.10; no exponent forms, NaN or Infinity).
+                         * @description Greater than 0, at most 16 integer digits (9999999999999999.99 for two decimals), at most the wallet's scale in decimals (two by default; more is 422). A string, or a JSON number taken by its exact text (0.1 means 0.10; no exponent forms, NaN or Infinity).
                          * @example 100.00
                          */
                         amount: string;
@@ -1195,7 +2112,7 @@ export interface paths {
                             /** Format: uuid */
                             to_wallet_id: string;
                             /**
-                             * @description Decimal amount as a string with exactly two decimals
+                             * @description Decimal amount as a string with exactly the wallet's scale in decimals: "100.00" (USD, the default), "100" (JPY), "1.000" (KWD), "0.00000001" (an asset of scale 8). Negative only for a balance below 0 (min_balance)
                              * @example 100.00
                              */
                             amount: string;
@@ -1312,7 +2229,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Rate limit of this API key exceeded (retry after Retry-After seconds) */
+                /** @description Rate limit of this API key, or of failed authentications from this address, exceeded (retry after Retry-After seconds) */
                 429: {
                     headers: {
                         [name: string]: unknown;
@@ -1403,7 +2320,7 @@ export interface paths {
                             /** Format: uuid */
                             to_wallet_id: string;
                             /**
-                             * @description Decimal amount as a string with exactly two decimals
+                             * @description Decimal amount as a string with exactly the wallet's scale in decimals: "100.00" (USD, the default), "100" (JPY), "1.000" (KWD), "0.00000001" (an asset of scale 8). Negative only for a balance below 0 (min_balance)
                              * @example 100.00
                              */
                             amount: string;
@@ -1536,7 +2453,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Rate limit of this API key exceeded (retry after Retry-After seconds) */
+                /** @description Rate limit of this API key, or of failed authentications from this address, exceeded (retry after Retry-After seconds) */
                 429: {
                     headers: {
                         [name: string]: unknown;
@@ -1619,7 +2536,7 @@ export interface paths {
                             /** Format: uuid */
                             to_wallet_id: string;
                             /**
-                             * @description Decimal amount as a string with exactly two decimals
+                             * @description Decimal amount as a string with exactly the wallet's scale in decimals: "100.00" (USD, the default), "100" (JPY), "1.000" (KWD), "0.00000001" (an asset of scale 8). Negative only for a balance below 0 (min_balance)
                              * @example 100.00
                              */
                             amount: string;
@@ -1720,7 +2637,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Rate limit of this API key exceeded (retry after Retry-After seconds) */
+                /** @description Rate limit of this API key, or of failed authentications from this address, exceeded (retry after Retry-After seconds) */
                 429: {
                     headers: {
                         [name: string]: unknown;
@@ -1948,7 +2865,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Rate limit of this API key exceeded (retry after Retry-After seconds) */
+                /** @description Rate limit of this API key, or of failed authentications from this address, exceeded (retry after Retry-After seconds) */
                 429: {
                     headers: {
                         [name: string]: unknown;
@@ -2017,7 +2934,7 @@ export interface paths {
                     "application/json": {
                         /**
                          * Format: money
-                         * @description Greater than 0, at most 9999999999999999.99, at most two decimals. A string, or a JSON number taken by its exact text (0.1 means 0.10; no exponent forms, NaN or Infinity).
+                         * @description Greater than 0, at most 16 integer digits (9999999999999999.99 for two decimals), at most the wallet's scale in decimals (two by default; more is 422). A string, or a JSON number taken by its exact text (0.1 means 0.10; no exponent forms, NaN or Infinity).
                          * @example 100.00
                          */
                         amount: string;
@@ -2170,7 +3087,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Rate limit of this API key exceeded (retry after Retry-After seconds) */
+                /** @description Rate limit of this API key, or of failed authentications from this address, exceeded (retry after Retry-After seconds) */
                 429: {
                     headers: {
                         [name: string]: unknown;
@@ -2411,7 +3328,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Rate limit of this API key exceeded (retry after Retry-After seconds) */
+                /** @description Rate limit of this API key, or of failed authentications from this address, exceeded (retry after Retry-After seconds) */
                 429: {
                     headers: {
                         [name: string]: unknown;
@@ -2625,7 +3542,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Rate limit of this API key exceeded (retry after Retry-After seconds) */
+                /** @description Rate limit of this API key, or of failed authentications from this address, exceeded (retry after Retry-After seconds) */
                 429: {
                     headers: {
                         [name: string]: unknown;
@@ -2815,7 +3732,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Rate limit of this API key exceeded (retry after Retry-After seconds) */
+                /** @description Rate limit of this API key, or of failed authentications from this address, exceeded (retry after Retry-After seconds) */
                 429: {
                     headers: {
                         [name: string]: unknown;
@@ -2959,7 +3876,7 @@ export interface paths {
                                  */
                                 operation_type: "DEPOSIT" | "WITHDRAW" | "TRANSFER_OUT" | "TRANSFER_IN" | "REVERSAL_OUT" | "REVERSAL_IN" | "CAPTURE";
                                 /**
-                                 * @description Decimal amount as a string with exactly two decimals
+                                 * @description Decimal amount as a string with exactly the wallet's scale in decimals: "100.00" (USD, the default), "100" (JPY), "1.000" (KWD), "0.00000001" (an asset of scale 8). Negative only for a balance below 0 (min_balance)
                                  * @example 100.00
                                  */
                                 amount: string;
@@ -2969,7 +3886,7 @@ export interface paths {
                                  */
                                 status: "SUCCESS" | "REJECTED";
                                 /**
-                                 * @description Decimal amount as a string with exactly two decimals
+                                 * @description Decimal amount as a string with exactly the wallet's scale in decimals: "100.00" (USD, the default), "100" (JPY), "1.000" (KWD), "0.00000001" (an asset of scale 8). Negative only for a balance below 0 (min_balance)
                                  * @example 100.00
                                  */
                                 balance: string;
@@ -3085,7 +4002,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Rate limit of this API key exceeded (retry after Retry-After seconds) */
+                /** @description Rate limit of this API key, or of failed authentications from this address, exceeded (retry after Retry-After seconds) */
                 429: {
                     headers: {
                         [name: string]: unknown;
@@ -3157,7 +4074,7 @@ export interface paths {
                      */
                     wallet_id?: string;
                     /** @example operation.succeeded */
-                    type?: "operation.succeeded" | "operation.rejected" | "transfer.sent" | "transfer.received" | "transfer.rejected" | "reversal.succeeded" | "reversal.rejected" | "hold.created" | "hold.rejected" | "hold.captured" | "hold.voided" | "hold.expired";
+                    type?: "operation.succeeded" | "operation.rejected" | "transfer.sent" | "transfer.received" | "transfer.rejected" | "reversal.succeeded" | "reversal.rejected" | "hold.created" | "hold.rejected" | "hold.captured" | "hold.voided" | "hold.expired" | "wallet.created" | "wallet.updated";
                 };
                 header?: never;
                 path?: never;
@@ -3205,7 +4122,7 @@ export interface paths {
                                  * @example operation.succeeded
                                  * @enum {string}
                                  */
-                                type: "operation.succeeded" | "operation.rejected" | "transfer.sent" | "transfer.received" | "transfer.rejected" | "reversal.succeeded" | "reversal.rejected" | "hold.created" | "hold.rejected" | "hold.captured" | "hold.voided" | "hold.expired";
+                                type: "operation.succeeded" | "operation.rejected" | "transfer.sent" | "transfer.received" | "transfer.rejected" | "reversal.succeeded" | "reversal.rejected" | "hold.created" | "hold.rejected" | "hold.captured" | "hold.voided" | "hold.expired" | "wallet.created" | "wallet.updated";
                                 /** Format: uuid */
                                 wallet_id: string;
                                 /** @description The ledger row's position in its wallet (1, 2, 3, ...) */
@@ -3286,7 +4203,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Rate limit of this API key exceeded (retry after Retry-After seconds) */
+                /** @description Rate limit of this API key, or of failed authentications from this address, exceeded (retry after Retry-After seconds) */
                 429: {
                     headers: {
                         [name: string]: unknown;
@@ -3374,7 +4291,7 @@ export interface paths {
                                 id: string;
                                 url: string;
                                 /** @description The event types sent; `*`: every type */
-                                event_types: ("*" | "operation.succeeded" | "operation.rejected" | "transfer.sent" | "transfer.received" | "transfer.rejected" | "reversal.succeeded" | "reversal.rejected" | "hold.created" | "hold.rejected" | "hold.captured" | "hold.voided" | "hold.expired")[];
+                                event_types: ("*" | "operation.succeeded" | "operation.rejected" | "transfer.sent" | "transfer.received" | "transfer.rejected" | "reversal.succeeded" | "reversal.rejected" | "hold.created" | "hold.rejected" | "hold.captured" | "hold.voided" | "hold.expired" | "wallet.created" | "wallet.updated")[];
                                 description: string | null;
                                 /** Format: date-time */
                                 created_at: string;
@@ -3420,7 +4337,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Rate limit of this API key exceeded (retry after Retry-After seconds) */
+                /** @description Rate limit of this API key, or of failed authentications from this address, exceeded (retry after Retry-After seconds) */
                 429: {
                     headers: {
                         [name: string]: unknown;
@@ -3457,7 +4374,7 @@ export interface paths {
         put?: never;
         /**
          * Subscribe a URL to events (the signing secret is shown once)
-         * @description Events of the types named are POSTed to the URL, signed per Standard Webhooks (webhook-id, webhook-timestamp, webhook-signature), retried with backoff until acknowledged (2xx) or the retry window ends; each wallet's events arrive in order. Delivery starts with events committed after the subscription. The URL must be http(s) and (unless WEBHOOK_ALLOW_PRIVATE_NETWORKS) must not reach a private address. See docs/events.md.
+         * @description Events of the types named are POSTed to the URL, signed per Standard Webhooks (webhook-id, webhook-timestamp, webhook-signature), retried with backoff until acknowledged (2xx) or the retry window ends; each wallet's events arrive in order. Delivery starts with events committed after the subscription. The URL must be http(s) and (unless WEBHOOK_ALLOW_PRIVATE_NETWORKS) reach public addresses only (422 names the rule). See docs/events.md.
          */
         post: {
             parameters: {
@@ -3475,7 +4392,7 @@ export interface paths {
                          */
                         url: string;
                         /** @description The event types to send; `["*"]` (also when omitted): every type, including types added later */
-                        event_types?: ("*" | "operation.succeeded" | "operation.rejected" | "transfer.sent" | "transfer.received" | "transfer.rejected" | "reversal.succeeded" | "reversal.rejected" | "hold.created" | "hold.rejected" | "hold.captured" | "hold.voided" | "hold.expired")[];
+                        event_types?: ("*" | "operation.succeeded" | "operation.rejected" | "transfer.sent" | "transfer.received" | "transfer.rejected" | "reversal.succeeded" | "reversal.rejected" | "hold.created" | "hold.rejected" | "hold.captured" | "hold.voided" | "hold.expired" | "wallet.created" | "wallet.updated")[];
                         description?: string;
                     };
                 };
@@ -3506,7 +4423,7 @@ export interface paths {
                             id: string;
                             url: string;
                             /** @description The event types sent; `*`: every type */
-                            event_types: ("*" | "operation.succeeded" | "operation.rejected" | "transfer.sent" | "transfer.received" | "transfer.rejected" | "reversal.succeeded" | "reversal.rejected" | "hold.created" | "hold.rejected" | "hold.captured" | "hold.voided" | "hold.expired")[];
+                            event_types: ("*" | "operation.succeeded" | "operation.rejected" | "transfer.sent" | "transfer.received" | "transfer.rejected" | "reversal.succeeded" | "reversal.rejected" | "hold.created" | "hold.rejected" | "hold.captured" | "hold.voided" | "hold.expired" | "wallet.created" | "wallet.updated")[];
                             description: string | null;
                             /** Format: date-time */
                             created_at: string;
@@ -3582,7 +4499,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Rate limit of this API key exceeded (retry after Retry-After seconds) */
+                /** @description Rate limit of this API key, or of failed authentications from this address, exceeded (retry after Retry-After seconds) */
                 429: {
                     headers: {
                         [name: string]: unknown;
@@ -3669,7 +4586,7 @@ export interface paths {
                             id: string;
                             url: string;
                             /** @description The event types sent; `*`: every type */
-                            event_types: ("*" | "operation.succeeded" | "operation.rejected" | "transfer.sent" | "transfer.received" | "transfer.rejected" | "reversal.succeeded" | "reversal.rejected" | "hold.created" | "hold.rejected" | "hold.captured" | "hold.voided" | "hold.expired")[];
+                            event_types: ("*" | "operation.succeeded" | "operation.rejected" | "transfer.sent" | "transfer.received" | "transfer.rejected" | "reversal.succeeded" | "reversal.rejected" | "hold.created" | "hold.rejected" | "hold.captured" | "hold.voided" | "hold.expired" | "wallet.created" | "wallet.updated")[];
                             description: string | null;
                             /** Format: date-time */
                             created_at: string;
@@ -3759,7 +4676,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Rate limit of this API key exceeded (retry after Retry-After seconds) */
+                /** @description Rate limit of this API key, or of failed authentications from this address, exceeded (retry after Retry-After seconds) */
                 429: {
                     headers: {
                         [name: string]: unknown;
@@ -3895,7 +4812,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Rate limit of this API key exceeded (retry after Retry-After seconds) */
+                /** @description Rate limit of this API key, or of failed authentications from this address, exceeded (retry after Retry-After seconds) */
                 429: {
                     headers: {
                         [name: string]: unknown;
@@ -3983,7 +4900,7 @@ export interface paths {
                             id: string;
                             url: string;
                             /** @description The event types sent; `*`: every type */
-                            event_types: ("*" | "operation.succeeded" | "operation.rejected" | "transfer.sent" | "transfer.received" | "transfer.rejected" | "reversal.succeeded" | "reversal.rejected" | "hold.created" | "hold.rejected" | "hold.captured" | "hold.voided" | "hold.expired")[];
+                            event_types: ("*" | "operation.succeeded" | "operation.rejected" | "transfer.sent" | "transfer.received" | "transfer.rejected" | "reversal.succeeded" | "reversal.rejected" | "hold.created" | "hold.rejected" | "hold.captured" | "hold.voided" | "hold.expired" | "wallet.created" | "wallet.updated")[];
                             description: string | null;
                             /** Format: date-time */
                             created_at: string;
@@ -4073,7 +4990,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Rate limit of this API key exceeded (retry after Retry-After seconds) */
+                /** @description Rate limit of this API key, or of failed authentications from this address, exceeded (retry after Retry-After seconds) */
                 429: {
                     headers: {
                         [name: string]: unknown;
@@ -4174,7 +5091,7 @@ export interface paths {
                                  * @example operation.succeeded
                                  * @enum {string}
                                  */
-                                event_type: "operation.succeeded" | "operation.rejected" | "transfer.sent" | "transfer.received" | "transfer.rejected" | "reversal.succeeded" | "reversal.rejected" | "hold.created" | "hold.rejected" | "hold.captured" | "hold.voided" | "hold.expired";
+                                event_type: "operation.succeeded" | "operation.rejected" | "transfer.sent" | "transfer.received" | "transfer.rejected" | "reversal.succeeded" | "reversal.rejected" | "hold.created" | "hold.rejected" | "hold.captured" | "hold.voided" | "hold.expired" | "wallet.created" | "wallet.updated";
                                 /** Format: uuid */
                                 wallet_id: string;
                                 /**
@@ -4278,7 +5195,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Rate limit of this API key exceeded (retry after Retry-After seconds) */
+                /** @description Rate limit of this API key, or of failed authentications from this address, exceeded (retry after Retry-After seconds) */
                 429: {
                     headers: {
                         [name: string]: unknown;
@@ -4372,7 +5289,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Rate limit of this API key exceeded (retry after Retry-After seconds) */
+                /** @description Rate limit of this API key, or of failed authentications from this address, exceeded (retry after Retry-After seconds) */
                 429: {
                     headers: {
                         [name: string]: unknown;
