@@ -127,13 +127,16 @@ export const METADATA_QUERY_KEY = new RegExp(`^metadata\\[([^\\]]{1,${METADATA_K
 
 export const WalletsQuerystring = Type.Object({
   limit: Type.Integer({ minimum: 1, maximum: WALLETS_LIMIT_MAX, default: WALLETS_LIMIT_DEFAULT,
-    description: `Page size, 1-${WALLETS_LIMIT_MAX}` }),
-  cursor: Type.Optional(Type.String({ minLength: 1, maxLength: 512, description: 'Opaque: the next_cursor of the previous page' })),
+    description: `Page size, 1-${WALLETS_LIMIT_MAX}`, examples: [WALLETS_LIMIT_DEFAULT] }),
+  cursor: Type.Optional(Type.String({ minLength: 1, maxLength: 512, description: 'Opaque: the next_cursor of the previous page',
+    examples: ['eyJjIjoxNzY0NjAwMDAwMDAwMDAwLCJpIjoiMDE5YjAwMDAtMDAwMC03MDAwLTgwMDAtMDAwMDAwMDAwMDAwIn0'] })),
   currency: Type.Optional(CurrencyCode),
   status: Type.Optional(WalletStatus),
   external_id: Type.Optional(ExternalId),
-  created_after: Type.Optional(Type.String({ format: 'date-time', description: 'Only wallets created after this instant (exclusive)' })),
-  created_before: Type.Optional(Type.String({ format: 'date-time', description: 'Only wallets created before this instant (exclusive)' })),
+  created_after: Type.Optional(Type.String({ format: 'date-time', description: 'Only wallets created after this instant (exclusive)',
+    examples: ['2026-11-25T00:00:00Z'] })),
+  created_before: Type.Optional(Type.String({ format: 'date-time', description: 'Only wallets created before this instant (exclusive)',
+    examples: ['2026-11-26T00:00:00Z'] })),
 }, {
   // metadata[key]=value, exact match; several are ANDed
   patternProperties: { [`^metadata\\[[^\\]]{1,${METADATA_KEY_LENGTH_MAX}}\\]$`]: { type: 'string', maxLength: METADATA_VALUE_LENGTH_MAX } },

@@ -25,6 +25,7 @@ type Query<P extends keyof paths> =
 export type Wallet = Ok<'/api/v1/wallets/{wallet_id}', 'get'>;
 export type Operation = Ok<'/api/v1/wallets/{wallet_id}/operation', 'post'>;
 export type OperationRequest = Body<'/api/v1/wallets/{wallet_id}/operation', 'post'>;
+export type WalletRequest = Body<'/api/v1/wallets', 'post'>;
 export type Transfer = Ok<'/api/v1/transfers', 'post'>;
 export type TransferRequest = Body<'/api/v1/transfers', 'post'>;
 export type Hold = Ok<'/api/v1/wallets/{wallet_id}/holds', 'post'>;
@@ -92,7 +93,8 @@ export function createWalletClient(options: WalletClientOptions) {
   }
 
   const wallets = {
-    create: () => unwrap(raw.POST('/api/v1/wallets', {})),
+    /** In the default currency with no body; or with a currency, limits, metadata, an external id. */
+    create: (body: WalletRequest = {}) => unwrap(raw.POST('/api/v1/wallets', { body })),
     get: (walletId: string) => unwrap(raw.GET('/api/v1/wallets/{wallet_id}', { params: { path: { wallet_id: walletId } } })),
     /** A deposit or withdrawal: SUCCESS, FAILED (certainly not applied) or PENDING (see resolve). */
     operate: (walletId: string, body: OperationRequest, opts?: PostOptions) => unwrap(raw.POST('/api/v1/wallets/{wallet_id}/operation', {

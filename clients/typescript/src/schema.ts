@@ -133,9 +133,15 @@ export interface paths {
         get: {
             parameters: {
                 query: {
-                    /** @description Page size, 1-100 */
+                    /**
+                     * @description Page size, 1-100
+                     * @example 50
+                     */
                     limit: number;
-                    /** @description Opaque: the next_cursor of the previous page */
+                    /**
+                     * @description Opaque: the next_cursor of the previous page
+                     * @example eyJjIjoxNzY0NjAwMDAwMDAwMDAwLCJpIjoiMDE5YjAwMDAtMDAwMC03MDAwLTgwMDAtMDAwMDAwMDAwMDAwIn0
+                     */
                     cursor?: string;
                     /**
                      * @description An ISO 4217 code (its minor unit is the scale: JPY 0, USD 2, KWD 3) or an asset of the tenant (POST /api/v1/assets)
@@ -152,9 +158,15 @@ export interface paths {
                      * @example user-42
                      */
                     external_id?: string;
-                    /** @description Only wallets created after this instant (exclusive) */
+                    /**
+                     * @description Only wallets created after this instant (exclusive)
+                     * @example 2026-11-25T00:00:00Z
+                     */
                     created_after?: string;
-                    /** @description Only wallets created before this instant (exclusive) */
+                    /**
+                     * @description Only wallets created before this instant (exclusive)
+                     * @example 2026-11-26T00:00:00Z
+                     */
                     created_before?: string;
                 };
                 header?: never;
