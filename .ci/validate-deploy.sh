@@ -254,7 +254,7 @@ check_shell() {
     sh -n "$f" || status=1
   done < <(find docker -name '*.sh' | sort)
   # warnings and errors fail; style notes (info) do not
-  find docker -name '*.sh' -print0 | sort -z | xargs -0 shellcheck -S warning -x -P SCRIPTDIR:. .ci/validate-deploy.sh || status=1
+  find docker tools -name '*.sh' -print0 | sort -z | xargs -0 shellcheck -S warning -x -P SCRIPTDIR:. .ci/validate-deploy.sh || status=1
   return $status
 }
 
