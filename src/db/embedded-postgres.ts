@@ -28,6 +28,13 @@ export interface EmbeddedPostgresOptions {
   port: number;
   /** Extra `postgres -c name=value` settings (for a server we start). */
   settings?: Record<string, string>;
+  /**
+   * Another PostgreSQL's bin directory (initdb, pg_ctl, postgres) instead of the npm package's:
+   * the Citus nodes run Debian's PostgreSQL 15, which has the extension (tools/citus).
+   */
+  binDir?: string;
+  /** The superuser's password for a fresh cluster (default: random). A Citus cluster's nodes share one. */
+  superuserPassword?: string;
   log?: (message: string) => void;
 }
 
@@ -68,6 +75,10 @@ function run(user: ServerUser | undefined, file: string, args: string[], timeout
   return execFileAsync(file, args, options);
 }
 
+function binariesIn(binDir: string): Binaries {
+  return { initdb: join(binDir, 'initdb'), pg_ctl: join(binDir, 'pg_ctl'), postgres: join(binDir, 'postgres') };
+}
+
 function describe(error: unknown): string {
   const e = error as { stderr?: string; stdout?: string; message?: string };
   return [e.message, e.stdout, e.stderr].filter(Boolean).join('\n').trim();
@@ -81,9 +92,9 @@ function tail(file: string, lines: number): string {
   }
 }
 
-async function initialise(dataDir: string, bin: Binaries, user: ServerUser | undefined, log: (m: string) => void): Promise<void> {
-  // A fresh cluster gets a random password, kept inside it (mode 0600) for the next runs.
-  const password = randomBytes(18).toString('base64url');
+async function initialise(dataDir: string, bin: Binaries, user: ServerUser | undefined, log: (m: string) => void,
+  password = randomBytes(18).toString('base64url')): Promise<void> {
+  // A fresh cluster gets a random password (unless given), kept inside it (mode 0600) for the next runs.
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   const pwFile = join(dirname(dataDir), `.initdb-password-${process.pid}`);
   writeFileSync(pwFile, `${password}\n`, { mode: 0o600 });
@@ -195,9 +206,9 @@ export async function stopOrphanedPostgres(dataDirPath: string, log: (m: string)
 export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): Promise<EmbeddedPostgres> {
   const log = options.log ?? (() => {});
   const user = await serverUser();
-  const bin = await postgresBinaries(user, log);
+  const bin = options.binDir ? binariesIn(options.binDir) : await postgresBinaries(user, log);
   const dataDir = await clusterDirectory(resolve(options.dataDir), user, log);
-  if (!existsSync(join(dataDir, 'PG_VERSION'))) await initialise(dataDir, bin, user, log);
+  if (!existsSync(join(dataDir, 'PG_VERSION'))) await initialise(dataDir, bin, user, log, options.superuserPassword);
   const credentials = readCredentials(dataDir, log);
   const leases = new ClusterLeases(metaDir(dataDir));
   const pgCtlStatus = () => run(user, bin.pg_ctl, ['status', '-D', dataDir], 10_000).then(() => true, () => false);
