@@ -2,6 +2,8 @@
  * `npm run pools [-- --watch SECONDS] [-- --raw]`: PgBouncer's pools and PostgreSQL's connections.
  * `npm run pools -- --ha [--watch SECONDS]`: the HA stack instead (tools/ha/ha-pools.ts): which node
  * is primary, replication state (sync standby, lag), HAProxy's view; reads STACK_HA_DIR/ha-stack.json.
+ * `npm run pools -- --citus`: the Citus stack (tools/citus/citus-pools.ts): nodes, shards per node,
+ * prepared transactions; reads STACK_CITUS_DIR/citus-stack.json.
  * Finds the local stack through STACK_DIR/stack.json (written by `npm run stack`), or uses
  * PGBOUNCER_CONSOLE_URL (stats or admin user, database "pgbouncer") and POSTGRES_ADMIN_URL
  * (direct to PostgreSQL), e.g. for the Compose stack (see docs/operations.md).
@@ -37,13 +39,21 @@ const watchIndex = args.indexOf('--watch');
 const watchSeconds = watchIndex >= 0 ? Number(args[watchIndex + 1] ?? 2) : 0;
 // --ha: the HA topology (npm run stack -- --ha) has its own report.
 const ha = args.includes('--ha');
+// --citus: the Citus stack (npm run stack -- --citus): nodes, shards per node, prepared transactions.
+const citus = args.includes('--citus');
 const render = ha
   ? await (async () => {
     const { haReport } = await import('../tools/ha/ha-pools.js');
     const { haStackDir } = await import('../tools/ha/ha-stack.js');
     return () => haReport(haStackDir(process.env));
   })()
-  : () => report(raw);
+  : citus
+    ? await (async () => {
+      const { citusReport } = await import('../tools/citus/citus-pools.js');
+      const { citusStackDir } = await import('../tools/citus/citus-stack.js');
+      return () => citusReport(citusStackDir(process.env));
+    })()
+    : () => report(raw);
 try {
   if (watchSeconds > 0) {
     for (;;) {
@@ -55,6 +65,6 @@ try {
     console.log(await render());
   }
 } catch (error) {
-  console.error(`pools${ha ? ' --ha' : ''}: ${(error as Error).message}`);
+  console.error(`pools${ha ? ' --ha' : citus ? ' --citus' : ''}: ${(error as Error).message}`);
   process.exit(1);
 }
