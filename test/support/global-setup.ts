@@ -5,6 +5,10 @@
  * TEST_VIA_PGBOUNCER=1 puts a real PgBouncer (docker/pgbouncer/pgbouncer.ini, transaction mode,
  * auth_query) in front of the embedded PostgreSQL: databaseUrl is then wallet_app through
  * PgBouncer, adminDatabaseUrl stays direct.
+ * TEST_VIA_CITUS=1 starts a Citus cluster instead (a coordinator and two workers of Debian's
+ * PostgreSQL 15 with Citus, tools/citus/citus-cluster.ts; 8 shards per table, 4 per worker) and
+ * migrates it, so the changelog distributes the tables: both URLs are the coordinator's superuser,
+ * and `citus` is true for the tests that check placement or cannot run there (each skip says why).
  */
 import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -13,6 +17,7 @@ import type { TestProject } from 'vitest/node';
 import { freePort } from '../../src/lib/free-port.js';
 import { migrate } from '../../src/db/migrations.js';
 import { launchDatabase, pgbouncerRunDir } from '../../tools/stack/launcher.js';
+import { CitusCluster } from '../../tools/citus/citus-cluster.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -20,6 +25,8 @@ declare module 'vitest' {
     adminDatabaseUrl: string;
     /** PgBouncer's console (stats user) when databaseUrl goes through PgBouncer, else ''. */
     pgbouncerConsoleUrl: string;
+    /** True when the database is a Citus cluster (TEST_VIA_CITUS=1). */
+    citus: boolean;
   }
 }
 
@@ -31,10 +38,29 @@ export default async function setup(project: TestProject): Promise<() => Promise
     project.provide('databaseUrl', external);
     project.provide('adminDatabaseUrl', admin);
     project.provide('pgbouncerConsoleUrl', process.env.TEST_PGBOUNCER_CONSOLE_URL ?? '');
+    project.provide('citus', false);
     return async () => {};
   }
   const home = mkdtempSync(join(tmpdir(), 'wallet-test-'));
   chmodSync(home, 0o755); // the server may run as the postgres user
+  if (/^(1|true)$/i.test(process.env.TEST_VIA_CITUS ?? '')) {
+    const ports = [await freePort(), await freePort(), await freePort()];
+    const cluster = await CitusCluster.start({ home: join(home, 'citus'), ports, settings: { fsync: 'on', 'citus.shard_count': '8' } });
+    try {
+      await migrate(cluster.adminUrl, { forceUnlock: true });
+    } catch (error) {
+      await cluster.stop();
+      throw error;
+    }
+    project.provide('databaseUrl', cluster.adminUrl);
+    project.provide('adminDatabaseUrl', cluster.adminUrl);
+    project.provide('pgbouncerConsoleUrl', '');
+    project.provide('citus', true);
+    return async () => {
+      await cluster.stop();
+      rmSync(home, { recursive: true, force: true });
+    };
+  }
   const viaPgbouncer = /^(1|true)$/i.test(process.env.TEST_VIA_PGBOUNCER ?? '');
   const stack = await launchDatabase({
     postgres: { dataDir: join(home, 'pgdata'), port: await freePort(), settings: { max_connections: '300', fsync: 'on' } },
@@ -45,6 +71,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
   project.provide('databaseUrl', stack.appUrl);
   project.provide('adminDatabaseUrl', stack.adminUrl);
   project.provide('pgbouncerConsoleUrl', stack.front?.bouncer.consoleUrl('stats') ?? '');
+  project.provide('citus', false);
   return async () => {
     await stack.stop();
     rmSync(home, { recursive: true, force: true });
