@@ -1,17 +1,17 @@
 --liquibase formatted sql
---changeset wallet-service:050-citus-distribution splitStatements:false runAlways:true
---preconditions onFail:CONTINUE onError:HALT
---precondition-sql-check expectedResult:1 SELECT count(*) FROM pg_catalog.pg_extension WHERE extname = 'citus'
+--changeset wallet-service:050-citus-distribution splitStatements:false runAlways:true runOnChange:true
 --comment: on a database with the Citus extension, distribute the schema: wallet-keyed tables by wallet id, co-located with wallets; the rest as reference tables (docs/scale-out.md)
--- Detected, not a setting: this runs only where the `citus` extension exists (the precondition;
--- onFail:CONTINUE skips it without recording it, so a plain PostgreSQL never changes and a
--- database that gains Citus later is distributed by its next migration). The extension and the
--- worker nodes are the operator's (tools/citus/citus-cluster.ts here; Citus's packages or image
--- elsewhere); Citus refuses to create shards when no node can hold them.
+-- Detected, not a setting: the block does nothing unless the `citus` extension exists, so a plain
+-- PostgreSQL never changes, and a database that gains Citus later is distributed by its next
+-- migration (runAlways). It is recorded either way, so /ready's "every changeset applied" holds
+-- on both. (Not a Liquibase precondition: onFail:CONTINUE leaves the changeset unrecorded, and
+-- MARK_RAN would record it as done before Citus arrives.) The extension and the worker nodes are
+-- the operator's (tools/citus/citus-cluster.ts here; Citus's packages or image elsewhere); Citus
+-- refuses to create shards when no node can hold them.
 --
--- runAlways, idempotent and kept LAST in db.changelog-master.yaml: a table created by a later
--- file is still local when that migration ends, and this places it by the rule below on the
--- same run. The rule is the one fact about placement:
+-- runAlways, idempotent and kept LAST in db.changelog-master.yaml: whatever table the files
+-- before it create is placed by the rule below on the same run (runOnChange too: the rule may be
+-- edited in place, like a function file). The rule is the one fact about placement:
 --   * wallets: distributed by id;
 --   * a table with a wallet_id column (the ledger, holds, events, webhook streams and deliveries,
 --     and whatever is keyed by wallet later): distributed by wallet_id, co-located with wallets,
@@ -41,6 +41,9 @@ DECLARE
     fks text[] := '{}';
     i int;
 BEGIN
+    IF NOT EXISTS (SELECT FROM pg_catalog.pg_extension WHERE extname = 'citus') THEN
+        RETURN;
+    END IF;
     SET LOCAL citus.multi_shard_modify_mode TO 'sequential';
     SET LOCAL citus.enable_unsafe_triggers TO on;
 
