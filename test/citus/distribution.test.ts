@@ -5,12 +5,12 @@
  * Liquibase's own tables local. On a plain PostgreSQL the same changeset is recorded (so /ready
  * holds) and changes nothing.
  */
+import { randomUUID } from 'node:crypto';
 import { describe, expect, inject, it } from 'vitest';
-import { createWallet, useAdminPool, useTestApp } from '../support/test-app.js';
+import { useAdminPool } from '../support/test-app.js';
 
 const citus = inject('citus');
 const pool = useAdminPool();
-const t = useTestApp();
 
 const liquibaseTables = ['databasechangelog', 'databasechangeloglock'];
 
@@ -81,7 +81,9 @@ describe.skipIf(!citus)('on Citus (TEST_VIA_CITUS=1)', () => {
     expect(perNode.rows).toHaveLength(2);
     expect(perNode.rows.map((r) => Number(r.shards))).toEqual([4, 4]);
 
-    const walletId = await createWallet(t.app);
+    // Any id: the placement is a function of it. (Creating one through the API is a write, which
+    // does not run on Citus yet: docs/scale-out.md.)
+    const walletId = randomUUID();
     const homes = await pool.query<{ table_name: string; nodeport: number }>(`
       SELECT s.table_name::text, s.nodeport FROM citus_shards s
        WHERE s.shardid IN (SELECT get_shard_id_for_distribution_column(t, $1::uuid)

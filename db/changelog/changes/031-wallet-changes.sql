@@ -11,7 +11,8 @@
 -- Keyed by wallet (the Citus distribution column of the ledger tables, issue 24).
 CREATE TABLE wallet_changes (
     wallet_id  uuid        NOT NULL REFERENCES wallets (id) ON DELETE CASCADE,
-    id         bigint      GENERATED ALWAYS AS IDENTITY,
+    -- bigserial, not an identity column: Citus cannot re-add a foreign key on a distributed table that has one.
+    id         bigserial,
     kind       text        NOT NULL,
     actor      text,
     changes    jsonb       NOT NULL DEFAULT '{}',
