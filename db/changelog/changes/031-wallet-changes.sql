@@ -23,6 +23,7 @@ CREATE TABLE wallet_changes (
 );
 REVOKE ALL ON wallet_changes FROM PUBLIC;
 GRANT SELECT, INSERT ON wallet_changes TO wallet_app;
+GRANT USAGE ON SEQUENCE wallet_changes_id_seq TO wallet_app;
 
 -- The wallet as the API shows it (src/wallets/wallet-service.ts walletView): money as stored (the
 -- wallet's scale), times as toISOString() prints them.
